@@ -1,0 +1,68 @@
+# The two commands of the README: `make demo` and `make test`. Each installs what is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Extras to install; CI adds `reference` (torch, numpy) for the cross-checks.
+EXTRAS ?= dev,notebooks
+STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+comma  := ,
+
+.PHONY: demo test lint pytest bench notebooks install system-deps dot chromium clean
+
+demo: dot install
+	$(BIN)/glassgrad demo --out out
+
+test: system-deps install lint pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-kernel=python3 tests notebooks
+
+bench: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m benchmarks
+
+notebooks: dot
+	$(MAKE) install EXTRAS=dev,notebooks,lab
+	$(BIN)/jupyter lab notebooks/
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+system-deps: dot chromium
+
+# graphviz's `dot` renders the drawings. Installed with apt-get when we are root, else explained.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends graphviz; \
+	  else \
+	    echo "graphviz's 'dot' program is missing. Install it: 'sudo apt-get install graphviz'"\
+	         "(Debian/Ubuntu), 'brew install graphviz' (macOS), 'conda install graphviz', or see"\
+	         "https://graphviz.org/download/"; exit 1; \
+	  fi; }
+
+# Debian's chromium drives the browser test of the step-through page; without it (and not
+# root) that one test is skipped with a reason, and everything else still runs.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	  else \
+	    echo "note: chromium is missing, so the browser test will be skipped"\
+	         "(install it with 'sudo apt-get install chromium')"; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,30 @@
+"""glassgrad's autograd: a glass-box scalar automatic-differentiation engine.
+
+>>> from autograd import Value
+>>> x = Value(3.0, label="x")
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad
+8.0
+
+Public names: `Value`, `grad`, `no_grad`, `enable_grad`, `is_grad_enabled`,
+`topological_order`, `gradcheck`, `GradcheckError`. Drawings live in `autograd.viz` and
+hypothesis strategies in `autograd.testing`; both import their heavy dependencies only there.
+"""
+
+from autograd.backward import grad, topological_order
+from autograd.check import GradcheckError, gradcheck
+from autograd.mode import enable_grad, is_grad_enabled, no_grad
+from autograd.value import Value
+
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+]
+__version__ = "0.1.0"

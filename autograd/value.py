@@ -1,0 +1,330 @@
+"""`Value`: one scalar in a computation graph, and the operators that grow the graph.
+
+A Value holds a number (``data``), the derivative of some output with respect to it (``grad``,
+filled in by ``backward()``), an optional ``label`` for drawings, and the Values it was computed
+from (``parents``, in operand order). Every operator or method applies one op from the table in
+``ops.py``; this file only decides which op, and builds the node.
+
+Two choices keep nodes small and the backward sweep fast:
+
+* The op is not stored on each node. Instead every op in the table gets its own tiny subclass
+  of ``Value`` (made once, at import, by ``_node_class``); the op name, the derivative rule and
+  the forward live on that class. A node is four pointers plus its float: data, grad, label,
+  parents. ``type(v).__name__`` is still ``"Value"``.
+* A plain number operand (``x * 2``) is not wrapped in a Value: it is kept on the node as
+  ``.const``, and ``parents`` holds Values only. A number never needs a gradient.
+
+Nodes hold no reference to their children and no closures, so a graph has no reference cycles:
+when the last name for the output goes away, refcounting frees the whole graph at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from autograd.mode import _grad_enabled
+from autograd.ops import ACTIVATIONS, OPS, Op, Rule
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+Number = int | float
+
+def _check_number(x: object, what: str) -> float:
+    """Return x as a float, or raise naming `what` when x is not a finite real number."""
+    # bool is an int, and numpy's float64 is a float: both are accepted.
+    if not isinstance(x, int | float):
+        raise TypeError(f"{what}: expected an int, float or bool, got {type(x).__name__} {x!r}")
+    value = float(x)
+    if value - value != 0.0:  # true for inf and nan only
+        raise ValueError(f"{what}: expected a finite number, got {value!r}")
+    return value
+
+
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back through it.
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + 1
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-3.0, 2.0)
+
+    Attributes:
+        data: the number this node holds.
+        grad: d(output)/d(this node), accumulated by ``backward()``; 0.0 until then.
+        label: a name for drawings and reprs ("" when unset).
+        parents: the Values this one was computed from, in operand order (``a * a`` has
+            ``(a, a)``); ``()`` for a leaf.
+        op: the op that made this node, e.g. ``"*"`` or ``"tanh"``; ``""`` for a leaf.
+        const: the plain-number operand of ops such as ``x * 2.5``, else None.
+    """
+
+    __slots__ = ("data", "grad", "label", "parents")
+
+    data: float
+    grad: float
+    label: str
+    parents: tuple[Value, ...]
+
+    # Class-level defaults that each op's node class overrides (see _node_class below).
+    op: ClassVar[str] = ""
+    const: float | None = None
+    derivative: ClassVar[Rule | None] = None
+    singular: ClassVar[Callable[..., bool] | None] = None
+    spec: ClassVar[Op | None] = None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        """Make a leaf: a Value with no parents, such as an input or a weight."""
+        self.data = _check_number(data, "Value")
+        self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.label = label
+        self.parents = ()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        op = f", op={self.op!r}" if self.op else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{op}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Comparisons look at .data and return plain bools. Equality and hashing stay those of
+    # object identity: two nodes holding the same number are still two nodes of the graph.
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _data_of(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _data_of(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _data_of(other)
+
+    # -- arithmetic -------------------------------------------------------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(_ADD, (self, other))
+        return _apply_const(_ADD_CONST, self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        # c + x is drawn and stored as x + c: addition commutes, and one op suffices.
+        return _apply_const(_ADD_CONST, self, other)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(_SUB, (self, other))
+        return _apply_const(_SUB_CONST, self, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _apply_const(_RSUB_CONST, self, other)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(_MUL, (self, other))
+        return _apply_const(_MUL_CONST, self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _apply_const(_MUL_CONST, self, other)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(_DIV, (self, other))
+        return _apply_const(_DIV_CONST, self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _apply_const(_RDIV_CONST, self, other)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _apply(_POW, (self, other))
+        return _apply_const(_POW_CONST, self, other)
+
+    def __rpow__(self, other: Number) -> Value:
+        return _apply_const(_RPOW_CONST, self, other)
+
+    def __neg__(self) -> Value:
+        return _apply(_NEG, (self,))
+
+    def __abs__(self) -> Value:
+        return _apply(_ABS, (self,))
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e to the power of this value."""
+        return _apply(_EXP, (self,))
+
+    def log(self) -> Value:
+        """Natural logarithm; the value must be > 0."""
+        return _apply(_LOG, (self,))
+
+    def sqrt(self) -> Value:
+        """Square root; the value must be >= 0 (and > 0 to take its derivative)."""
+        return _apply(_SQRT, (self,))
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, in (-1, 1)."""
+        return _apply(_TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """The logistic function 1 / (1 + e^-x), in (0, 1); stable for any finite x."""
+        return _apply(_SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at 0 is taken to be 0, as in PyTorch."""
+        return _apply(_RELU, (self,))
+
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _apply(_SIN, (self,))
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _apply(_COS, (self,))
+
+    # -- fused n-ary ops ------------------------------------------------------------------------
+
+    @staticmethod
+    def sum(values: Iterable[Value | Number]) -> Value:
+        """The sum of many values as one node (instead of a chain of ``+`` nodes)."""
+        parents = tuple(_as_value(v, "Value.sum") for v in values)
+        if not parents:
+            return Value(0.0)
+        return _apply(_SUM, parents)
+
+    @staticmethod
+    def neuron(
+        weights: Sequence[Value],
+        inputs: Sequence[Value | Number],
+        bias: Value,
+        activation: str = "linear",
+    ) -> Value:
+        """``activation(w · x + b)`` as a single node whose parents are (w..., x..., b).
+
+        This is what ``nn.Neuron`` uses: one node per neuron rather than one per ``*`` and
+        ``+``. Number inputs become leaves, so the gradient with respect to an input (a
+        saliency map) is there to read after ``backward()``.
+        """
+        node_class = _NEURON.get(activation)
+        if node_class is None:
+            raise ValueError(
+                f"Value.neuron: unknown activation {activation!r}; choose one of {ACTIVATIONS}"
+            )
+        if len(weights) != len(inputs):
+            raise ValueError(
+                f"Value.neuron: {len(weights)} weights but {len(inputs)} inputs; they must match"
+            )
+        xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+        return _apply(node_class, (*weights, *xs, bias))
+
+    # -- gradients -------------------------------------------------------------------------
+
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Fill in ``.grad`` of every node this one depends on (this node included).
+
+        Seeds d(self)/d(self) = ``gradient`` and sweeps the graph once in reverse topological
+        order. Gradients *accumulate*: calling it twice adds the gradients twice, as in
+        PyTorch and micrograd. Reset with ``model.zero_grad()`` or ``v.grad = 0.0``.
+        """
+        from autograd.backward import backward
+
+        backward(self, _check_number(gradient, "backward: gradient"))
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label: gradients do not flow through it."""
+        return Value(self.data, label=self.label)
+
+
+def _data_of(x: Value | Number) -> float:
+    return x.data if isinstance(x, Value) else _check_number(x, "comparison")
+
+
+def _as_value(x: Value | Number, what: str) -> Value:
+    return x if isinstance(x, Value) else Value(_check_number(x, what))
+
+
+# -- building nodes ---------------------------------------------------------------------------
+
+
+def _apply(node_class: type[Value], parents: tuple[Value, ...]) -> Value:
+    """Run an op's forward on the parents' data and return the resulting node."""
+    spec = node_class.spec
+    assert spec is not None
+    data = spec.forward(*[p.data for p in parents])
+    if data - data != 0.0:  # inf or nan: finite operands overflowed
+        raise OverflowError(f"{spec.symbol}: result is {data} for operands {_shown(parents)}")
+    if not _grad_enabled.get():
+        return Value(data)
+    node = object.__new__(node_class)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.parents = parents
+    return node
+
+
+def _apply_const(node_class: type[Value], x: Value, const: object) -> Any:
+    """Like `_apply` for ops with one Value and one plain-number operand."""
+    spec = node_class.spec
+    assert spec is not None
+    if not isinstance(const, int | float):
+        return NotImplemented  # lets Python raise its usual "unsupported operand" TypeError
+    c = _check_number(const, spec.symbol)
+    data = spec.forward(x.data, c)
+    if data - data != 0.0:
+        raise OverflowError(f"{spec.symbol}: result is {data} for operands ({x.data!r}, {c!r})")
+    if not _grad_enabled.get():
+        return Value(data)
+    node = object.__new__(node_class)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.parents = (x,)
+    node.const = c
+    return node
+
+
+def _shown(parents: Sequence[Value]) -> str:
+    if len(parents) > 6:
+        return f"({len(parents)} values)"
+    return "(" + ", ".join(repr(p.data) for p in parents) + ")"
+
+
+def _node_class(op: Op) -> type[Value]:
+    """The subclass of Value for nodes made by `op`: the op's data lives on the class."""
+    namespace: dict[str, Any] = {
+        "__slots__": ("const",) if op.constant else (),
+        "__doc__": f"A Value made by the {op.name!r} op.",
+        "__module__": __name__,
+        "op": op.symbol,
+        "derivative": staticmethod(op.derivative),
+        "singular": staticmethod(op.singular) if op.singular else None,
+        "spec": op,
+    }
+    return type("Value", (Value,), namespace)
+
+
+NODE_CLASSES: dict[str, type[Value]] = {name: _node_class(op) for name, op in OPS.items()}
+"""The node class of every op, by op name."""
+
+_ADD, _SUB, _MUL, _DIV, _POW = (NODE_CLASSES[n] for n in ("add", "sub", "mul", "div", "pow"))
+_ADD_CONST, _SUB_CONST, _RSUB_CONST = (
+    NODE_CLASSES[n] for n in ("add_const", "sub_const", "rsub_const")
+)
+_MUL_CONST, _DIV_CONST, _RDIV_CONST = (
+    NODE_CLASSES[n] for n in ("mul_const", "div_const", "rdiv_const")
+)
+_POW_CONST, _RPOW_CONST = NODE_CLASSES["pow_const"], NODE_CLASSES["rpow_const"]
+_NEG, _ABS, _EXP, _LOG, _SQRT = (NODE_CLASSES[n] for n in ("neg", "abs", "exp", "log", "sqrt"))
+_TANH, _SIGMOID, _RELU = NODE_CLASSES["tanh"], NODE_CLASSES["sigmoid"], NODE_CLASSES["relu"]
+_SIN, _COS, _SUM = NODE_CLASSES["sin"], NODE_CLASSES["cos"], NODE_CLASSES["sum"]
+_NEURON = {act: NODE_CLASSES[f"neuron_{act}"] for act in ACTIVATIONS}
