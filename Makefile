@@ -4,8 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Extras to install; CI adds `reference` (torch, numpy) for the cross-checks.
 EXTRAS ?= dev,notebooks
-STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma  := ,
+STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: demo test lint pytest bench notebooks install system-deps dot chromium clean
 

@@ -24,6 +24,12 @@ class _GradMode(ContextDecorator):
     def __init__(self) -> None:
         self._tokens: list[Token[bool]] = []
 
+    def _recreate_cm(self) -> _GradMode:
+        # ContextDecorator hook, called on every call of a decorated function: a fresh
+        # instance per call, so threads running the same decorated function never pop each
+        # other's tokens (a token can only be reset in the context that created it).
+        return type(self)()
+
     def __enter__(self) -> None:
         self._tokens.append(_grad_enabled.set(self.enabled))
 
@@ -36,7 +42,7 @@ class _GradMode(ContextDecorator):
         _grad_enabled.reset(self._tokens.pop())
 
 
-class no_grad(_GradMode):  # noqa: N801 - lower case, like the PyTorch name users know
+class no_grad(_GradMode):  # lower case, like the PyTorch name users know
     """Inside ``with no_grad():`` ops make leaves: no parents, nothing to backpropagate.
 
     Use it for evaluation and for parameter updates, where a graph would only cost time and
@@ -46,7 +52,7 @@ class no_grad(_GradMode):  # noqa: N801 - lower case, like the PyTorch name user
     enabled = False
 
 
-class enable_grad(_GradMode):  # noqa: N801
+class enable_grad(_GradMode):  # lower case, like no_grad
     """Turn graph building back on inside a ``no_grad`` block (used by ``create_graph``)."""
 
     enabled = True

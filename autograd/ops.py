@@ -170,15 +170,33 @@ def _cos(x: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _weighted_sum(operands: Sequence[float]) -> float:
-    n = (len(operands) - 1) // 2
-    return sum(map(operator.mul, operands[:n], operands[n : 2 * n]), operands[-1])
+def _dot_plus_bias(operands: Sequence[float]) -> float:
+    """w · x + b for operands laid out as (w_1..w_n, x_1..x_n, b)."""
+    n = len(operands) // 2  # (2n + 1) // 2
+    return sum(map(operator.mul, operands[:n], operands[n:-1]), operands[-1])
+
+
+def _linear_neuron(*operands: float) -> float:
+    return _dot_plus_bias(operands)
+
+
+def _relu_neuron(*operands: float) -> float:
+    z = _dot_plus_bias(operands)
+    return z if z > 0.0 else 0.0
+
+
+def _tanh_neuron(*operands: float) -> float:
+    return math.tanh(_dot_plus_bias(operands))
+
+
+def _sigmoid_neuron(*operands: float) -> float:
+    return _sigmoid(_dot_plus_bias(operands))
 
 
 def _neuron_contributions(local: Any, operands: Sequence[Any]) -> list[Any]:
     """Contributions of w·x + b given local = g * activation'(z): x_i, w_i and 1, times local."""
-    n = (len(operands) - 1) // 2
-    weights, inputs = operands[:n], operands[n : 2 * n]
+    n = len(operands) // 2
+    weights, inputs = operands[:n], operands[n:-1]
     return [local * x for x in inputs] + [local * w for w in weights] + [local]
 
 
@@ -214,26 +232,26 @@ def _pow_singular(out: float, x: float, c: float) -> bool:
 # fmt: off
 _TABLE = [
     # --- two Values -----------------------------------------------------------------------
-    Op("add", "+", lambda a, b: a + b,
+    Op("add", "+", operator.add,
        lambda g, out, a, b: (g, g)),
-    Op("sub", "-", lambda a, b: a - b,
+    Op("sub", "-", operator.sub,
        lambda g, out, a, b: (g, -g)),
-    Op("mul", "*", lambda a, b: a * b,
+    Op("mul", "*", operator.mul,
        lambda g, out, a, b: (g * b, g * a)),
     Op("div", "/", _divide,
        lambda g, out, a, b: (g / b, -g * out / b)),
     Op("pow", "**", _power_of_value,
        lambda g, out, a, b: (g * b * a ** (b - 1), g * out * log(a))),
     # --- a Value and a number (the number is the last operand, stored as .const) ----------
-    Op("add_const", "+", lambda x, c: x + c,
+    Op("add_const", "+", operator.add,
        lambda g, out, x, c: (g,), constant="right"),
-    Op("sub_const", "-", lambda x, c: x - c,
+    Op("sub_const", "-", operator.sub,
        lambda g, out, x, c: (g,), constant="right"),
     Op("rsub_const", "-", lambda x, c: c - x,
        lambda g, out, x, c: (-g,), constant="left"),
-    Op("mul_const", "*", lambda x, c: x * c,
+    Op("mul_const", "*", operator.mul,
        lambda g, out, x, c: (g * c,), constant="right"),
-    Op("div_const", "/", lambda x, c: _divide(x, c),
+    Op("div_const", "/", _divide,
        lambda g, out, x, c: (g / c,), constant="right"),
     Op("rdiv_const", "/", lambda x, c: _divide(c, x),
        lambda g, out, x, c: (-g * out / x,), constant="left"),
@@ -243,7 +261,7 @@ _TABLE = [
     Op("rpow_const", "**", lambda x, c: _power_of_value(c, x),
        lambda g, out, x, c: (g * out * math.log(c),), constant="left"),
     # --- one Value --------------------------------------------------------------------------
-    Op("neg", "neg", lambda x: -x,
+    Op("neg", "neg", operator.neg,
        lambda g, out, x: (-g,)),
     Op("abs", "abs", abs,
        lambda g, out, x: (g * sign(x),)),
@@ -266,13 +284,13 @@ _TABLE = [
     # --- many Values --------------------------------------------------------------------------
     Op("sum", "sum", lambda *xs: math.fsum(xs),
        _sum_derivative),
-    Op("neuron_linear", "w·x+b", lambda *ops: _weighted_sum(ops),
+    Op("neuron_linear", "w·x+b", _linear_neuron,
        _linear_neuron_derivative),
-    Op("neuron_relu", "relu(w·x+b)", lambda *ops: _relu(_weighted_sum(ops)),
+    Op("neuron_relu", "relu(w·x+b)", _relu_neuron,
        _relu_neuron_derivative),
-    Op("neuron_tanh", "tanh(w·x+b)", lambda *ops: math.tanh(_weighted_sum(ops)),
+    Op("neuron_tanh", "tanh(w·x+b)", _tanh_neuron,
        _tanh_neuron_derivative),
-    Op("neuron_sigmoid", "sigmoid(w·x+b)", lambda *ops: _sigmoid(_weighted_sum(ops)),
+    Op("neuron_sigmoid", "sigmoid(w·x+b)", _sigmoid_neuron,
        _sigmoid_neuron_derivative),
 ]
 # fmt: on

@@ -71,6 +71,7 @@ class Value:
     # Class-level defaults that each op's node class overrides (see _node_class below).
     op: ClassVar[str] = ""
     const: float | None = None
+    forward: ClassVar[Callable[..., float] | None] = None
     derivative: ClassVar[Rule | None] = None
     singular: ClassVar[Callable[..., bool] | None] = None
     spec: ClassVar[Op | None] = None
@@ -223,7 +224,19 @@ class Value:
             raise ValueError(
                 f"Value.neuron: {len(weights)} weights but {len(inputs)} inputs; they must match"
             )
-        xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+        try:
+            return _apply(node_class, (*weights, *inputs, bias))
+        except AttributeError:
+            # Some operand has no .data, so it is not a Value. Checking every input up front
+            # instead costs a quarter of a neuron's forward (benchmarks/README.md), and inside
+            # a network the inputs are Values anyway. Nothing was built, so now sort it out.
+            pass
+        for i, w in enumerate(weights):
+            if not isinstance(w, Value):
+                raise TypeError(f"Value.neuron: weights[{i}] must be a Value, got {w!r}")
+        if not isinstance(bias, Value):
+            raise TypeError(f"Value.neuron: bias must be a Value, got {bias!r}")
+        xs = [_as_value(x, "Value.neuron: input") for x in inputs]
         return _apply(node_class, (*weights, *xs, bias))
 
     # -- gradients -------------------------------------------------------------------------
@@ -257,11 +270,9 @@ def _as_value(x: Value | Number, what: str) -> Value:
 
 def _apply(node_class: type[Value], parents: tuple[Value, ...]) -> Value:
     """Run an op's forward on the parents' data and return the resulting node."""
-    spec = node_class.spec
-    assert spec is not None
-    data = spec.forward(*[p.data for p in parents])
+    data = node_class.forward(*[p.data for p in parents])
     if data - data != 0.0:  # inf or nan: finite operands overflowed
-        raise OverflowError(f"{spec.symbol}: result is {data} for operands {_shown(parents)}")
+        raise OverflowError(f"{node_class.op}: result is {data} for operands {_shown(parents)}")
     if not _grad_enabled.get():
         return Value(data)
     node = object.__new__(node_class)
@@ -274,14 +285,19 @@ def _apply(node_class: type[Value], parents: tuple[Value, ...]) -> Value:
 
 def _apply_const(node_class: type[Value], x: Value, const: object) -> Any:
     """Like `_apply` for ops with one Value and one plain-number operand."""
-    spec = node_class.spec
-    assert spec is not None
-    if not isinstance(const, int | float):
-        return NotImplemented  # lets Python raise its usual "unsupported operand" TypeError
-    c = _check_number(const, spec.symbol)
-    data = spec.forward(x.data, c)
+    # The usual constant is already a finite float; only other types need converting. This
+    # inlines _check_number for the common case, as every `x * 2.0` goes through here.
+    if type(const) is not float:
+        if not isinstance(const, int | float):
+            return NotImplemented  # lets Python raise its usual "unsupported operand" TypeError
+        const = float(const)
+    if const - const != 0.0:  # inf or nan
+        raise ValueError(f"{node_class.op}: expected a finite number, got {const!r}")
+    data = node_class.forward(x.data, const)
     if data - data != 0.0:
-        raise OverflowError(f"{spec.symbol}: result is {data} for operands ({x.data!r}, {c!r})")
+        raise OverflowError(
+            f"{node_class.op}: result is {data} for operands ({x.data!r}, {const!r})"
+        )
     if not _grad_enabled.get():
         return Value(data)
     node = object.__new__(node_class)
@@ -289,7 +305,7 @@ def _apply_const(node_class: type[Value], x: Value, const: object) -> Any:
     node.grad = 0.0
     node.label = ""
     node.parents = (x,)
-    node.const = c
+    node.const = const
     return node
 
 
@@ -306,6 +322,7 @@ def _node_class(op: Op) -> type[Value]:
         "__doc__": f"A Value made by the {op.name!r} op.",
         "__module__": __name__,
         "op": op.symbol,
+        "forward": staticmethod(op.forward),
         "derivative": staticmethod(op.derivative),
         "singular": staticmethod(op.singular) if op.singular else None,
         "spec": op,

@@ -1,0 +1,401 @@
+"""micrograd's demo training step, written four ways, timed side by side.
+
+The step (micrograd's ``demo.ipynb``): an MLP 2-16-16-1 (ReLU hidden layers, linear output)
+scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)`` plus
+``1e-4 * sum(p * p)`` over the 337 parameters; then backward and one SGD update
+``p -= lr * p.grad``. Implementations:
+
+* ``glassgrad (nn)``: the public nn API, ``nn.MLP``, ``nn.losses.hinge``, ``nn.losses.l2`` and
+  ``nn.optim.SGD``, as a user writes it.
+* ``glassgrad (Value.neuron)``: the engine alone: one ``Value.neuron`` node per neuron, the
+  loss from plain operators. Shows what the nn layer costs on top of the engine.
+* ``micrograd 0.1.0``: the PyPI package, used as its demo notebook uses it.
+* ``hand-derived floats``: no graph at all. The forward and the backward written out by hand on
+  lists of floats, in plain idiomatic Python (``zip``, ``sum``, ``map``; no numpy): the floor
+  for a scalar engine in pure Python.
+
+Every implementation starts each timed step from the same initial parameters (reset untimed),
+so all four do exactly the same arithmetic; `check_agreement` verifies that their losses and
+updated parameters agree.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import mul
+from typing import Any, Protocol
+
+from autograd import Value
+
+ALPHA = 1e-4
+"""Weight of the L2 penalty, as in micrograd's demo."""
+
+LEARNING_RATE = 0.1
+"""SGD step size (the value does not change the work done)."""
+
+NeuronParameters = tuple[list[float], float]
+"""One neuron's initial weights and bias."""
+
+
+@dataclass(frozen=True)
+class DemoProblem:
+    """The data and the initial parameters shared by every implementation.
+
+    ``initial[layer][neuron]`` is that neuron's ``(weights, bias)``; ``sizes`` is e.g.
+    ``(2, 16, 16, 1)``.
+    """
+
+    points: list[tuple[float, float]]
+    labels: list[float]
+    sizes: tuple[int, ...]
+    initial: list[list[NeuronParameters]]
+
+    def flat_initial(self) -> list[float]:
+        """All initial parameters in micrograd's order: per neuron its weights, then its bias."""
+        return [x for layer in self.initial for ws, b in layer for x in (*ws, b)]
+
+
+def moons(n_points: int, noise: float = 0.1, seed: int = 0) -> tuple[list[tuple[float, float]], list[float]]:
+    """Two interleaving half circles with Gaussian noise; labels are +1 and -1.
+
+    The same shape as scikit-learn's ``make_moons`` (which micrograd's demo uses), generated
+    here so the benchmark needs no extra package and is identical on every machine.
+    """
+    rng = random.Random(seed)
+    upper = n_points - n_points // 2
+    points: list[tuple[float, float]] = []
+    labels: list[float] = []
+    for i in range(n_points):
+        if i < upper:
+            angle = math.pi * i / max(upper - 1, 1)
+            x, y, label = math.cos(angle), math.sin(angle), 1.0
+        else:
+            angle = math.pi * (i - upper) / max(n_points - upper - 1, 1)
+            x, y, label = 1.0 - math.cos(angle), 0.5 - math.sin(angle), -1.0
+        points.append((x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)))
+        labels.append(label)
+    return points, labels
+
+
+def make_problem(
+    n_points: int = 100, hidden: tuple[int, ...] = (16, 16), seed: int = 0
+) -> DemoProblem:
+    """The demo problem: moons points and micrograd-style initial weights U(-1, 1), biases 0."""
+    points, labels = moons(n_points, seed=seed)
+    sizes = (2, *hidden, 1)
+    rng = random.Random(seed + 1)
+    initial = [
+        [([rng.uniform(-1.0, 1.0) for _ in range(n_in)], 0.0) for _ in range(n_out)]
+        for n_in, n_out in zip(sizes, sizes[1:])
+    ]
+    return DemoProblem(points, labels, sizes, initial)
+
+
+class DemoStep(Protocol):
+    """One implementation of the demo step."""
+
+    name: str
+
+    def reset(self) -> None:
+        """Put the initial parameters back (untimed, before every timed step)."""
+
+    def step(self) -> float:
+        """One training step: zero grads, forward, loss, backward, SGD update; returns the loss."""
+
+    def parameters(self) -> list[float]:
+        """The current parameters, flat, in micrograd's order."""
+
+
+# --------------------------------------------------------------------------------------------
+# glassgrad, engine only
+# --------------------------------------------------------------------------------------------
+
+
+class GlassgradNeuronStep:
+    """The step on the engine alone: ``Value.neuron`` per neuron, the loss from operators."""
+
+    name = "glassgrad (Value.neuron)"
+
+    def __init__(self, problem: DemoProblem) -> None:
+        """Make leaves for the parameters; the graph itself is built anew in every step."""
+        self.problem = problem
+        self.layers = [
+            [([Value(w) for w in ws], Value(b)) for ws, b in layer] for layer in problem.initial
+        ]
+        self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
+        self.last = len(self.layers) - 1
+
+    def reset(self) -> None:
+        """Initial values back into the parameter leaves."""
+        for p, value in zip(self.params, self.problem.flat_initial()):
+            p.data = value
+            p.grad = 0.0
+
+    def score(self, point: tuple[float, float]) -> Value:
+        """The network's output for one point."""
+        activations: list[Value] = [Value(x) for x in point]
+        for index, layer in enumerate(self.layers):
+            activation = "linear" if index == self.last else "relu"
+            activations = [Value.neuron(ws, activations, b, activation) for ws, b in layer]
+        return activations[0]
+
+    def loss(self) -> Value:
+        """The demo loss as a graph: mean hinge loss plus the L2 penalty."""
+        problem = self.problem
+        scores = [self.score(point) for point in problem.points]
+        margins = [(1 - label * s).relu() for s, label in zip(scores, problem.labels)]
+        data_loss = Value.sum(margins) / len(margins)
+        reg_loss = ALPHA * Value.sum([p * p for p in self.params])
+        return data_loss + reg_loss
+
+    def step(self) -> float:
+        """One training step; returns the loss."""
+        for p in self.params:
+            p.grad = 0.0
+        loss = self.loss()
+        loss.backward()
+        for p in self.params:
+            p.data -= LEARNING_RATE * p.grad
+        return loss.data
+
+    def parameters(self) -> list[float]:
+        """The current parameters, flat."""
+        return [p.data for p in self.params]
+
+
+# --------------------------------------------------------------------------------------------
+# glassgrad, through the public nn API
+# --------------------------------------------------------------------------------------------
+
+
+class GlassgradNNStep:
+    """The step as a user writes it with ``nn``: MLP, hinge and l2 losses, SGD."""
+
+    name = "glassgrad (nn)"
+
+    def __init__(self, problem: DemoProblem) -> None:
+        """Build ``nn.MLP(2, [16, 16, 1])`` and load the shared initial parameters into it."""
+        import nn
+
+        self.problem = problem
+        self.model = nn.MLP(problem.sizes[0], list(problem.sizes[1:]), seed=0)
+        self.params = self.model.parameters()
+        if len(self.params) != len(problem.flat_initial()):
+            raise RuntimeError(
+                f"nn.MLP has {len(self.params)} parameters, expected {len(problem.flat_initial())}"
+            )
+        self.optimizer = nn.optim.SGD(self.params, lr=LEARNING_RATE)
+        self.hinge = nn.losses.hinge
+        self.l2 = nn.losses.l2
+
+    def reset(self) -> None:
+        """Initial values back into the model's parameters."""
+        for p, value in zip(self.params, self.problem.flat_initial()):
+            p.data = value
+            p.grad = 0.0
+
+    def step(self) -> float:
+        """One training step; returns the loss."""
+        problem = self.problem
+        self.optimizer.zero_grad()
+        scores = [self.model(list(point)) for point in problem.points]
+        loss = self.hinge(scores, problem.labels) + ALPHA * self.l2(self.params)
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.data)
+
+    def parameters(self) -> list[float]:
+        """The current parameters, flat (nn's order is micrograd's order)."""
+        return [p.data for p in self.params]
+
+
+# --------------------------------------------------------------------------------------------
+# micrograd 0.1.0
+# --------------------------------------------------------------------------------------------
+
+
+class MicrogradStep:
+    """The step with micrograd 0.1.0 from PyPI, as in its demo notebook."""
+
+    name = "micrograd 0.1.0"
+
+    def __init__(self, problem: DemoProblem) -> None:
+        """Build micrograd's MLP and load the shared initial parameters into it."""
+        from micrograd.engine import Value as MicrogradValue
+        from micrograd.nn import MLP as MicrogradMLP
+
+        self.problem = problem
+        self.value_class: Any = MicrogradValue
+        self.model: Any = MicrogradMLP(problem.sizes[0], list(problem.sizes[1:]))
+        self.params: list[Any] = self.model.parameters()
+        if len(self.params) != len(problem.flat_initial()):
+            raise RuntimeError("micrograd's MLP has an unexpected number of parameters")
+
+    def reset(self) -> None:
+        """Initial values back into micrograd's parameters."""
+        for p, value in zip(self.params, self.problem.flat_initial()):
+            p.data = value
+            p.grad = 0.0
+
+    def step(self) -> float:
+        """One training step, written as micrograd's demo writes it; returns the loss."""
+        problem = self.problem
+        value_class = self.value_class
+        self.model.zero_grad()
+        inputs = [list(map(value_class, point)) for point in problem.points]
+        scores = list(map(self.model, inputs))
+        losses = [(1 + -label * s).relu() for label, s in zip(problem.labels, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in self.params)
+        loss = data_loss + reg_loss
+        loss.backward()
+        for p in self.params:
+            p.data -= LEARNING_RATE * p.grad
+        return float(loss.data)
+
+    def parameters(self) -> list[float]:
+        """The current parameters, flat."""
+        return [float(p.data) for p in self.params]
+
+
+# --------------------------------------------------------------------------------------------
+# Hand-derived floats: the same step with the chain rule done by hand
+# --------------------------------------------------------------------------------------------
+
+
+class HandFloatStep:
+    """The step on plain lists of floats, forward and backward derived by hand.
+
+    Layer ``l`` is a weight matrix ``weights[l]`` (one row per neuron) and a bias list
+    ``biases[l]``. The backward pass carries ``delta``, d(loss)/d(pre-activation) of each neuron
+    in a layer, from the output back to the first layer.
+    """
+
+    name = "hand-derived floats"
+
+    def __init__(self, problem: DemoProblem) -> None:
+        """Copy the initial parameters into lists."""
+        self.problem = problem
+        self.weights: list[list[list[float]]] = []
+        self.biases: list[list[float]] = []
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh copies of the initial parameters."""
+        self.weights = [[list(ws) for ws, _ in layer] for layer in self.problem.initial]
+        self.biases = [[b for _, b in layer] for layer in self.problem.initial]
+
+    def step(self) -> float:
+        """One training step; returns the loss."""
+        weights, biases = self.weights, self.biases
+        n_layers = len(weights)
+        grad_w = [[[0.0] * len(row) for row in matrix] for matrix in weights]
+        grad_b = [[0.0] * len(bias) for bias in biases]
+        points, labels = self.problem.points, self.problem.labels
+        scale = 1.0 / len(points)
+        data_loss = 0.0
+        for point, label in zip(points, labels):
+            # Forward, keeping each layer's input for the backward pass.
+            layer_inputs: list[list[float]] = []
+            a: list[float] = list(point)
+            for index in range(n_layers):
+                layer_inputs.append(a)
+                z = [sum(map(mul, row, a), b) for row, b in zip(weights[index], biases[index])]
+                a = z if index == n_layers - 1 else [v if v > 0.0 else 0.0 for v in z]
+            margin = 1.0 - label * a[0]
+            if margin <= 0.0:  # relu(margin) = 0: no loss and no gradient from this point
+                continue
+            data_loss += margin
+            # Backward. d(loss)/d(score) = -label / n for a point inside the margin.
+            delta = [-label * scale]
+            for index in range(n_layers - 1, -1, -1):
+                a_in = layer_inputs[index]
+                rows, row_grads, bias_grads = weights[index], grad_w[index], grad_b[index]
+                back = [0.0] * len(a_in)  # d(loss)/d(a_in)
+                for j, d in enumerate(delta):
+                    if d:
+                        row_grads[j] = [g + d * x for g, x in zip(row_grads[j], a_in)]
+                        bias_grads[j] += d
+                        back = [s + d * w for s, w in zip(back, rows[j])]
+                if index:  # through the relu of the previous layer: slope 1 where it was > 0
+                    delta = [s if x > 0.0 else 0.0 for s, x in zip(back, a_in)]
+        # The L2 penalty and its gradient 2 * ALPHA * p, then the SGD update.
+        reg_loss = 0.0
+        two_alpha, lr = 2.0 * ALPHA, LEARNING_RATE
+        for index in range(n_layers):
+            matrix, bias = weights[index], biases[index]
+            reg_loss += sum(sum(map(mul, row, row)) for row in matrix) + sum(map(mul, bias, bias))
+            weights[index] = [
+                [w - lr * (g + two_alpha * w) for w, g in zip(row, row_grad)]
+                for row, row_grad in zip(matrix, grad_w[index])
+            ]
+            biases[index] = [b - lr * (g + two_alpha * b) for b, g in zip(bias, grad_b[index])]
+        return data_loss * scale + ALPHA * reg_loss
+
+    def parameters(self) -> list[float]:
+        """The current parameters, flat."""
+        return [
+            x
+            for matrix, bias in zip(self.weights, self.biases)
+            for row, b in zip(matrix, bias)
+            for x in (*row, b)
+        ]
+
+
+# --------------------------------------------------------------------------------------------
+# Running them
+# --------------------------------------------------------------------------------------------
+
+IMPLEMENTATIONS: dict[str, Callable[[DemoProblem], DemoStep]] = {
+    GlassgradNNStep.name: GlassgradNNStep,
+    GlassgradNeuronStep.name: GlassgradNeuronStep,
+    MicrogradStep.name: MicrogradStep,
+    HandFloatStep.name: HandFloatStep,
+}
+"""Every implementation by its row name."""
+
+
+def available_implementations(problem: DemoProblem) -> tuple[list[DemoStep], dict[str, str]]:
+    """The implementations that can run here, and why the others cannot (e.g. no micrograd)."""
+    steps: list[DemoStep] = []
+    missing: dict[str, str] = {}
+    for name, make in IMPLEMENTATIONS.items():
+        try:
+            steps.append(make(problem))
+        except ImportError as error:
+            missing[name] = f"{type(error).__name__}: {error}"
+    return steps, missing
+
+
+def check_agreement(steps: list[DemoStep], tolerance: float = 1e-9) -> dict[str, float]:
+    """Run one step of each from the initial parameters; raise if the results disagree.
+
+    Returns each implementation's loss. The parameters after the step must match the first
+    implementation's to ``tolerance`` (relative to the largest parameter).
+    """
+    losses: dict[str, float] = {}
+    reference: list[float] | None = None
+    for step in steps:
+        step.reset()
+        losses[step.name] = step.step()
+        after = step.parameters()
+        if reference is None:
+            reference = after
+            continue
+        scale = max(1.0, max(abs(x) for x in reference))
+        worst = max(abs(x - y) for x, y in zip(after, reference))
+        if len(after) != len(reference) or worst > tolerance * scale:
+            raise AssertionError(
+                f"{step.name} disagrees with {steps[0].name}: largest parameter difference "
+                f"{worst:.3g} after one step"
+            )
+    first = next(iter(losses.values()))
+    for name, loss in losses.items():
+        if abs(loss - first) > tolerance * max(1.0, abs(first)):
+            raise AssertionError(f"{name} loss {loss!r} differs from {first!r}")
+    for step in steps:
+        step.reset()
+    return losses

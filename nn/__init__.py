@@ -1,0 +1,29 @@
+"""glassgrad's nn: neurons, layers and MLPs on the autograd engine, with what it takes to train.
+
+>>> from nn import MLP
+>>> model = MLP(2, [16, 16, 1], seed=0)   # micrograd's network: ReLU hidden, linear output
+>>> out = model([0.5, -1.0])              # a Value (one output) or a list of Values
+
+Public names: `Module`, `Parameter`, `Neuron`, `Layer`, `MLP`, `fit`, `History`, `accuracy`,
+and the modules `nn.losses`, `nn.optim` (`SGD`, `Adam`), `nn.data`, `nn.io`, `nn.plot`
+(matplotlib is imported only when a plot is drawn) and `nn.cli` (the ``glassgrad`` command).
+"""
+
+from nn import data, losses, optim
+from nn.module import MLP, Layer, Module, Neuron, Parameter
+from nn.train import DivergedError, History, accuracy, fit
+
+__all__ = [
+    "MLP",
+    "DivergedError",
+    "History",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Parameter",
+    "accuracy",
+    "data",
+    "fit",
+    "losses",
+    "optim",
+]

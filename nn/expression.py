@@ -1,0 +1,236 @@
+"""Typed expressions such as ``"tanh(a*b + c)"``: parsed with `ast`, checked, then built.
+
+This is what ``glassgrad graph`` reads from its command line. The text is parsed by
+``ast.parse`` (which only builds a syntax tree; nothing runs) and then every node of the tree
+is checked against a small grammar. Only then is the expression built, by walking the tree
+and calling autograd ops: it is never given to ``eval``, ``exec`` or ``compile``.
+
+The grammar:
+
+* numbers (``2``, ``-0.5``, ``1e-3``; no bools, complex numbers or strings),
+* variables: names given values on the command line (``a=2``),
+* ``+ - * / **`` and unary minus, with parentheses,
+* calls of one argument to ``exp log tanh sigmoid relu sqrt sin cos abs``.
+
+Anything else (attribute access, other calls, keyword arguments, subscripts, lambdas,
+comprehensions, f-strings, comparisons, ...) is an `ExpressionError` naming what was found
+and where.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from autograd import Value
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "sqrt": Value.sqrt,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "abs": Value.__abs__,
+}
+"""The functions an expression may call, each with the autograd op it applies."""
+
+MAX_LENGTH = 2000
+"""The longest expression accepted, in characters (a guard against pathological input)."""
+
+_BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value | float]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_OPERATOR_SYMBOLS = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+}  # fmt: skip
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+class ExpressionError(ValueError):
+    """An expression (or a ``NAME=VALUE``) that is not in the accepted grammar."""
+
+
+def check_variable_name(name: str) -> str:
+    """Return ``name`` if it can name a variable, else raise an ExpressionError saying why."""
+    if not _NAME.match(name):
+        raise ExpressionError(
+            f"{name!r} is not a variable name: use letters, digits and _, starting with a letter"
+        )
+    if name in FUNCTIONS:
+        raise ExpressionError(f"{name!r} is a function, so it cannot be a variable name")
+    return name
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked expression: its text, its syntax tree and the variables it uses.
+
+    Build it with `parse_expression`; compute it with `evaluate`.
+    """
+
+    text: str
+    tree: ast.Expression
+    variables: tuple[str, ...]
+
+    def evaluate(self, values: Mapping[str, Value]) -> Value | float:
+        """The expression computed with autograd ops on ``values`` (one Value per variable).
+
+        Parts made only of numbers are computed as numbers (``2 * 3`` is ``6.0``), so the
+        result is a plain float when no variable is used. Domain errors (``log(-1)``) raise
+        the engine's ValueError, ZeroDivisionError or OverflowError.
+        """
+        missing = [name for name in self.variables if name not in values]
+        if missing:
+            raise ExpressionError(f"no value given for {', '.join(missing)}")
+        try:
+            return _evaluate(self.tree.body, values)
+        except RecursionError:
+            raise ExpressionError("the expression is nested too deeply") from None
+
+
+def parse_expression(text: str) -> Expression:
+    """Parse and check ``text``; raise `ExpressionError` for anything outside the grammar.
+
+    >>> parse_expression("tanh(a*b + c)").variables
+    ('a', 'b', 'c')
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"the expression must be a str, got {type(text).__name__}")
+    if not text.strip():
+        raise ExpressionError("the expression is empty")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters; at most {MAX_LENGTH}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        where = f" at column {error.offset}" if error.offset else ""
+        raise ExpressionError(f"syntax error{where}: {error.msg}") from None
+    except (RecursionError, MemoryError, ValueError) as error:  # absurd nesting, big literals
+        raise ExpressionError(f"cannot parse the expression: {error}") from None
+    variables: list[str] = []
+    try:
+        _check(tree.body, variables)
+    except RecursionError:
+        raise ExpressionError("the expression is nested too deeply") from None
+    return Expression(text, tree, tuple(variables))
+
+
+def _where(node: ast.AST) -> str:
+    return f"at column {getattr(node, 'col_offset', 0) + 1}"
+
+
+def _check(node: ast.expr, variables: list[str]) -> None:
+    """Raise ExpressionError unless ``node`` (and all below it) is in the grammar."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ExpressionError(f"{value!r} {_where(node)} is not a number")
+        _number(value, node)
+    elif isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} {_where(node)} is a function: call it, {node.id}(x)")
+        check_variable_name(node.id)
+        if node.id not in variables:
+            variables.append(node.id)
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
+            raise ExpressionError(
+                f"operator {symbol} {_where(node)} is not supported; use + - * / **"
+            )
+        _check(node.left, variables)
+        _check(node.right, variables)
+    elif isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, ast.USub):
+            raise ExpressionError(
+                f"unary {type(node.op).__name__} {_where(node)}: only - is allowed"
+            )
+        _check(node.operand, variables)
+    elif isinstance(node, ast.Call):
+        _check_call(node, variables)
+    else:
+        raise ExpressionError(
+            f"{_describe(node)} {_where(node)} is not allowed; use numbers, variables, "
+            f"+ - * / **, unary - and {', '.join(FUNCTIONS)}"
+        )
+
+
+def _check_call(node: ast.Call, variables: list[str]) -> None:
+    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        shown = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
+        raise ExpressionError(
+            f"call of {shown} {_where(node)} is not allowed; "
+            f"the functions are {', '.join(FUNCTIONS)}"
+        )
+    name = node.func.id
+    if node.keywords:
+        raise ExpressionError(f"{name}() {_where(node)} takes no keyword arguments")
+    if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        raise ExpressionError(f"{name}() {_where(node)} takes exactly one argument")
+    _check(node.args[0], variables)
+
+
+def _describe(node: ast.AST) -> str:
+    """A few words for a syntax-tree node that is not allowed."""
+    names = {
+        ast.Attribute: "attribute access", ast.Subscript: "subscript", ast.Lambda: "lambda",
+        ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
+        ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression",
+        ast.JoinedStr: "f-string", ast.Compare: "comparison", ast.BoolOp: "and/or",
+        ast.IfExp: "if-else expression", ast.NamedExpr: "assignment (:=)",
+        ast.List: "list", ast.Tuple: "tuple", ast.Dict: "dict", ast.Set: "set",
+        ast.Starred: "star", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+        ast.Slice: "slice",
+    }  # fmt: skip
+    return names.get(type(node), type(node).__name__)
+
+
+def _number(value: int | float, node: ast.AST) -> float:
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ExpressionError(f"number {_where(node)} is too large for a float") from None
+    if not math.isfinite(number):
+        raise ExpressionError(f"number {_where(node)} is too large for a float")
+    return number
+
+
+def _evaluate(node: ast.expr, values: Mapping[str, Value]) -> Value | float:
+    """Compute a checked tree. Numbers stay floats until they meet a Value."""
+    if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float)  # _check refuses other constants
+        return _number(node.value, node)
+    if isinstance(node, ast.Name):
+        return values[node.id]
+    if isinstance(node, ast.BinOp):
+        left, right = _evaluate(node.left, values), _evaluate(node.right, values)
+        if isinstance(left, float) and isinstance(right, float):
+            # Two numbers: computed by the engine's forward (as Value op number, which allows
+            # (-2) ** 2), so that its domain checks and error messages apply here too.
+            result = _BINARY[type(node.op)](Value(left), right)
+            assert isinstance(result, Value)
+            return result.data
+        return _BINARY[type(node.op)](left, right)
+    if isinstance(node, ast.UnaryOp):
+        operand = _evaluate(node.operand, values)
+        return -operand
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        argument = _evaluate(node.args[0], values)
+        function = FUNCTIONS[node.func.id]
+        if isinstance(argument, float):
+            return function(Value(argument)).data
+        return function(argument)
+    raise AssertionError(f"unchecked node {type(node).__name__}")  # _check refuses these

@@ -1,0 +1,177 @@
+"""``glassgrad graph``: draw the computation graph of a typed expression after its backward pass.
+
+    glassgrad graph "tanh(a*b + c)" a=2 b=-3 c=10 --out graph.svg --steps backward.html
+
+The expression is read by `nn.expression.parse_expression` (``ast``, a fixed grammar, never
+``eval``). Each ``NAME=VALUE`` becomes a leaf labelled NAME; the result is differentiated
+(``backward()``, or `trace_backward` when ``--steps`` asks for the step-through page), drawn by
+`draw_dot` and rendered by graphviz's ``dot``.
+
+Exit codes: 0 done; 2 bad input (the expression, a ``NAME=VALUE``, an option, or a value
+outside an op's domain such as ``log(-1)``); 1 when the drawing cannot be rendered or written
+(graphviz's ``dot`` missing, an unwritable path). Every error is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from autograd import Value
+from nn.expression import ExpressionError, check_variable_name, parse_expression
+
+FORMATS = ("svg", "png", "pdf")
+BAD_INPUT, CANNOT_RENDER = 2, 1
+
+_EPILOG = """\
+examples:
+  glassgrad graph "tanh(a*b + c)" a=2 b=-3 c=10
+  glassgrad graph "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 b=6.88 --out neuron.svg
+  glassgrad graph "log(x) * sigmoid(y)" x=3 y=0.5 --steps backward.html
+
+grammar: numbers, your variables, + - * / ** , unary -, parentheses, and
+exp log tanh sigmoid relu sqrt sin cos abs. An expression starting with - needs
+'--' before it: glassgrad graph -- "-x * 2" x=3
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``graph`` subcommand to the ``glassgrad`` argument parser.
+
+    ``subparsers`` is what ``ArgumentParser.add_subparsers()`` returned. The command's
+    ``args.func(args)`` returns the exit code.
+    """
+    parser = subparsers.add_parser(
+        "graph",
+        help="draw the computation graph of an expression, after its backward pass",
+        description=(
+            "Draw the computation graph of EXPR, with every value and gradient, after its\n"
+            "backward pass; optionally write a page that steps through the backward pass."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("expression", metavar="EXPR", help='the expression, e.g. "tanh(a*b + c)"')
+    parser.add_argument(
+        "assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable, e.g. a=2"
+    )
+    parser.add_argument("--out", type=Path, help="the picture to write (default: graph.FORMAT)")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="picture format (default: from --out's suffix, or svg)"
+    )
+    parser.add_argument(
+        "--steps", type=Path, metavar="FILE.html",
+        help="also write a page stepping through the backward pass node by node",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
+        help="direction of the drawing (default: LR, left to right)",
+    )  # fmt: skip
+    parser.set_defaults(func=run)
+
+
+class _InputError(Exception):
+    """Bad command-line input: reported in one line with exit code 2."""
+
+
+def parse_assignments(items: list[str]) -> dict[str, float]:
+    """``["a=2", "b=-3"]`` -> ``{"a": 2.0, "b": -3.0}``; raise ExpressionError when malformed."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, equals, text = item.partition("=")
+        name = name.strip()
+        if not equals:
+            raise ExpressionError(f"{item!r} is not NAME=VALUE (e.g. a=2)")
+        check_variable_name(name)
+        if name in values:
+            raise ExpressionError(f"{name} is given twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ExpressionError(f"{name}={text}: {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"{name}={text}: the value must be a finite number")
+        values[name] = value
+    return values
+
+
+def _output(out: Path | None, picture_format: str | None) -> tuple[Path, str]:
+    """The picture's path and format from --out and --format."""
+    if out is None:
+        chosen = picture_format or "svg"
+        return Path(f"graph.{chosen}"), chosen
+    if picture_format is not None:
+        return out, picture_format
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return out, suffix
+    raise _InputError(f"cannot tell the format of {str(out)!r}; add --format {'|'.join(FORMATS)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out ``glassgrad graph`` for parsed arguments; return the exit code."""
+    try:
+        return _run(args)
+    except (_InputError, ExpressionError) as error:
+        return _fail(str(error), BAD_INPUT)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from autograd.draw import INSTALL_HINT
+    from autograd.viz import GraphvizNotFoundError, draw_dot, trace_backward
+
+    expression = parse_expression(args.expression)
+    values = parse_assignments(args.assignments)
+    undefined = [name for name in expression.variables if name not in values]
+    if undefined:
+        raise _InputError(f"no value given for {', '.join(undefined)}: add NAME=VALUE")
+    unknown = [name for name in values if name not in expression.variables]
+    if unknown:
+        raise _InputError(
+            f"{', '.join(unknown)}: no such variable in the expression {args.expression!r}"
+        )
+    if not expression.variables:
+        raise _InputError("the expression has no variables, so there is nothing to differentiate")
+    out, picture_format = _output(args.out, args.format)
+
+    leaves = {name: Value(value, label=name) for name, value in values.items()}
+    try:
+        result = expression.evaluate(leaves)
+        assert isinstance(result, Value)  # it uses a variable, so it is a Value
+        trace = trace_backward(result) if args.steps else None
+        if trace is None:
+            result.backward()
+        picture = draw_dot(result, rankdir=args.rankdir).pipe(format=picture_format)
+        if trace is not None:
+            trace.to_html()  # renders the frames now, so a failure leaves no file written
+    except GraphvizNotFoundError:
+        return _fail(
+            f"graphviz's 'dot' program was not found, so nothing could be drawn. {INSTALL_HINT}",
+            CANNOT_RENDER,
+        )
+    except (ValueError, ZeroDivisionError, OverflowError) as error:  # domain errors, size
+        return _fail(str(error), BAD_INPUT)
+
+    from autograd._files import write_atomically
+
+    try:
+        write_atomically(out, picture, "glassgrad graph --out")
+        print(f"wrote {out}")
+        if trace is not None:
+            trace.save_html(args.steps, title=f"Backward pass of {args.expression}")
+            print(f"wrote {args.steps}")
+    except OSError as error:
+        return _fail(str(error), CANNOT_RENDER)
+
+    print(f"{args.expression} = {result.data:.6g}")
+    for name, leaf in leaves.items():
+        print(f"  d/d{name} = {leaf.grad:.6g}")
+    return 0
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"glassgrad graph: error: {' '.join(message.split())}", file=sys.stderr)
+    return code

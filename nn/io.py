@@ -1,0 +1,262 @@
+"""Saving and loading models as JSON, safely.
+
+A model file looks like this (parameters by their dotted names, see ``named_parameters``)::
+
+    {"format": "glassgrad-model", "version": 1,
+     "architecture": {"type": "MLP", "nin": 2, "nouts": [16, 16, 1],
+                      "activation": "relu", "output_activation": "linear"},
+     "parameters": {"layers.0.neurons.0.w.0": 0.7374..., ...}}
+
+Floats are written with ``repr``, which reads back as exactly the same float.
+
+Writes are atomic: the text goes to a temporary file in the same directory, is flushed to
+disk, and then renamed over the target in one step (``os.replace``). A crash or an error
+midway leaves the old file as it was, never half a model.
+
+Loading checks everything (JSON syntax, format, version, architecture, the number, names and
+values of the parameters) before building the model; any problem is a ValueError that says
+what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nn.module import MLP, Layer, Module, Neuron, check_activation
+
+FORMAT = "glassgrad-model"
+VERSION = 1
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file is either the old one or the new one.
+
+    The bytes go to a temporary file next to ``path`` (same file system, so the rename is
+    atomic), which is flushed and fsync'ed before ``os.replace`` puts it in place. On any
+    error the temporary file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    if not target.parent.is_dir():  # else mkstemp's error would name the temporary file
+        raise FileNotFoundError(f"cannot write {path}: directory {target.parent} does not exist")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        # mkstemp makes the file private (0600); give it the permissions a plain open() would.
+        if hasattr(os, "fchmod"):  # POSIX only
+            os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _sync_directory(target.parent)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def to_json(module: Module) -> str:
+    """The file contents for ``module``: format, version, architecture and parameters."""
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "architecture": module.architecture(),
+        "parameters": module.state_dict(),
+    }
+    return json.dumps(document, indent=1, allow_nan=False) + "\n"
+
+
+def save(module: Module, path: str | Path) -> None:
+    """Write ``module`` to ``path`` as JSON, atomically (module docstring)."""
+    write_atomically(path, to_json(module).encode("utf-8"))
+
+
+def load(path: str | Path) -> Module:
+    """Read a model written by `save`: a Neuron, Layer or MLP with the saved parameters."""
+    try:
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a directory, not a model file") from None
+    return from_json(raw, source=str(path))
+
+
+def load_parameters(module: Module, path: str | Path) -> None:
+    """Set the parameters of an existing ``module`` from a file written by `save`.
+
+    The file's architecture must be ``module``'s; if anything is wrong, nothing changes.
+    """
+    document = _parse(Path(path).read_bytes(), str(path))
+    architecture = _architecture(document, str(path))
+    if architecture != module.architecture():
+        raise ValueError(
+            f"{path}: the file holds {_describe(architecture)}, which does not match this "
+            f"{_describe(module.architecture())}"
+        )
+    try:
+        module.load_state_dict(_parameters(document, architecture, str(path)))
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def from_json(text: str | bytes, source: str = "model") -> Module:
+    """Build a module from the contents of a model file; ``source`` names it in errors."""
+    document = _parse(text, source)
+    architecture = _architecture(document, source)
+    parameters = _parameters(document, architecture, source)
+    module = _build(architecture)
+    try:
+        module.load_state_dict(parameters)
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None
+    return module
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _parse(text: str | bytes, source: str) -> dict[str, Any]:
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")  # the format is UTF-8; json alone would guess
+        document = json.loads(text, parse_constant=_reject_constant)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{source}: not a UTF-8 text file ({error.reason})") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{source}: not valid JSON, the file may be truncated or corrupted ({error})"
+        ) from None
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{source}: expected a JSON object, got {type(document).__name__}")
+    if document.get("format") != FORMAT:
+        raise ValueError(f'{source}: not a glassgrad model file (no "format": "{FORMAT}")')
+    version = document.get("version")
+    if version != VERSION or isinstance(version, bool):
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+        hint = " (written by a newer glassgrad?)" if newer else ""
+        raise ValueError(f"{source}: unsupported version {version!r}, expected {VERSION}{hint}")
+    return document
+
+
+def _positive_int(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where} must be a positive integer, got {value!r}")
+    return value
+
+
+# The fields of each architecture, with a check for each: nothing else is accepted.
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "Neuron": ("nin", "activation"),
+    "Layer": ("nin", "nout", "activation"),
+    "MLP": ("nin", "nouts", "activation", "output_activation"),
+}
+
+
+def _architecture(document: dict[str, Any], source: str) -> dict[str, Any]:
+    architecture = document.get("architecture")
+    where = f"{source}: architecture"
+    if not isinstance(architecture, dict):
+        raise ValueError(f"{where} must be an object, got {architecture!r}")
+    kind = architecture.get("type")
+    if kind not in _FIELDS:
+        raise ValueError(f"{where}: unknown type {kind!r}; expected one of {sorted(_FIELDS)}")
+    fields = _FIELDS[kind]
+    extra = sorted(set(architecture) - {"type", *fields})
+    missing = [name for name in fields if name not in architecture]
+    if extra or missing:
+        raise ValueError(f"{where}: missing fields {missing}, unexpected fields {extra}")
+    for name in fields:
+        value = architecture[name]
+        if name in ("nin", "nout"):
+            _positive_int(value, f"{where}.{name}")
+        elif name == "nouts":
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"{where}.nouts must be a non-empty list, got {value!r}")
+            for i, n in enumerate(value):
+                _positive_int(n, f"{where}.nouts[{i}]")
+        else:
+            check_activation(value, f"{where}.{name}")
+    return architecture
+
+
+def _parameter_count(architecture: dict[str, Any]) -> int:
+    if architecture["type"] == "Neuron":
+        return int(architecture["nin"]) + 1
+    if architecture["type"] == "Layer":
+        return (int(architecture["nin"]) + 1) * int(architecture["nout"])
+    sizes = [architecture["nin"], *architecture["nouts"]]
+    return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+
+
+def _parameters(
+    document: dict[str, Any], architecture: dict[str, Any], source: str
+) -> dict[str, float]:
+    parameters = document.get("parameters")
+    if not isinstance(parameters, dict):
+        raise ValueError(f"{source}: parameters must be an object, got {type(parameters).__name__}")
+    # Counting first means a huge architecture in a damaged file is refused before anything
+    # of that size is built.
+    expected = _parameter_count(architecture)
+    if len(parameters) != expected:
+        raise ValueError(
+            f"{source}: {_describe(architecture)} has {expected} parameters, "
+            f"the file holds {len(parameters)}"
+        )
+    for name, value in parameters.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{source}: parameter {name} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{source}: parameter {name} must be finite, got {value!r}")
+    return {name: float(value) for name, value in parameters.items()}
+
+
+def _describe(architecture: dict[str, Any]) -> str:
+    fields = ", ".join(f"{k}={v!r}" for k, v in architecture.items() if k != "type")
+    return f"{architecture['type']}({fields})"
+
+
+def _build(architecture: dict[str, Any]) -> Module:
+    """A module of the given (validated) architecture; its weights are set afterwards."""
+    kind = architecture["type"]
+    if kind == "Neuron":
+        return Neuron(architecture["nin"], architecture["activation"], seed=0)
+    if kind == "Layer":
+        return Layer(architecture["nin"], architecture["nout"], architecture["activation"], seed=0)
+    return MLP(
+        architecture["nin"],
+        architecture["nouts"],
+        architecture["activation"],
+        architecture["output_activation"],
+        seed=0,
+    )

@@ -1,0 +1,153 @@
+"""Losses: how wrong a batch of predictions is, as one Value to call ``backward()`` on.
+
+Every loss takes a batch (a list of model outputs and a list of targets, one per sample) and
+returns the *mean* over the batch, so the learning rate does not depend on the batch size.
+``l2`` is the exception: it is a penalty on the weights, the plain sum of their squares.
+
+The losses are written for a small graph: plain-number targets are kept on the nodes as
+constants (no extra leaves), and the batch mean is a single ``Value.sum`` node times ``1/n``.
+
+>>> from autograd import Value
+>>> round(mse([Value(0.5), Value(2.0)], [1.0, 2.0]).data, 6)
+0.125
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+from autograd import Value
+
+Number = int | float
+
+
+def _batch(
+    predictions: Sequence[object], targets: Sequence[object], what: str
+) -> tuple[list[Value], list[float]]:
+    """Check one prediction per target, non-empty; return predictions as Values, targets as
+    floats."""
+    if len(predictions) != len(targets):
+        raise ValueError(
+            f"{what}: {len(predictions)} predictions but {len(targets)} targets; they must match"
+        )
+    if not predictions:
+        raise ValueError(f"{what}: the batch is empty")
+    values = []
+    for i, p in enumerate(predictions):
+        if isinstance(p, Value):
+            values.append(p)
+        elif isinstance(p, int | float) and not isinstance(p, bool):
+            values.append(Value(p))
+        else:
+            raise TypeError(
+                f"{what}: predictions[{i}] must be a Value or a number, got {p!r}"
+                " (for multi-output models use cross_entropy)"
+            )
+    numbers = []
+    for i, t in enumerate(targets):
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
+            raise ValueError(f"{what}: targets[{i}] must be a finite number, got {t!r}")
+        numbers.append(float(t))
+    return values, numbers
+
+
+def _mean(terms: list[Value], n: int) -> Value:
+    """``sum(terms) / n`` as one sum node and one scaling node; no node that would only add
+    nothing or multiply by 1."""
+    total = terms[0] if len(terms) == 1 else Value.sum(terms)
+    return total if n == 1 else total * (1.0 / n)
+
+
+def mse(predictions: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
+    """Mean squared error: mean over the batch of ``(prediction - target) ** 2``."""
+    values, numbers = _batch(predictions, targets, "mse")
+    return _mean([(p - t) ** 2 for p, t in zip(values, numbers, strict=True)], len(values))
+
+
+def binary_cross_entropy(logits: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
+    """Binary cross-entropy from logits (raw scores, before the sigmoid), targets in [0, 1].
+
+    Per sample the loss is ``-t log(sigmoid(z)) - (1 - t) log(1 - sigmoid(z))``, which
+    simplifies to ``softplus(z) - t z`` with ``softplus(z) = log(1 + e^z)``. Written like that
+    ``e^z`` overflows for large ``z``, so the sign of ``z`` picks one of two exact forms whose
+    exponent is never positive:
+
+    * ``z >= 0``: ``(1 - t) z + log(1 + e^-z)``
+    * ``z < 0``:  ``log(1 + e^z) - t z``
+
+    The loss and its gradient are finite for any finite logit (±800 included), and each form
+    is smooth, so the gradient at ``z = 0`` is the true ``sigmoid(0) - t``. Labels 0 and 1
+    are the usual case; values in between are allowed (soft labels).
+    """
+    values, numbers = _batch(logits, targets, "binary_cross_entropy")
+    terms = []
+    for i, (z, t) in enumerate(zip(values, numbers, strict=True)):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"binary_cross_entropy: targets[{i}] must be in [0, 1], got {t!r}")
+        if z.data >= 0.0:
+            terms.append(((-z).exp() + 1.0).log())
+            if t != 1.0:
+                terms.append(z * (1.0 - t))
+        else:
+            terms.append((z.exp() + 1.0).log())
+            if t != 0.0:
+                terms.append(z * -t)
+    return _mean(terms, len(values))
+
+
+def hinge(scores: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
+    """The SVM hinge loss: mean over the batch of ``relu(1 - y * score)``, y in {-1, +1}.
+
+    Targets of 0 are refused rather than silently giving a loss that ignores those samples:
+    turn 0/1 labels into -1/+1 with ``[2 * t - 1 for t in y]``.
+    """
+    values, numbers = _batch(scores, targets, "hinge")
+    for i, y in enumerate(numbers):
+        if y not in (-1.0, 1.0):
+            raise ValueError(
+                f"hinge: targets[{i}] must be -1 or +1, got {targets[i]!r}"
+                " (turn 0/1 labels into -1/+1 with 2 * y - 1)"
+            )
+    # 1 - y * s is 1 - s or s + 1: one node per sample instead of a product and a difference.
+    return _mean(
+        [((1.0 - s) if y > 0 else (s + 1.0)).relu() for s, y in zip(values, numbers, strict=True)],
+        len(values),
+    )
+
+
+def cross_entropy(logits: Sequence[Sequence[Value | Number]], targets: Sequence[int]) -> Value:
+    """Multi-class cross-entropy from logits: mean over the batch of ``-log softmax(z)[t]``.
+
+    ``logits`` holds one list of class scores per sample, ``targets`` one class index per
+    sample. The log-softmax is computed stably: the largest logit's value ``m`` is subtracted
+    first (as a constant, which does not change the result), so no exponent is positive:
+    ``-log softmax(z)[t] = log(sum_j e^(z_j - m)) - (z_t - m)``.
+    """
+    if len(logits) != len(targets):
+        raise ValueError(
+            f"cross_entropy: {len(logits)} predictions but {len(targets)} targets; they must match"
+        )
+    if not logits:
+        raise ValueError("cross_entropy: the batch is empty")
+    terms = []
+    for i, (row, t) in enumerate(zip(logits, targets, strict=True)):
+        if isinstance(row, Value) or not isinstance(row, Sequence) or len(row) < 2:
+            raise ValueError(
+                f"cross_entropy: logits[{i}] must be a list of at least 2 class scores, got {row!r}"
+            )
+        if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < len(row):
+            raise ValueError(
+                f"cross_entropy: targets[{i}] must be a class index in 0..{len(row) - 1}, got {t!r}"
+            )
+        scores = [z if isinstance(z, Value) else Value(z) for z in row]
+        largest = max(z.data for z in scores)
+        shifted = [z - largest for z in scores]
+        terms.append(Value.sum([z.exp() for z in shifted]).log() - shifted[t])
+    return _mean(terms, len(terms))
+
+
+def l2(parameters: Iterable[Value]) -> Value:
+    """The sum of the squares of ``parameters``: add ``c * l2(model.parameters())`` to a loss to
+    keep the weights small (regularisation against overfitting)."""
+    return Value.sum([p * p for p in parameters])

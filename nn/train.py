@@ -1,0 +1,297 @@
+"""Training: `fit` runs the loop (forward, loss, backward, step), `accuracy` scores a model.
+
+>>> from nn import MLP, accuracy, data, fit, losses, optim
+>>> X, y = data.moons(100, noise=0.1, seed=0)
+>>> model = MLP(2, [8, 8, 1], seed=0)
+>>> history = fit(model, X, y, loss=losses.binary_cross_entropy,
+...               optimizer=optim.Adam(model.parameters(), lr=0.05), epochs=30, progress=False)
+>>> accuracy(model, X, y) > 0.9
+True
+
+How an output is read as a class (used by `accuracy`, `fit` and the decision-boundary plot):
+
+* A model with several outputs predicts the class with the largest output (argmax).
+* A model with one output predicts "positive" when the output is above a threshold: 0.5 when
+  the output activation is ``sigmoid`` (a probability), 0 otherwise (a score or a logit, as
+  trained with ``hinge`` or ``binary_cross_entropy``). A label counts as positive when it is
+  > 0, so labels may be 0/1 or -1/+1. ``fit`` with the ``mse`` loss puts the threshold halfway
+  between the two label values instead (0.5 for 0/1 labels), since MSE pulls outputs towards
+  the labels themselves.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, no_grad
+from nn import losses
+from nn.module import Module
+from nn.optim import Optimizer
+
+Number = int | float
+Loss = Callable[[Any, Any], Value]
+"""A loss: ``loss(outputs, targets) -> Value``, the outputs being what the model returned for
+each sample of a batch (see `nn.losses`)."""
+
+LOSSES: dict[str, Loss] = {
+    "mse": losses.mse,
+    "bce": losses.binary_cross_entropy,
+    "binary_cross_entropy": losses.binary_cross_entropy,
+    "hinge": losses.hinge,
+    "cross_entropy": losses.cross_entropy,
+}
+"""The losses `fit` accepts by name."""
+
+
+class DivergedError(ArithmeticError):
+    """Training produced an infinite or undefined number; the message names epoch and batch."""
+
+
+@dataclass
+class History:
+    """Per-epoch results of `fit`, one entry per epoch in each list.
+
+    ``loss`` and ``accuracy`` are measured on the training batches as they were trained on
+    (the mean over the epoch, weighted by batch size; the L2 penalty is not included).
+    ``val_loss`` and ``val_accuracy`` are measured after each epoch on the validation data,
+    and stay empty without it.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        """The number of epochs recorded."""
+        return len(self.loss)
+
+
+def default_threshold(model: Module) -> float:
+    """The output above which a one-output model predicts "positive" (module docstring)."""
+    return 0.5 if model.output_activation == "sigmoid" else 0.0
+
+
+def decision_threshold(model: Module, loss: Loss | str, y: Sequence[Number]) -> float:
+    """The threshold `fit` uses for a one-output model trained with ``loss`` on labels ``y``:
+    halfway between the labels for ``mse``, else `default_threshold` (module docstring)."""
+    if _resolve_loss(loss) is losses.mse:
+        return (min(y) + max(y)) / 2
+    return default_threshold(model)
+
+
+def predict(output: Value | Sequence[Value], threshold: float = 0.0) -> int:
+    """The class a model's output stands for: argmax of several outputs, else 1 if the single
+    output is above ``threshold``, else 0."""
+    if isinstance(output, Value):
+        return 1 if output.data > threshold else 0
+    scores = [v.data for v in output]
+    return scores.index(max(scores))
+
+
+def _is_correct(output: Value | Sequence[Value], label: Number, threshold: float) -> bool:
+    if isinstance(output, Value):
+        return (output.data > threshold) == (label > 0)
+    return predict(output) == label
+
+
+def accuracy(
+    model: Module,
+    X: Sequence[Sequence[Number]],
+    y: Sequence[Number],
+    *,
+    threshold: float | None = None,
+) -> float:
+    """The fraction of samples whose predicted class is their label (module docstring).
+
+    Evaluated under ``no_grad()``: no graph is built. ``threshold`` overrides the default of
+    a one-output model (`default_threshold`).
+    """
+    if len(X) != len(y):
+        raise ValueError(f"accuracy: {len(X)} samples but {len(y)} labels; they must match")
+    if not X:
+        raise ValueError("accuracy: no samples")
+    cut = default_threshold(model) if threshold is None else threshold
+    with no_grad():
+        correct = sum(_is_correct(model(x), label, cut) for x, label in zip(X, y, strict=True))
+    return correct / len(X)
+
+
+def _resolve_loss(loss: Loss | str) -> Loss:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; choose one of {sorted(LOSSES)}")
+        return LOSSES[loss]
+    if not callable(loss):
+        raise TypeError(f"fit: loss must be a loss function or a name, got {loss!r}")
+    return loss
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where tqdm draws a widget rather than text)."""
+    ipython: Any = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _progress_bar(epochs: int, enabled: bool) -> Any:
+    """A tqdm bar over the epochs, or None: off when not asked for, when stderr is not a
+    terminal (a log file would fill with redraws) outside a notebook, or without tqdm.
+
+    In a notebook the bar is a widget when ipywidgets is installed, else text on stderr
+    (which Jupyter redraws in place too).
+    """
+    if not enabled:
+        return None
+    notebook = _in_notebook()
+    stderr = sys.stderr
+    if not notebook and not (stderr is not None and stderr.isatty()):
+        return None
+    options: dict[str, Any] = {"total": epochs, "desc": "training", "unit": "epoch"}
+    try:
+        if notebook and importlib.util.find_spec("ipywidgets") is not None:
+            from tqdm.notebook import tqdm
+        else:
+            from tqdm import tqdm
+
+            options["file"] = stderr
+    except ImportError:  # tqdm is an optional extra; training works without the bar
+        return None
+    return tqdm(**options)
+
+
+def _check_data(X: Sequence[Sequence[Number]], y: Sequence[Number], what: str) -> None:
+    if len(X) != len(y):
+        raise ValueError(f"{what}: {len(X)} samples but {len(y)} labels; they must match")
+    if not X:
+        raise ValueError(f"{what}: no samples")
+
+
+def _count(x: object, what: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+        raise ValueError(f"fit: {what} must be a positive int, got {x!r}")
+    return x
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[Number]],
+    y: Sequence[Number],
+    *,
+    loss: Loss | str,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    validation: tuple[Sequence[Sequence[Number]], Sequence[Number]] | None = None,
+    progress: bool = True,
+    seed: int | None = None,
+    l2: float = 0.0,
+    threshold: float | None = None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` and return its `History`.
+
+    Each epoch visits every sample once, in minibatches of ``batch_size`` (the whole data set
+    when None) shuffled by ``random.Random(seed)``. For each batch: the model's outputs, the
+    mean ``loss`` (a function from `nn.losses` or its name: ``"mse"``, ``"bce"``,
+    ``"hinge"``, ``"cross_entropy"``) plus ``l2 * losses.l2(model.parameters())``, then
+    ``optimizer.zero_grad()``, ``backward()`` and ``optimizer.step()``. For regularisation use
+    ``l2`` here or the optimizer's ``weight_decay``.
+
+    Args:
+        validation: ``(X_val, y_val)`` to measure after each epoch (under ``no_grad``).
+        progress: show a tqdm bar with loss and accuracy (only in a terminal or a notebook).
+        threshold: how a one-output model's output is read as a class (module docstring).
+
+    Raises:
+        DivergedError: a loss, gradient or parameter became infinite or undefined; the message
+            names the epoch and the batch (try a smaller learning rate).
+    """
+    _check_data(X, y, "fit")
+    epochs = _count(epochs, "epochs")
+    size = len(X) if batch_size is None else min(_count(batch_size, "batch_size"), len(X))
+    if isinstance(l2, bool) or not isinstance(l2, int | float) or not 0 <= l2 < math.inf:
+        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
+    if validation is not None:
+        _check_data(*validation, "fit: validation")
+    loss_fn = _resolve_loss(loss)
+    if threshold is None:
+        threshold = decision_threshold(model, loss_fn, y)
+    parameters = model.parameters()
+    rng = random.Random(seed)
+    order = list(range(len(X)))
+    batches = math.ceil(len(X) / size)
+    history = History()
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in range(1, epochs + 1):
+            if size < len(X):
+                rng.shuffle(order)
+            loss_sum, correct = 0.0, 0
+            for batch in range(1, batches + 1):
+                indices = order[(batch - 1) * size : batch * size]
+                where = f"epoch {epoch} of {epochs}, batch {batch} of {batches}"
+                try:
+                    outputs = [model(X[i]) for i in indices]
+                    targets = [y[i] for i in indices]
+                    data_loss = loss_fn(outputs, targets)
+                    objective = data_loss + l2 * losses.l2(parameters) if l2 else data_loss
+                    if not math.isfinite(objective.data):
+                        raise OverflowError(f"the loss is {objective.data}")
+                    optimizer.zero_grad()
+                    objective.backward()
+                    optimizer.step()
+                except ArithmeticError as error:
+                    raise DivergedError(
+                        f"training diverged at {where}: {error} (try a smaller learning rate)"
+                    ) from error
+                loss_sum += data_loss.data * len(indices)
+                correct += sum(
+                    _is_correct(o, t, threshold) for o, t in zip(outputs, targets, strict=True)
+                )
+            history.loss.append(loss_sum / len(X))
+            history.accuracy.append(correct / len(X))
+            if validation is not None:
+                val_loss, val_accuracy = _evaluate(model, *validation, loss_fn, threshold, epoch)
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_accuracy)
+            if bar is not None:
+                bar.set_postfix(_summary(history), refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _evaluate(
+    model: Module,
+    X: Sequence[Sequence[Number]],
+    y: Sequence[Number],
+    loss_fn: Loss,
+    threshold: float,
+    epoch: int,
+) -> tuple[float, float]:
+    """Loss and accuracy on (X, y) without building a graph."""
+    try:
+        with no_grad():
+            outputs = [model(x) for x in X]
+            value = loss_fn(outputs, list(y)).data
+    except ArithmeticError as error:
+        raise DivergedError(f"validation after epoch {epoch} diverged: {error}") from error
+    correct = sum(_is_correct(o, t, threshold) for o, t in zip(outputs, y, strict=True))
+    return value, correct / len(X)
+
+
+def _summary(history: History) -> dict[str, str]:
+    """The latest numbers of `history`, formatted for the progress bar."""
+    shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.1%}"}
+    if history.val_loss:
+        shown["val_loss"] = f"{history.val_loss[-1]:.4f}"
+        shown["val_acc"] = f"{history.val_accuracy[-1]:.1%}"
+    return shown

@@ -1,0 +1,291 @@
+"""The ``glassgrad`` command: demo writes its files, train runs on every data set, bad
+arguments are one line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nn.cli
+from nn import MLP
+from nn.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``glassgrad ARGS`` in this process; return (exit code, stdout, stderr)."""
+    try:
+        code = main(args)
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    out_dir = tmp_path / "out"
+    code, out, err = run(["demo", "--out", str(out_dir)], capsys)
+    assert code == 0, err
+    accuracy = float(out.split("training accuracy ")[1].split("%")[0])
+    assert accuracy >= 95.0
+    assert (out_dir / "loss.png").read_bytes().startswith(PNG)
+    assert (out_dir / "decision_boundary.png").read_bytes().startswith(PNG)
+    svg = (out_dir / "graph.svg").read_text()
+    assert "<svg" in svg and "relu(w·x+b)" in svg and "layers.0.neurons.0" in svg
+    page = (out_dir / "backward_steps.html").read_text()
+    assert page.lstrip().lower().startswith("<!doctype html") and "<svg" in page
+    for name in ("loss.png", "decision_boundary.png", "graph.svg", "backward_steps.html"):
+        assert f"wrote {out_dir / name}" in out
+
+
+def _quick_training(model: MLP, X: Any, y: Any, progress: bool) -> Any:
+    from nn import fit, optim
+
+    return fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=optim.SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        progress=False,
+    )
+
+
+def test_demo_without_dot_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(nn.cli, "_train_like_micrograd", _quick_training)  # keep this one fast
+    empty = tmp_path / "no-programs-here"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    code, _, err = run(["demo", "--out", str(tmp_path / "out")], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "dot" in err and "apt-get install graphviz" in err
+
+
+@pytest.mark.parametrize(
+    ("data_set", "outputs"),
+    [("xor", 1), ("moons", 1), ("circles", 1), ("spirals", 3), ("blobs", 3)],
+)
+def test_train_runs_on_every_data_set(
+    data_set: str, outputs: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "model.json"
+    code, out, err = run(
+        [
+            "train",
+            "--data",
+            data_set,
+            "--samples",
+            "40",
+            "--hidden",
+            "4",
+            "--epochs",
+            "2",
+            "--seed",
+            "1",
+            "--no-progress",
+            "--save",
+            str(path),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "training accuracy" in out
+    assert ("test accuracy" in out) == (data_set != "xor")
+    model = MLP.load(path)
+    assert model.nouts == [4, outputs]
+
+
+@pytest.mark.parametrize("loss", ["bce", "hinge", "mse"])
+def test_train_with_each_binary_loss_and_sgd(
+    loss: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        [
+            "train",
+            "--data",
+            "moons",
+            "--samples",
+            "30",
+            "--loss",
+            loss,
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.1",
+            "--momentum",
+            "0.5",
+            "--l2",
+            "0.001",
+            "--batch-size",
+            "8",
+            "--epochs",
+            "2",
+            "--no-progress",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert f"{loss} loss" in out
+
+
+def test_train_writes_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            "blobs",
+            "--samples",
+            "30",
+            "--epochs",
+            "2",
+            "--no-progress",
+            "--plots",
+            str(tmp_path / "plots"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert (tmp_path / "plots" / "loss.png").read_bytes().startswith(PNG)
+    assert (tmp_path / "plots" / "decision_boundary.png").read_bytes().startswith(PNG)
+
+
+BAD_ARGUMENTS = [
+    (["train", "--lr", "-1"], "argument --lr: must be > 0, got '-1'"),
+    (["train", "--lr", "abc"], "argument --lr: expected a number, got 'abc'"),
+    (["train", "--lr", "nan"], "expected a finite number"),
+    (["train", "--data", "mnist"], "argument --data: invalid choice: 'mnist'"),
+    (["train", "--hidden", "16,x"], "invalid layer sizes '16,x'"),
+    (["train", "--hidden", "16,0"], "invalid layer sizes '16,0'"),
+    (["train", "--epochs", "0"], "argument --epochs: expected a positive integer, got '0'"),
+    (["train", "--test-fraction", "1.5"], "must be between 0 and 1"),
+    (["train", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+    (
+        ["train", "--data", "spirals", "--loss", "hinge"],
+        "--loss hinge needs two classes; spirals has 3",
+    ),
+    (["train", "--optimizer", "sgd", "--momentum", "1"], "--momentum must be below 1"),
+    (["train", "--unknown"], "unrecognized arguments: --unknown"),
+    (["train", "--data", "blobs", "--classes", "1"], "--classes must be at least 2"),
+    (["train", "--samples", "1"], "moons: n must be an int >= 2"),
+    (["train", "--samples", "3", "--test-fraction", "0.1"], "leaves one part empty"),
+    (["demo", "--out"], "argument --out: expected one argument"),
+    ([], "the following arguments are required: COMMAND"),
+    (["fly"], "invalid choice: 'fly'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), BAD_ARGUMENTS, ids=[" ".join(a[0]) or "none" for a in BAD_ARGUMENTS]
+)
+def test_bad_arguments_are_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(args, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("glassgrad")
+    assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["graph"]])
+def test_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([*command, "--help"], capsys)
+    assert code == 0
+    assert out.startswith("usage: glassgrad")
+
+
+def test_a_runtime_failure_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run(
+        [
+            "train",
+            "--data",
+            "xor",
+            "--epochs",
+            "1",
+            "--no-progress",
+            "--save",
+            str(blocker / "m.json"),
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert err.startswith("glassgrad train: error: ") and err.count("\n") == 1
+
+
+def test_python_dash_m_nn(tmp_path: Path) -> None:
+    path = tmp_path / "xor.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nn",
+            "train",
+            "--data",
+            "xor",
+            "--epochs",
+            "3",
+            "--save",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    assert json.loads(path.read_text())["architecture"]["nouts"] == [16, 16, 1]
+    bad = subprocess.run(
+        [sys.executable, "-m", "nn", "train", "--lr", "-1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_demo_draws_the_gradients_of_one_sample_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import autograd.viz
+    from autograd import Value
+    from nn import data, losses
+
+    X, labels = data.moons(20, seed=0)
+    y = [2 * t - 1 for t in labels]
+    model = MLP(2, [3, 1], seed=0)
+    for p in model.parameters():
+        p.grad = 123.0  # what training leaves behind
+    drawn: list[float] = []
+    real_draw_dot = autograd.viz.draw_dot
+
+    def spy(root: Value, **options: Any) -> Any:
+        drawn.extend(p.grad for p in model.parameters())
+        return real_draw_dot(root, **options)
+
+    monkeypatch.setattr(autograd.viz, "draw_dot", spy)
+    nn.cli._draw_one_sample(model, X, y, tmp_path)
+    assert all(p.grad == 0.0 for p in model.parameters())  # cleaned up afterwards
+
+    fresh = MLP(2, [3, 1], seed=0)
+    margins = [fresh(x).data * t for x, t in zip(X, y, strict=True)]  # type: ignore[union-attr]
+    i = margins.index(min(margins))
+    losses.hinge([fresh(X[i])], [y[i]]).backward()  # type: ignore[list-item]
+    assert drawn == [p.grad for p in fresh.parameters()]

@@ -1,0 +1,290 @@
+"""``glassgrad graph`` and its expression parser: the grammar, hostile input, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograd import Value
+from nn import graph_command
+from nn.expression import ExpressionError, parse_expression
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
+
+
+# -- the expression grammar ------------------------------------------------------------------------
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a", lambda a, b: a),
+        ("a + b * 2", lambda a, b: a + b * 2),
+        ("(a + b) * 2", lambda a, b: (a + b) * 2),
+        ("2 - a", lambda a, b: 2 - a),
+        ("a / b - 1 / a", lambda a, b: a / b - 1 / a),
+        ("a ** 2 + 2 ** a + a ** b", lambda a, b: a**2 + 2**a + a**b),
+        ("-a * -b", lambda a, b: -a * -b),
+        ("--a", lambda a, b: a),
+        ("(-2) ** 2 * a", lambda a, b: 4 * a),
+        ("1e-3 * a + 0.5", lambda a, b: 1e-3 * a + 0.5),
+        ("exp(a) + log(a) + sqrt(a)", lambda a, b: math.exp(a) + math.log(a) + math.sqrt(a)),
+        ("tanh(a*b) + sigmoid(b) + relu(b)", lambda a, b: math.tanh(a * b) + sigmoid(b) + 0.0),
+        ("sin(a) * cos(b) + abs(b)", lambda a, b: math.sin(a) * math.cos(b) + abs(b)),
+        ("exp(2) * a", lambda a, b: math.exp(2) * a),
+        ("tanh(exp(-a*a) + b)", lambda a, b: math.tanh(math.exp(-a * a) + b)),
+    ],
+)
+def test_the_grammar_computes_what_it_says(text: str, expected: object) -> None:
+    expression = parse_expression(text)
+    a, b = Value(1.5, label="a"), Value(-0.5, label="b")
+    result = expression.evaluate({"a": a, "b": b})
+    assert isinstance(result, Value)
+    assert result.data == pytest.approx(expected(1.5, -0.5))  # type: ignore[operator]
+
+
+def test_variables_are_listed_in_order_of_first_use() -> None:
+    assert parse_expression("tanh(x1*w1 + x2*w2 + b) * x1").variables == (
+        "x1",
+        "w1",
+        "x2",
+        "w2",
+        "b",
+    )
+    assert parse_expression("2 * 3").variables == ()
+
+
+HOSTILE = [
+    "__import__('os').system('touch PWNED')",
+    "__import__('pathlib').Path('PWNED').touch()",
+    "().__class__.__bases__[0].__subclasses__()",
+    "a.__class__",
+    "a.data",
+    "exp.__globals__",
+    "getattr(a, 'data')",
+    "eval('1')",
+    "exec('import os')",
+    "open('PWNED', 'w')",
+    "globals()",
+    "print(a)",
+    "lambda: 1",
+    "(lambda: 1)()",
+    "[x for x in (1, 2)]",
+    "{x for x in (1,)}",
+    "(x for x in (1,))",
+    "{1: 2}",
+    "[a]",
+    "(a, a)",
+    "a[0]",
+    "a[0:1]",
+    "f'{a}'",
+    "'text'",
+    "b'bytes'",
+    "1j",
+    "True",
+    "None",
+    "...",
+    "a if a else a",
+    "a < 1",
+    "a and a",
+    "not a",
+    "~a",
+    "+a",
+    "a % 2",
+    "a // 2",
+    "a @ a",
+    "a ^ 2",
+    "a << 1",
+    "(a := 3)",
+    "exp(a, a)",
+    "exp()",
+    "exp(x=a)",
+    "exp(*[a])",
+    "exp",
+    "exp(a)(a)",
+    "a(1)",
+    "_secret + 1",
+    "__builtins__",
+    "a; import os",
+    "import os",
+    "a = 1",
+    "a +",
+    "",
+    "   ",
+    "(" * 300 + "a" + ")" * 300,
+    "1" * 400 + " * a",
+    "a + " * 1000 + "a",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_is_refused_without_running_anything(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the parser must never eval or exec")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    with pytest.raises(ExpressionError) as error:
+        expression = parse_expression(text)
+        expression.evaluate({name: Value(1.0) for name in expression.variables})
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_errors_name_what_was_found_and_where() -> None:
+    with pytest.raises(ExpressionError, match="attribute access at column 2"):
+        parse_expression("(a.b)")
+    with pytest.raises(ExpressionError, match=r"call of open .*exp, log, tanh"):
+        parse_expression("open('x')")
+    with pytest.raises(ExpressionError, match="operator % "):
+        parse_expression("a % 2")
+    with pytest.raises(ExpressionError, match=r"exp at column 1 is a function"):
+        parse_expression("exp + 1")
+
+
+def test_a_missing_value_is_named() -> None:
+    with pytest.raises(ExpressionError, match="no value given for b"):
+        parse_expression("a * b").evaluate({"a": Value(1.0)})
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("log(a - 2)", ValueError),
+        ("a / (a - 1)", ZeroDivisionError),
+        ("exp(a * 1000)", OverflowError),
+    ],
+)
+def test_domain_errors_are_the_engines(text: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        parse_expression(text).evaluate({"a": Value(1.0)})
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+def run(argv: list[str]) -> int:
+    """Run ``glassgrad graph`` the way nn.cli does: register, parse, call args.func."""
+    parser = argparse.ArgumentParser(prog="glassgrad")
+    graph_command.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["graph", *argv])
+    code: int = args.func(args)
+    return code
+
+
+NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2", "w1=-3", "x2=0", "w2=1", "b=6.8813735870195432"]
+
+
+@needs_dot
+def test_it_draws_the_graph_after_backward_and_prints_the_gradients(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "neuron.svg"
+    assert run([*NEURON, "--out", str(out)]) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "tanh" in svg
+    assert "grad &#45;1.5000" in svg or "grad -1.5000" in svg  # d/dx1 = w1 * (1 - tanh^2)
+    printed = capsys.readouterr().out
+    assert "= 0.707107" in printed and "d/dx1 = -1.5" in printed and "d/dw1 = 1" in printed
+    assert list(tmp_path.iterdir()) == [out]  # nothing else written
+
+
+@needs_dot
+def test_it_writes_png_pdf_and_the_step_through(tmp_path: Path) -> None:
+    assert run(["a * b + a", "a=2", "b=3", "--out", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    pdf = tmp_path / "g.out"
+    steps = tmp_path / "steps.html"
+    assert (
+        run(["a * b", "a=2", "b=3", "--out", str(pdf), "--format", "pdf", "--steps", str(steps)])
+        == 0
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")
+    page = steps.read_text(encoding="utf-8")
+    assert 'class="gg-slider"' in page and "Backward pass of a * b" in page
+
+
+@needs_dot
+def test_the_default_output_is_graph_svg_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):  # "-a" looks like an option to argparse ...
+        run(["-a", "a=1"])
+    assert run(["--", "-a * 2", "a=1"]) == 0  # ... so it goes after --
+    assert (tmp_path / "graph.svg").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["a.b", "a=1"],
+        ["__import__('os')", "a=1"],
+        ["a +", "a=1"],
+        ["a * b", "a=1"],  # b has no value
+        ["a", "a=1", "c=2"],  # c is not in the expression
+        ["a", "a=1", "a=2"],  # given twice
+        ["a", "a"],  # not NAME=VALUE
+        ["a", "a=x"],
+        ["a", "a=nan"],
+        ["a", "a=inf"],
+        ["a", "1a=2"],
+        ["a", "exp=2"],
+        ["2 * 3"],  # no variables
+        ["log(a)", "a=-1"],  # outside log's domain
+        ["a / (a - 1)", "a=1"],
+        ["sqrt(a)", "a=0"],  # infinite derivative
+        ["a", "a=1", "--out", "x.jpg"],  # unknown format
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_code_2(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassgrad graph: error: ") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_without_dot_it_says_how_to_install_graphviz(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # graphviz runs `dot` through PATH
+    code = run(["a * 2", "a=1", "--out", str(tmp_path / "g.svg")])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "apt-get install graphviz" in err
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_an_unwritable_output_is_one_line_and_exit_code_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot is missing")
+    assert run(["a * 2", "a=1", "--out", str(tmp_path / "missing" / "g.svg")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_glassgrad_command_has_graph() -> None:
+    cli = pytest.importorskip("nn.cli")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["graph", "--help"])
+    assert exit_.value.code == 0

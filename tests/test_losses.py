@@ -1,0 +1,254 @@
+"""nn.losses against closed forms and against torch.nn.functional (values and gradients)."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+
+import pytest
+
+from autograd import Value, topological_order
+from nn import losses
+
+
+def leaves(data: list[float]) -> list[Value]:
+    return [Value(x) for x in data]
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+
+
+# -- closed forms -----------------------------------------------------------------------------
+
+
+def test_mse_value_and_gradient() -> None:
+    p = leaves([0.5, 2.0, -1.0])
+    t = [1.0, 2.0, 1.0]
+    loss = losses.mse(p, t)
+    assert loss.data == pytest.approx((0.25 + 0 + 4) / 3, rel=1e-15)
+    loss.backward()
+    assert [v.grad for v in p] == pytest.approx(
+        [2 * (pi.data - ti) / 3 for pi, ti in zip(p, t, strict=True)]
+    )
+
+
+def test_binary_cross_entropy_value_and_gradient() -> None:
+    z = leaves([0.3, -2.0, 4.0, 0.0])
+    t = [1, 0, 0, 1]
+    loss = losses.binary_cross_entropy(z, t)
+    expected = (
+        -sum(
+            ti * math.log(sigmoid(zi.data)) + (1 - ti) * math.log(1 - sigmoid(zi.data))
+            for zi, ti in zip(z, t, strict=True)
+        )
+        / 4
+    )
+    assert loss.data == pytest.approx(expected, rel=1e-14)
+    loss.backward()
+    assert [v.grad for v in z] == pytest.approx(
+        [(sigmoid(zi.data) - ti) / 4 for zi, ti in zip(z, t, strict=True)], rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("z", "t", "value", "grad"),
+    [
+        (800.0, 1, 0.0, 0.0),
+        (800.0, 0, 800.0, 1.0),
+        (-800.0, 1, 800.0, -1.0),
+        (-800.0, 0, 0.0, 0.0),
+    ],
+)
+def test_binary_cross_entropy_is_stable_at_800(z: float, t: int, value: float, grad: float) -> None:
+    logit = Value(z)
+    loss = losses.binary_cross_entropy([logit], [t])
+    loss.backward()
+    assert math.isfinite(loss.data) and math.isfinite(logit.grad)
+    assert loss.data == pytest.approx(value, abs=1e-300)
+    assert logit.grad == pytest.approx(grad, abs=1e-300)
+
+
+def test_binary_cross_entropy_soft_labels_and_bad_targets() -> None:
+    z = Value(0.7)
+    assert losses.binary_cross_entropy([z], [0.25]).data == pytest.approx(
+        -(0.25 * math.log(sigmoid(0.7)) + 0.75 * math.log(1 - sigmoid(0.7)))
+    )
+    for bad in (-1, 2, 1.5):
+        with pytest.raises(ValueError, match=r"targets\[0\] must be in \[0, 1\]"):
+            losses.binary_cross_entropy([z], [bad])
+
+
+def test_hinge_value_and_gradient() -> None:
+    s = leaves([0.5, -2.0, 3.0, -0.2])
+    y = [1, -1, -1, 1]
+    loss = losses.hinge(s, y)
+    margins = [1 - yi * si.data for si, yi in zip(s, y, strict=True)]
+    assert loss.data == pytest.approx(sum(max(m, 0) for m in margins) / 4, rel=1e-15)
+    loss.backward()
+    assert [v.grad for v in s] == [
+        (-yi / 4 if m > 0 else 0.0) for yi, m in zip(y, margins, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("targets", [[0, 1], [1, 0], [1, 2], [0.5, 1]])
+def test_hinge_refuses_targets_other_than_plus_minus_one(targets: list[float]) -> None:
+    with pytest.raises(ValueError, match=r"must be -1 or \+1.*2 \* y - 1"):
+        losses.hinge(leaves([0.1, 0.2]), targets)
+
+
+def test_cross_entropy_value_and_gradient() -> None:
+    rows = [leaves([1.0, 2.0, 0.5]), leaves([-1.0, 0.0, 3.0])]
+    t = [0, 2]
+    loss = losses.cross_entropy(rows, t)
+    expected = 0.0
+    for row, ti in zip(rows, t, strict=True):
+        data = [v.data for v in row]
+        expected += math.log(sum(math.exp(d) for d in data)) - data[ti]
+    assert loss.data == pytest.approx(expected / 2, rel=1e-14)
+    loss.backward()
+    for row, ti in zip(rows, t, strict=True):
+        data = [v.data for v in row]
+        total = sum(math.exp(d) for d in data)
+        softmax = [math.exp(d) / total for d in data]
+        wanted = [(p - (1 if j == ti else 0)) / 2 for j, p in enumerate(softmax)]
+        assert [v.grad for v in row] == pytest.approx(wanted, rel=1e-12, abs=1e-15)
+
+
+def test_cross_entropy_is_stable_for_huge_logits() -> None:
+    row = leaves([1000.0, 0.0, -1000.0])
+    loss = losses.cross_entropy([row], [1])
+    loss.backward()
+    assert loss.data == pytest.approx(1000.0)
+    assert [v.grad for v in row] == pytest.approx([1.0, -1.0, 0.0])
+
+
+@pytest.mark.parametrize("target", [3, -1, True, 1.0])
+def test_cross_entropy_bad_class_index(target: object) -> None:
+    with pytest.raises(ValueError, match=r"targets\[0\] must be a class index in 0..2"):
+        losses.cross_entropy([leaves([1.0, 2.0, 3.0])], [target])  # type: ignore[list-item]
+
+
+def test_cross_entropy_needs_lists_of_scores() -> None:
+    with pytest.raises(ValueError, match="list of at least 2 class scores"):
+        losses.cross_entropy([Value(1.0)], [0])  # type: ignore[list-item]
+
+
+def test_l2_is_the_sum_of_squares() -> None:
+    p = leaves([0.5, -2.0, 3.0])
+    penalty = losses.l2(p)
+    assert penalty.data == 0.25 + 4 + 9
+    penalty.backward()
+    assert [v.grad for v in p] == [1.0, -4.0, 6.0]
+    assert losses.l2([]).data == 0.0
+
+
+BATCH_LOSSES: list[tuple[str, Callable[..., Value], list[float]]] = [
+    ("mse", losses.mse, [0.0, 1.0]),
+    ("binary_cross_entropy", losses.binary_cross_entropy, [0.0, 1.0]),
+    ("hinge", losses.hinge, [-1.0, 1.0]),
+]
+
+
+@pytest.mark.parametrize(("name", "loss", "targets"), BATCH_LOSSES)
+def test_mismatched_lengths_and_empty_batches(
+    name: str, loss: Callable[..., Value], targets: list[float]
+) -> None:
+    with pytest.raises(ValueError, match=f"{name}: 3 predictions but 2 targets"):
+        loss(leaves([0.1, 0.2, 0.3]), targets)
+    with pytest.raises(ValueError, match="empty"):
+        loss([], [])
+    with pytest.raises(ValueError, match="finite number"):
+        loss(leaves([0.1, 0.2]), [targets[0], float("nan")])
+
+
+def test_cross_entropy_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match="2 predictions but 1 targets"):
+        losses.cross_entropy([leaves([1.0, 2.0]), leaves([1.0, 2.0])], [0])
+
+
+def test_losses_return_the_mean_and_accept_numbers() -> None:
+    # Doubling the batch with the same samples keeps the mean.
+    one = losses.hinge([0.5, -0.2], [1, -1]).data
+    assert losses.hinge([0.5, -0.2, 0.5, -0.2], [1, -1, 1, -1]).data == pytest.approx(one)
+
+
+def test_a_batch_of_n_is_a_small_graph() -> None:
+    scores = leaves([0.5, -0.2, 0.1])
+    loss = losses.hinge(scores, [1, -1, 1])
+    ops = [v.op for v in topological_order(loss) if v.parents]
+    assert sorted(ops) == sorted(["-", "+", "-", "relu", "relu", "relu", "sum", "*"])
+    single = losses.hinge([scores[0]], [1])
+    assert single.op == "relu"  # a batch of one needs no sum and no scaling
+
+
+# -- against torch ----------------------------------------------------------------------------
+
+
+def _torch_check(
+    ours: Callable[[list[Value]], Value], theirs: Callable[[object], object], data: list[float]
+) -> None:
+    torch = pytest.importorskip("torch")
+    values = leaves(data)
+    loss = ours(values)
+    loss.backward()
+    x = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    reference = theirs(x)
+    reference.backward()  # type: ignore[attr-defined]
+    assert loss.data == pytest.approx(reference.item(), rel=1e-12, abs=1e-15)  # type: ignore[attr-defined]
+    assert [v.grad for v in values] == pytest.approx(x.grad.tolist(), rel=1e-10, abs=1e-15)
+
+
+def _random(n: int, seed: int, scale: float = 3.0) -> list[float]:
+    rng = random.Random(seed)
+    return [rng.uniform(-scale, scale) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mse_matches_torch(seed: int) -> None:
+    torch = pytest.importorskip("torch")
+    targets = _random(7, seed + 100)
+    _torch_check(
+        lambda p: losses.mse(p, targets),
+        lambda x: torch.nn.functional.mse_loss(x, torch.tensor(targets, dtype=torch.float64)),
+        _random(7, seed),
+    )
+
+
+@pytest.mark.parametrize("scale", [3.0, 800.0])
+def test_binary_cross_entropy_matches_torch(scale: float) -> None:
+    torch = pytest.importorskip("torch")
+    rng = random.Random(int(scale))
+    targets = [float(rng.random() < 0.5) for _ in range(9)]
+    _torch_check(
+        lambda z: losses.binary_cross_entropy(z, targets),
+        lambda x: torch.nn.functional.binary_cross_entropy_with_logits(
+            x, torch.tensor(targets, dtype=torch.float64)
+        ),
+        _random(9, 3, scale),
+    )
+
+
+def test_hinge_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    y = [1.0, -1.0, -1.0, 1.0, 1.0, -1.0]
+    _torch_check(
+        lambda s: losses.hinge(s, y),
+        lambda x: torch.relu(1 - torch.tensor(y, dtype=torch.float64) * x).mean(),
+        [0.3, -2.0, 0.4, 1.5, -0.1, 0.9],
+    )
+
+
+@pytest.mark.parametrize("scale", [3.0, 500.0])
+def test_cross_entropy_matches_torch(scale: float) -> None:
+    torch = pytest.importorskip("torch")
+    classes, n = 4, 5
+    targets = [random.Random(i).randrange(classes) for i in range(n)]
+    _torch_check(
+        lambda flat: losses.cross_entropy(
+            [flat[i * classes : (i + 1) * classes] for i in range(n)], targets
+        ),
+        lambda x: torch.nn.functional.cross_entropy(x.view(n, classes), torch.tensor(targets)),  # type: ignore[attr-defined]
+        _random(n * classes, 9, scale),
+    )

@@ -1,0 +1,258 @@
+"""trace_backward: the same gradients as backward(), one recorded step per op node."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from autograd import Value, topological_order
+from autograd.draw import HIGHLIGHT
+from autograd.testing import expressions
+from autograd.viz import BackwardTrace, TraceStep, trace_backward
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
+
+
+def a_bit_of_everything() -> Value:
+    """A graph with constants, a * a, a sum, a live and a dead relu neuron, and a division."""
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.5, label="c")
+    live = Value.neuron([a, b], [c, 1.5], Value(4.0, label="bias"), "relu")
+    dead = Value.neuron([a, b], [c, 1.5], Value(-9.0, label="bias2"), "relu")
+    mixed = (a * a + 2.5 * b - 1 / c) / (b**2 + live.tanh())
+    return Value.sum([mixed, dead, c.exp(), abs(b), 2**c, (a - b).sigmoid()])
+
+
+def grads(root: Value) -> list[float]:
+    return [node.grad for node in topological_order(root)]
+
+
+def test_one_step_per_op_node_root_first() -> None:
+    root = a_bit_of_everything()
+    trace = trace_backward(root)
+    op_nodes = [node for node in topological_order(root) if node.parents]
+    assert len(trace) == len(op_nodes)
+    assert {id(step.node) for step in trace} == {id(node) for node in op_nodes}
+    assert trace[0].node is root and trace[0].upstream == 1.0
+    assert [step.index for step in trace] == list(range(len(trace)))
+    for step in trace:  # a node's step comes after the steps of every node that uses it
+        for later in trace[step.index + 1 :]:
+            assert all(parent is not step.node for parent in later.node.parents)
+
+
+def test_the_gradients_are_those_of_backward_bit_for_bit() -> None:
+    by_backward, by_trace = a_bit_of_everything(), a_bit_of_everything()
+    by_backward.backward()
+    trace_backward(by_trace)
+    assert grads(by_trace) == grads(by_backward)
+
+
+def test_the_recorded_contributions_add_up_to_every_final_grad() -> None:
+    root = a_bit_of_everything()
+    trace = trace_backward(root)
+    nodes = topological_order(root)
+    total = {id(node): 0.0 for node in nodes}
+    total[id(root)] = 1.0  # the seed
+    for step in trace:
+        for update in step.updates:
+            total[id(update.parent)] += update.contribution
+            assert update.grad_after == total[id(update.parent)]
+    assert [total[id(node)] for node in nodes] == grads(root)
+
+
+def test_each_contribution_is_the_upstream_gradient_times_the_local_derivative() -> None:
+    trace = trace_backward(a_bit_of_everything())
+    for step in trace:
+        for update in step.updates:
+            expected = step.upstream * update.local if step.flowed else 0.0
+            assert update.contribution == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=40)
+@given(expressions(variables=3, max_depth=4))
+def test_for_any_expression_trace_and_backward_agree(expr) -> None:  # type: ignore[no-untyped-def]
+    by_backward, by_trace = expr(*expr.leaves()), expr(*expr.leaves())
+    by_backward.backward()
+    trace = trace_backward(by_trace)
+    assert grads(by_trace) == grads(by_backward)
+    assert len(trace) == sum(1 for node in topological_order(by_trace) if node.parents)
+
+
+def test_gradients_accumulate_over_passes_as_with_backward() -> None:
+    by_backward, by_trace = a_bit_of_everything(), a_bit_of_everything()
+    for _ in range(3):
+        by_backward.backward()
+        trace_backward(by_trace)
+    assert grads(by_trace) == grads(by_backward)
+
+
+def test_a_dead_relu_neuron_passes_nothing_and_says_so() -> None:
+    w, x = [Value(1.0, label="w")], [Value(-5.0, label="x")]
+    dead = Value.neuron(w, x, Value(0.0, label="b"), "relu")
+    trace = trace_backward(dead * 3)
+    step = trace[1]
+    assert step.node is dead and not step.flowed
+    assert [u.contribution for u in step.updates] == [0.0, 0.0, 0.0]
+    assert w[0].grad == 0.0
+    assert "nothing flows back" in trace.explain(1)
+
+
+def test_explain_says_the_chain_rule_in_one_line() -> None:
+    a, b = Value(0.5, label="a"), Value(-1.0, label="b")
+    c = a * b
+    c.label = "c"
+    trace = trace_backward(c.tanh())
+    # tanh'(-0.5) = 1 - tanh(-0.5)**2 = 0.78645...
+    assert trace.explain(0) == "out = tanh(c): d(out)/d(c) += 1.0000 * 0.7864"
+    assert trace.explain(1) == (
+        "c = a * b: d(out)/d(a) += 0.7864 * -1.0000; d(out)/d(b) += 0.7864 * 0.5000"
+    )
+    assert trace.explain(-1) == trace.explain(1)
+    square = trace_backward(a * a)
+    assert square.explain(0).count("d(out)/d(a) += 1.0000 * 0.5000") == 2
+    neuron = Value.neuron([a], [b], Value(1.0, label="bias"), "tanh")
+    assert trace_backward(neuron).explain(0).startswith("out = tanh(a·b + bias): ")
+    for i in range(len(trace)):
+        assert "\n" not in trace.explain(i)
+
+
+def test_steps_are_plain_frozen_records() -> None:
+    trace = trace_backward(Value(2.0, label="a") * 3)
+    step = trace[0]
+    assert isinstance(step, TraceStep) and dataclasses.is_dataclass(step)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.upstream = 5.0  # type: ignore[misc]
+    assert step.updates[0].local == 3.0 and step.updates[0].name == "a"
+
+
+def test_bad_step_numbers_are_refused() -> None:
+    trace = trace_backward(Value(2.0) * 3)
+    with pytest.raises(IndexError, match="step 1 out of range"):
+        trace.explain(1)
+    with pytest.raises(IndexError):
+        trace[1]
+    with pytest.raises(TypeError, match="must be an int"):
+        trace.frame("0")  # type: ignore[arg-type]
+
+
+def test_an_infinite_derivative_raises_before_any_gradient_changes() -> None:
+    x = Value(0.0, label="x")
+    y = Value(3.0, label="y")
+    out = x.sqrt() + y * 2
+    with pytest.raises(ZeroDivisionError, match="sqrt"):
+        trace_backward(out)
+    assert grads(out) == [0.0] * len(topological_order(out))
+
+
+def test_a_leaf_has_nothing_to_step_through(tmp_path: Path) -> None:
+    leaf = Value(1.0, label="x")
+    trace = trace_backward(leaf)
+    assert len(trace) == 0 and leaf.grad == 1.0  # as leaf.backward() would do
+    assert "Nothing to step through" in trace._repr_html_()
+    with pytest.raises(ValueError, match="nothing to step through"):
+        trace.save_html(tmp_path / "x.html")
+
+
+def test_the_root_must_be_a_value() -> None:
+    with pytest.raises(TypeError, match="root must be a Value"):
+        trace_backward(1.0)  # type: ignore[arg-type]
+
+
+# -- frames ------------------------------------------------------------------------------------
+
+
+def small_trace() -> tuple[BackwardTrace, Callable[[Value], int]]:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    out = (a * b + a).relu() + b
+    trace = trace_backward(out)
+    nodes = topological_order(out)
+    return trace, nodes.index
+
+
+def test_a_frame_marks_its_node_and_writes_the_products_on_its_edges() -> None:
+    trace, index = small_trace()
+    for i, step in enumerate(trace):
+        source = trace.frame(i).source
+        k = index(step.node)
+        assert re.search(rf"\to{k} \[.*color=\"{HIGHLIGHT}\"", source)
+        for position, update in enumerate(step.updates):
+            (line,) = [ln for ln in source.splitlines() if f"id=e{k}_{position}" in ln]
+            assert HIGHLIGHT in line and "×" in line and "xlabel" in line
+            assert f"= {update.contribution:.4f}" in line
+        others = [ln for ln in source.splitlines() if "xlabel" in ln]
+        assert len(others) == len(step.updates)  # only this step's edges carry products
+
+
+def test_frames_show_the_gradients_as_they_stood_after_each_step() -> None:
+    trace, index = small_trace()
+    for i, step in enumerate(trace):
+        grads_now = trace.grads_after(i)
+        for update in step.updates:
+            assert grads_now[index(update.parent)] == update.grad_after
+        source = trace.frame(i).source
+        for k, g in enumerate(grads_now):
+            (line,) = [
+                ln
+                for ln in source.splitlines()
+                if ln.startswith(f"\t\tv{k} [") or ln.startswith(f"\tv{k} [")
+            ]
+            assert f"grad {g:.4f}" in line
+    assert trace.grads_after(len(trace) - 1) == [node.grad for node in trace.nodes]
+
+
+def test_frames_keep_one_layout_and_are_deterministic() -> None:
+    trace, _ = small_trace()
+    again, _ = small_trace()
+    widths = [re.findall(r'width="(\d+)"', trace.frame(i).source) for i in range(len(trace))]
+    assert all(w == widths[0] for w in widths)  # grad cells keep their width in every frame
+    assert [trace.frame(i).source for i in range(len(trace))] == [
+        again.frame(i).source for i in range(len(again))
+    ]
+
+
+# -- the step-through page -----------------------------------------------------------------------
+
+
+@needs_dot
+def test_the_page_holds_the_graph_every_step_and_the_controls(tmp_path: Path) -> None:
+    trace, _ = small_trace()
+    path = trace.save_html(tmp_path / "steps.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    for css_class in ("gg-prev", "gg-play", "gg-next", "gg-slider", "gg-explain", "gg-graph"):
+        assert f'class="{css_class}"' in page
+    assert f'max="{len(trace) - 1}"' in page
+    assert page.count("<svg") == 1 and "<?xml" not in page
+    (data,) = re.findall(r'<script type="application/json" class="gg-steps">(.*?)</script>', page)
+    steps = json.loads(data)
+    assert [s["caption"] for s in steps] == [
+        f"step {i + 1} of {len(trace)}: {trace.explain(i)}" for i in range(len(trace))
+    ]
+    assert "src=" not in page and "http://" not in page.replace("http://www.w3.org", "")
+    assert list(tmp_path.iterdir()) == [path]  # written atomically: no temporary file left
+    assert trace._repr_html_().startswith('<div class="gg-trace"')
+    assert trace.save_html(tmp_path / "again.html").read_text() == page  # deterministic
+
+
+def test_saving_into_a_missing_directory_names_it(tmp_path: Path) -> None:
+    trace, _ = small_trace()
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        trace.save_html(tmp_path / "no" / "steps.html")
+
+
+def test_a_too_large_graph_is_refused_in_frames_and_pages() -> None:
+    x = Value(0.5)
+    y = x
+    for _ in range(300):
+        y = y * 1.0001
+    trace = trace_backward(y)
+    assert len(trace) == 300
+    with pytest.raises(ValueError, match="max_nodes"):
+        trace.frame(0)
+    assert "max_nodes" in trace._repr_html_()
