@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from autograd import Value, no_grad
+from autograd._files import write_atomically
 from nn import data, losses, optim
-from nn.io import write_atomically
 from nn.module import MLP
 from nn.train import LOSSES, DivergedError, accuracy, decision_threshold, fit
 
