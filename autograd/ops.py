@@ -108,9 +108,10 @@ def _power(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
         raise ZeroDivisionError(f"**: zero to a negative power ({a!r} ** {b!r})")
     try:
-        return a**b
+        result: float = a**b
     except OverflowError:
         raise OverflowError(f"**: result too large ({a!r} ** {b!r})") from None
+    return result
 
 
 def _power_of_value(a: float, b: float) -> float:

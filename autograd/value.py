@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 Number = int | float
 
+
 def _check_number(x: object, what: str) -> float:
     """Return x as a float, or raise naming `what` when x is not a finite real number."""
     # bool is an int, and numpy's float64 is a float: both are accepted.
@@ -40,6 +41,11 @@ def _check_number(x: object, what: str) -> float:
     if value - value != 0.0:  # true for inf and nan only
         raise ValueError(f"{what}: expected a finite number, got {value!r}")
     return value
+
+
+def _leaf_forward(*operands: float) -> float:
+    """What ``forward`` is on a leaf: there is no op to run."""
+    raise TypeError("a leaf Value has no forward: it is not made by an op")
 
 
 class Value:
@@ -71,7 +77,7 @@ class Value:
     # Class-level defaults that each op's node class overrides (see _node_class below).
     op: ClassVar[str] = ""
     const: float | None = None
-    forward: ClassVar[Callable[..., float] | None] = None
+    forward: ClassVar[Callable[..., float]] = staticmethod(_leaf_forward)
     derivative: ClassVar[Rule | None] = None
     singular: ClassVar[Callable[..., bool] | None] = None
     spec: ClassVar[Op | None] = None
@@ -225,7 +231,7 @@ class Value:
                 f"Value.neuron: {len(weights)} weights but {len(inputs)} inputs; they must match"
             )
         try:
-            return _apply(node_class, (*weights, *inputs, bias))
+            return _apply(node_class, (*weights, *inputs, bias))  # type: ignore[arg-type]
         except AttributeError:
             # Some operand has no .data, so it is not a Value. Checking every input up front
             # instead costs a quarter of a neuron's forward (benchmarks/README.md), and inside
@@ -270,7 +276,16 @@ def _as_value(x: Value | Number, what: str) -> Value:
 
 def _apply(node_class: type[Value], parents: tuple[Value, ...]) -> Value:
     """Run an op's forward on the parents' data and return the resulting node."""
-    data = node_class.forward(*[p.data for p in parents])
+    forward = node_class.forward
+    # Unary and binary ops (most nodes) skip the list comprehension, which in Python 3.11 is a
+    # function call of its own: a quarter of the cost of `a * b` (benchmarks/README.md).
+    arity = len(parents)
+    if arity == 2:
+        data = forward(parents[0].data, parents[1].data)
+    elif arity == 1:
+        data = forward(parents[0].data)
+    else:
+        data = forward(*[p.data for p in parents])
     if data - data != 0.0:  # inf or nan: finite operands overflowed
         raise OverflowError(f"{node_class.op}: result is {data} for operands {_shown(parents)}")
     if not _grad_enabled.get():
@@ -283,13 +298,14 @@ def _apply(node_class: type[Value], parents: tuple[Value, ...]) -> Value:
     return node
 
 
-def _apply_const(node_class: type[Value], x: Value, const: object) -> Any:
+def _apply_const(node_class: type[Value], x: Value, const: object) -> Value:
     """Like `_apply` for ops with one Value and one plain-number operand."""
     # The usual constant is already a finite float; only other types need converting. This
     # inlines _check_number for the common case, as every `x * 2.0` goes through here.
     if type(const) is not float:
         if not isinstance(const, int | float):
-            return NotImplemented  # lets Python raise its usual "unsupported operand" TypeError
+            # Lets Python raise its usual "unsupported operand" TypeError.
+            return NotImplemented  # type: ignore[no-any-return]
         const = float(const)
     if const - const != 0.0:  # inf or nan
         raise ValueError(f"{node_class.op}: expected a finite number, got {const!r}")
@@ -305,7 +321,7 @@ def _apply_const(node_class: type[Value], x: Value, const: object) -> Any:
     node.grad = 0.0
     node.label = ""
     node.parents = (x,)
-    node.const = const
+    node.const = const  # type: ignore[misc]  # a slot of the constant ops' node classes only
     return node
 
 

@@ -1,4 +1,4 @@
-"""micrograd's demo training step, written four ways, timed side by side.
+"""micrograd's demo training step, written five ways, timed side by side.
 
 The step (micrograd's ``demo.ipynb``): an MLP 2-16-16-1 (ReLU hidden layers, linear output)
 scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)`` plus
@@ -9,22 +9,24 @@ scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)
   ``nn.optim.SGD``, as a user writes it.
 * ``glassgrad (Value.neuron)``: the engine alone: one ``Value.neuron`` node per neuron, the
   loss from plain operators. Shows what the nn layer costs on top of the engine.
+* ``glassgrad (binary * and +)``: the same engine with every neuron written out as ``*`` and
+  ``+`` nodes (micrograd's graph shape). Shows what the fused neuron node saves.
 * ``micrograd 0.1.0``: the PyPI package, used as its demo notebook uses it.
 * ``hand-derived floats``: no graph at all. The forward and the backward written out by hand on
   lists of floats, in plain idiomatic Python (``zip``, ``sum``, ``map``; no numpy): the floor
   for a scalar engine in pure Python.
 
 Every implementation starts each timed step from the same initial parameters (reset untimed),
-so all four do exactly the same arithmetic; `check_agreement` verifies that their losses and
+so all of them do the same arithmetic; `check_agreement` verifies that their losses and
 updated parameters agree.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from operator import mul
 from typing import Any, Protocol
 
@@ -58,38 +60,24 @@ class DemoProblem:
         return [x for layer in self.initial for ws, b in layer for x in (*ws, b)]
 
 
-def moons(n_points: int, noise: float = 0.1, seed: int = 0) -> tuple[list[tuple[float, float]], list[float]]:
-    """Two interleaving half circles with Gaussian noise; labels are +1 and -1.
-
-    The same shape as scikit-learn's ``make_moons`` (which micrograd's demo uses), generated
-    here so the benchmark needs no extra package and is identical on every machine.
-    """
-    rng = random.Random(seed)
-    upper = n_points - n_points // 2
-    points: list[tuple[float, float]] = []
-    labels: list[float] = []
-    for i in range(n_points):
-        if i < upper:
-            angle = math.pi * i / max(upper - 1, 1)
-            x, y, label = math.cos(angle), math.sin(angle), 1.0
-        else:
-            angle = math.pi * (i - upper) / max(n_points - upper - 1, 1)
-            x, y, label = 1.0 - math.cos(angle), 0.5 - math.sin(angle), -1.0
-        points.append((x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)))
-        labels.append(label)
-    return points, labels
-
-
 def make_problem(
     n_points: int = 100, hidden: tuple[int, ...] = (16, 16), seed: int = 0
 ) -> DemoProblem:
-    """The demo problem: moons points and micrograd-style initial weights U(-1, 1), biases 0."""
-    points, labels = moons(n_points, seed=seed)
+    """The demo problem: ``nn.data.moons`` points and micrograd-style initial parameters.
+
+    Labels are -1 and +1 (the hinge loss's convention, as in micrograd's demo); weights are
+    drawn from U(-1, 1) and biases are 0, as micrograd initialises them.
+    """
+    from nn.data import moons
+
+    raw_points, classes = moons(n_points, noise=0.1, seed=seed)
+    points = [(float(x), float(y)) for x, y in raw_points]
+    labels = [2.0 * c - 1.0 for c in classes]
     sizes = (2, *hidden, 1)
     rng = random.Random(seed + 1)
     initial = [
         [([rng.uniform(-1.0, 1.0) for _ in range(n_in)], 0.0) for _ in range(n_out)]
-        for n_in, n_out in zip(sizes, sizes[1:])
+        for n_in, n_out in pairwise(sizes)
     ]
     return DemoProblem(points, labels, sizes, initial)
 
@@ -130,7 +118,7 @@ class GlassgradNeuronStep:
 
     def reset(self) -> None:
         """Initial values back into the parameter leaves."""
-        for p, value in zip(self.params, self.problem.flat_initial()):
+        for p, value in zip(self.params, self.problem.flat_initial(), strict=True):
             p.data = value
             p.grad = 0.0
 
@@ -146,7 +134,7 @@ class GlassgradNeuronStep:
         """The demo loss as a graph: mean hinge loss plus the L2 penalty."""
         problem = self.problem
         scores = [self.score(point) for point in problem.points]
-        margins = [(1 - label * s).relu() for s, label in zip(scores, problem.labels)]
+        margins = [(1 - label * s).relu() for s, label in zip(scores, problem.labels, strict=True)]
         data_loss = Value.sum(margins) / len(margins)
         reg_loss = ALPHA * Value.sum([p * p for p in self.params])
         return data_loss + reg_loss
@@ -164,6 +152,42 @@ class GlassgradNeuronStep:
     def parameters(self) -> list[float]:
         """The current parameters, flat."""
         return [p.data for p in self.params]
+
+
+class GlassgradBinaryStep(GlassgradNeuronStep):
+    """The long form: each neuron built from ``*`` and ``+``, one node per operation.
+
+    The same engine as `GlassgradNeuronStep` without the fused nodes: this is what fusing
+    a neuron into one node (and the sums into one node) saves.
+    """
+
+    name = "glassgrad (binary * and +)"
+
+    def score(self, point: tuple[float, float]) -> Value:
+        """The network's output for one point, as a tree of binary nodes."""
+        activations: list[Value] = [Value(x) for x in point]
+        for index, layer in enumerate(self.layers):
+            outputs = []
+            for weights, bias in layer:
+                z = bias
+                for w, x in zip(weights, activations, strict=True):
+                    z = z + w * x
+                outputs.append(z if index == self.last else z.relu())
+            activations = outputs
+        return activations[0]
+
+    def loss(self) -> Value:
+        """The demo loss with sums as chains of ``+`` (as micrograd's ``sum()`` builds them)."""
+        problem = self.problem
+        scores = [self.score(point) for point in problem.points]
+        data_loss: Value | float = 0.0
+        for s, label in zip(scores, problem.labels, strict=True):
+            data_loss = (1 - label * s).relu() + data_loss
+        reg_loss: Value | float = 0.0
+        for p in self.params:
+            reg_loss = p * p + reg_loss
+        assert isinstance(data_loss, Value) and isinstance(reg_loss, Value)
+        return data_loss / len(scores) + ALPHA * reg_loss
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +217,7 @@ class GlassgradNNStep:
 
     def reset(self) -> None:
         """Initial values back into the model's parameters."""
-        for p, value in zip(self.params, self.problem.flat_initial()):
+        for p, value in zip(self.params, self.problem.flat_initial(), strict=True):
             p.data = value
             p.grad = 0.0
 
@@ -201,7 +225,7 @@ class GlassgradNNStep:
         """One training step; returns the loss."""
         problem = self.problem
         self.optimizer.zero_grad()
-        scores = [self.model(list(point)) for point in problem.points]
+        scores: list[Any] = [self.model(list(point)) for point in problem.points]
         loss = self.hinge(scores, problem.labels) + ALPHA * self.l2(self.params)
         loss.backward()
         self.optimizer.step()
@@ -236,7 +260,7 @@ class MicrogradStep:
 
     def reset(self) -> None:
         """Initial values back into micrograd's parameters."""
-        for p, value in zip(self.params, self.problem.flat_initial()):
+        for p, value in zip(self.params, self.problem.flat_initial(), strict=True):
             p.data = value
             p.grad = 0.0
 
@@ -247,7 +271,7 @@ class MicrogradStep:
         self.model.zero_grad()
         inputs = [list(map(value_class, point)) for point in problem.points]
         scores = list(map(self.model, inputs))
-        losses = [(1 + -label * s).relu() for label, s in zip(problem.labels, scores)]
+        losses = [(1 + -label * s).relu() for label, s in zip(problem.labels, scores, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = ALPHA * sum(p * p for p in self.params)
         loss = data_loss + reg_loss
@@ -297,13 +321,16 @@ class HandFloatStep:
         points, labels = self.problem.points, self.problem.labels
         scale = 1.0 / len(points)
         data_loss = 0.0
-        for point, label in zip(points, labels):
+        for point, label in zip(points, labels, strict=True):
             # Forward, keeping each layer's input for the backward pass.
             layer_inputs: list[list[float]] = []
             a: list[float] = list(point)
             for index in range(n_layers):
                 layer_inputs.append(a)
-                z = [sum(map(mul, row, a), b) for row, b in zip(weights[index], biases[index])]
+                z = [
+                    sum(map(mul, row, a), b)
+                    for row, b in zip(weights[index], biases[index], strict=True)
+                ]
                 a = z if index == n_layers - 1 else [v if v > 0.0 else 0.0 for v in z]
             margin = 1.0 - label * a[0]
             if margin <= 0.0:  # relu(margin) = 0: no loss and no gradient from this point
@@ -317,11 +344,11 @@ class HandFloatStep:
                 back = [0.0] * len(a_in)  # d(loss)/d(a_in)
                 for j, d in enumerate(delta):
                     if d:
-                        row_grads[j] = [g + d * x for g, x in zip(row_grads[j], a_in)]
+                        row_grads[j] = [g + d * x for g, x in zip(row_grads[j], a_in, strict=True)]
                         bias_grads[j] += d
-                        back = [s + d * w for s, w in zip(back, rows[j])]
+                        back = [s + d * w for s, w in zip(back, rows[j], strict=True)]
                 if index:  # through the relu of the previous layer: slope 1 where it was > 0
-                    delta = [s if x > 0.0 else 0.0 for s, x in zip(back, a_in)]
+                    delta = [s if x > 0.0 else 0.0 for s, x in zip(back, a_in, strict=True)]
         # The L2 penalty and its gradient 2 * ALPHA * p, then the SGD update.
         reg_loss = 0.0
         two_alpha, lr = 2.0 * ALPHA, LEARNING_RATE
@@ -329,18 +356,20 @@ class HandFloatStep:
             matrix, bias = weights[index], biases[index]
             reg_loss += sum(sum(map(mul, row, row)) for row in matrix) + sum(map(mul, bias, bias))
             weights[index] = [
-                [w - lr * (g + two_alpha * w) for w, g in zip(row, row_grad)]
-                for row, row_grad in zip(matrix, grad_w[index])
+                [w - lr * (g + two_alpha * w) for w, g in zip(row, row_grad, strict=True)]
+                for row, row_grad in zip(matrix, grad_w[index], strict=True)
             ]
-            biases[index] = [b - lr * (g + two_alpha * b) for b, g in zip(bias, grad_b[index])]
+            biases[index] = [
+                b - lr * (g + two_alpha * b) for b, g in zip(bias, grad_b[index], strict=True)
+            ]
         return data_loss * scale + ALPHA * reg_loss
 
     def parameters(self) -> list[float]:
         """The current parameters, flat."""
         return [
             x
-            for matrix, bias in zip(self.weights, self.biases)
-            for row, b in zip(matrix, bias)
+            for matrix, bias in zip(self.weights, self.biases, strict=True)
+            for row, b in zip(matrix, bias, strict=True)
             for x in (*row, b)
         ]
 
@@ -352,6 +381,7 @@ class HandFloatStep:
 IMPLEMENTATIONS: dict[str, Callable[[DemoProblem], DemoStep]] = {
     GlassgradNNStep.name: GlassgradNNStep,
     GlassgradNeuronStep.name: GlassgradNeuronStep,
+    GlassgradBinaryStep.name: GlassgradBinaryStep,
     MicrogradStep.name: MicrogradStep,
     HandFloatStep.name: HandFloatStep,
 }
@@ -386,7 +416,7 @@ def check_agreement(steps: list[DemoStep], tolerance: float = 1e-9) -> dict[str,
             reference = after
             continue
         scale = max(1.0, max(abs(x) for x in reference))
-        worst = max(abs(x - y) for x, y in zip(after, reference))
+        worst = max(abs(x - y) for x, y in zip(after, reference, strict=True))
         if len(after) != len(reference) or worst > tolerance * scale:
             raise AssertionError(
                 f"{step.name} disagrees with {steps[0].name}: largest parameter difference "

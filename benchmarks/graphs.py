@@ -42,7 +42,7 @@ def wide_leaves(n_terms: int) -> tuple[list[Value], list[Value]]:
 
 def build_wide(weights: list[Value], inputs: list[Value]) -> Value:
     """One sum node over the products ``w_i * x_i``."""
-    return Value.sum([w * x for w, x in zip(weights, inputs)])
+    return Value.sum([w * x for w, x in zip(weights, inputs, strict=True)])
 
 
 def build_chain(n_nodes: int) -> Value:

@@ -164,10 +164,14 @@ def _write_atomically(target: Path, text: str) -> None:
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
     """A Markdown table (it reads fine in a terminal too)."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
 
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
+        return (
+            "| "
+            + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+            + " |"
+        )
 
     rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
     return "\n".join([line(headers), rule, *(line(row) for row in rows)])

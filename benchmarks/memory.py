@@ -53,6 +53,24 @@ def chain_bytes(n_nodes: int) -> MemoryResult:
     return MemoryResult(n_nodes, size)
 
 
+def chain_bytes_wrapping_constants(n_nodes: int) -> MemoryResult:
+    """The same chain with each number wrapped in a new leaf, ``y * Value(1.0001)``.
+
+    What storing plain-number operands as constants (``.const``) saves: here every op node
+    comes with a leaf of its own.
+    """
+
+    def build() -> Value:
+        y = Value(0.5)
+        for _ in range(n_nodes // 2):
+            y = y * Value(1.0001) + Value(0.1)
+        return y
+
+    size, root = _traced_bytes(build)
+    del root
+    return MemoryResult(n_nodes, size)
+
+
 def wide_bytes(n_terms: int) -> MemoryResult:
     """Memory of the ``n_terms`` products and the sum of the wide graph (leaves excluded)."""
     weights, inputs = wide_leaves(n_terms)

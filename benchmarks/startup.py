@@ -67,7 +67,9 @@ def graph_of_size(n_nodes: int) -> Value:
     if n_nodes < 6:
         raise ValueError(f"graph_of_size: n_nodes must be >= 6, got {n_nodes}")
     terms = (n_nodes - 2) // 4
-    leaves = [(Value(0.1 * i, label=f"a{i}"), Value(-0.05 * i, label=f"b{i}")) for i in range(terms)]
+    leaves = [
+        (Value(0.1 * i, label=f"a{i}"), Value(-0.05 * i, label=f"b{i}")) for i in range(terms)
+    ]
     root = Value.sum([(a * b).tanh() for a, b in leaves])
     for _ in range(n_nodes - (4 * terms + 1)):
         root = root * 0.5

@@ -320,3 +320,22 @@ def test_detach_stops_the_gradient_and_keeps_the_data() -> None:
     assert x.grad == 9.0 + 6.0
     assert d.grad == 3.0  # a leaf still receives its own gradient
     assert d.parents == ()
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("bias", [-1.0, 0.0, 2.0])
+def test_a_neuron_without_inputs_is_its_activation_of_the_bias(
+    activation: str, bias: float
+) -> None:
+    b = Value(bias)
+    out = Value.neuron([], [], b, activation)
+    out.backward()
+    (by_grad,) = grad(Value.neuron([], [], b, activation), [b])
+    slope = {
+        "linear": 1.0,
+        "relu": 1.0 if bias > 0 else 0.0,
+        "tanh": 1 - math.tanh(bias) ** 2,
+        "sigmoid": (1 / (1 + math.exp(-bias))) * (1 - 1 / (1 + math.exp(-bias))),
+    }[activation]
+    assert math.isclose(b.grad, slope, rel_tol=1e-12)
+    assert math.isclose(by_grad.data, slope, rel_tol=1e-12)
