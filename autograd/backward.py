@@ -145,6 +145,14 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     root.grad += gradient
     try:
         _sweep_into_grads(order)
+        # The sweep checks the gradient reaching each op node; a leaf's is checked here,
+        # once per leaf rather than once per edge (e.g. d log(x)/dx = 1/x at x = 1e-310).
+        for leaf in leaves:
+            if leaf.grad - leaf.grad != 0.0:
+                name = f" {leaf.label!r}" if leaf.label else ""
+                raise OverflowError(
+                    f"backward: the gradient of leaf{name} (data {leaf.data!r}) is {leaf.grad}"
+                )
     except BaseException:  # an overflowing gradient: leave every .grad as it was
         for node in order:
             node.grad = 0.0

@@ -159,3 +159,14 @@ def test_an_overflowing_gradient_raises_and_leaves_every_gradient_as_it_was() ->
     with pytest.raises(OverflowError, match="backward"):
         out.backward()
     assert [(node, node.grad) for node in topological_order(out)] == before
+
+
+def test_an_overflowing_gradient_of_a_leaf_raises_and_changes_nothing() -> None:
+    # The infinite gradient lands on a leaf directly: d log(x) / dx = 1 / 1e-310.
+    x = Value(1e-310, label="x")
+    x.grad = 0.5
+    out = x.log()
+    with pytest.raises(OverflowError, match=r"leaf 'x' \(data 1e-310\) is inf"):
+        out.backward()
+    assert x.grad == 0.5
+    assert out.grad == 0.0
