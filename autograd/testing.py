@@ -50,7 +50,7 @@ except ImportError as error:  # the tests check this message in a subprocess wit
     ) from error
 
 from autograd.ops import ACTIVATIONS
-from autograd.value import Value
+from autograd.value import FUNCTIONS, Value
 
 __all__ = [
     "BINARY_OPS",
@@ -351,15 +351,7 @@ VALUE_OPS: Backend = {
     "div": operator.truediv,
     "pow": operator.pow,
     "neg": operator.neg,
-    "abs": operator.abs,
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sqrt": Value.sqrt,
-    "sin": Value.sin,
-    "cos": Value.cos,
+    **FUNCTIONS,
     "sum": _value_sum,
     "neuron": _value_neuron,
 }

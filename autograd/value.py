@@ -263,6 +263,20 @@ class Value:
         return Value(self.data, label=self.label)
 
 
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "sqrt": Value.sqrt,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "abs": Value.__abs__,
+}
+"""The one-argument functions of a Value by name (what ``glassgrad graph`` lets you call)."""
+
+
 def _data_of(x: Value | Number) -> float:
     return x.data if isinstance(x, Value) else _check_number(x, "comparison")
 

@@ -26,19 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from autograd import Value
-
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sqrt": Value.sqrt,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "abs": Value.__abs__,
-}
-"""The functions an expression may call, each with the autograd op it applies."""
+from autograd.value import FUNCTIONS  # the functions an expression may call, by name
 
 MAX_LENGTH = 2000
 """The longest expression accepted, in characters (a guard against pathological input)."""
