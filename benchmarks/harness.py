@@ -20,12 +20,13 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from autograd._files import write_atomically
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 """Where each run writes its JSON (git-ignored; ``benchmarks/README.md`` has the table)."""
@@ -147,19 +148,8 @@ def write_json(results: dict[str, Any], directory: Path = RESULTS_DIR) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     path = directory / f"bench-{stamp}.json"
     for target in (path, directory / "latest.json"):
-        _write_atomically(target, text)
+        write_atomically(target, text.encode("utf-8"), "benchmarks")
     return path
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
