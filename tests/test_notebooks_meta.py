@@ -144,6 +144,21 @@ def test_is_a_lesson(path: Path) -> None:
     assert code_cells(load(path)), f"{path.name}: no code to run"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_prose_is_markdown_not_commented_out_text(path: Path) -> None:
+    # A generator that writes cells in a script's "# " comment style leaves every line of
+    # prose a heading once in Jupyter: a whole paragraph in giant type.
+    for index, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        lines = [line for line in source(cell).splitlines() if line.strip()]
+        headings = [line for line in lines if line.startswith("#")]
+        assert not any(line.startswith("# #") for line in lines), f"{path.name} cell {index}"
+        assert len(lines) == 1 or len(headings) < len(lines), (
+            f"{path.name} cell {index}: every line is a heading; is it prose with '# ' left in?"
+        )
+
+
 def test_the_checks_catch_private_access() -> None:
     # The checker itself: each of these must be flagged, and public use must not be.
     flagged = (
