@@ -84,6 +84,7 @@ class Op:
     derivative: Rule
     constant: Literal["left", "right"] | None = None
     singular: Callable[..., bool] | None = None
+    activation: Activation | None = None
 
 
 def _fail(op: str, message: str, *operands: float) -> ValueError:
@@ -171,27 +172,40 @@ def _cos(x: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Activation:
+    """What a fused neuron applies to ``z = w · x + b``.
+
+    ``apply`` maps z to the neuron's output, on floats. ``slope`` is d(output)/dz written as a
+    function of the *output* (for tanh, ``1 - out * out``), so the backward sweep needs nothing
+    but the node's own data; like the derivative rules it works on floats and on Values.
+    """
+
+    name: str
+    apply: Callable[[float], float]
+    slope: Callable[[Any], Any]
+
+
+# fmt: off
+_ACTIVATION_TABLE = [
+    Activation("linear", lambda z: z, lambda out: 1.0),
+    Activation("relu", _relu, step),
+    Activation("tanh", math.tanh, lambda out: 1 - out * out),
+    Activation("sigmoid", _sigmoid, lambda out: out * (1 - out)),
+]
+# fmt: on
+
+ACTIVATION_FUNCTIONS: dict[str, Activation] = {a.name: a for a in _ACTIVATION_TABLE}
+"""Every activation a fused neuron can apply, by name."""
+
+ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
+"""The names of the activations a fused neuron node can apply (``Value.neuron``)."""
+
+
 def _dot_plus_bias(operands: Sequence[float]) -> float:
     """w · x + b for operands laid out as (w_1..w_n, x_1..x_n, b)."""
     n = len(operands) // 2  # (2n + 1) // 2
     return sum(map(operator.mul, operands[:n], operands[n:-1]), operands[-1])
-
-
-def _linear_neuron(*operands: float) -> float:
-    return _dot_plus_bias(operands)
-
-
-def _relu_neuron(*operands: float) -> float:
-    z = _dot_plus_bias(operands)
-    return z if z > 0.0 else 0.0
-
-
-def _tanh_neuron(*operands: float) -> float:
-    return math.tanh(_dot_plus_bias(operands))
-
-
-def _sigmoid_neuron(*operands: float) -> float:
-    return _sigmoid(_dot_plus_bias(operands))
 
 
 def _neuron_contributions(local: Any, operands: Sequence[Any]) -> list[Any]:
@@ -201,22 +215,27 @@ def _neuron_contributions(local: Any, operands: Sequence[Any]) -> list[Any]:
     return [local * x for x in inputs] + [local * w for w in weights] + [local]
 
 
-def _linear_neuron_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
-    return _neuron_contributions(g, operands)
+def _neuron_op(activation: Activation) -> Op:
+    """The op ``activation(w · x + b)``: forward and derivative rule built from `activation`."""
 
+    def forward(*operands: float) -> float:
+        return activation.apply(_dot_plus_bias(operands))
 
-def _relu_neuron_derivative(g: Any, out: Any, *operands: Any) -> Sequence[Any]:
-    if not out > 0:  # a dead unit passes no gradient back, to anything
-        return ()
-    return _neuron_contributions(g, operands)
+    def derivative(g: Any, out: Any, *operands: Any) -> Sequence[Any]:
+        slope = activation.slope(out)
+        # A slope that is a plain number (always for linear and relu) gets two shortcuts:
+        # with 0 nothing flows back at all (a relu that is off), and with 1 g passes on as it
+        # is, where g * 1.0 would add a node to a create_graph graph.
+        if isinstance(slope, float):
+            if slope == 0.0:
+                return ()
+            if slope == 1.0:
+                return _neuron_contributions(g, operands)
+        return _neuron_contributions(g * slope, operands)
 
-
-def _tanh_neuron_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
-    return _neuron_contributions(g * (1 - out * out), operands)
-
-
-def _sigmoid_neuron_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
-    return _neuron_contributions(g * out * (1 - out), operands)
+    name = activation.name
+    symbol = "w·x+b" if name == "linear" else f"{name}(w·x+b)"
+    return Op(f"neuron_{name}", symbol, forward, derivative, activation=activation)
 
 
 def _sum_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
@@ -285,19 +304,10 @@ _TABLE = [
     # --- many Values --------------------------------------------------------------------------
     Op("sum", "sum", lambda *xs: math.fsum(xs),
        _sum_derivative),
-    Op("neuron_linear", "w·x+b", _linear_neuron,
-       _linear_neuron_derivative),
-    Op("neuron_relu", "relu(w·x+b)", _relu_neuron,
-       _relu_neuron_derivative),
-    Op("neuron_tanh", "tanh(w·x+b)", _tanh_neuron,
-       _tanh_neuron_derivative),
-    Op("neuron_sigmoid", "sigmoid(w·x+b)", _sigmoid_neuron,
-       _sigmoid_neuron_derivative),
 ]
 # fmt: on
 
+_TABLE += [_neuron_op(activation) for activation in _ACTIVATION_TABLE]
+
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 """Every op by name. ``Value`` makes one node class per entry (see ``value.py``)."""
-
-ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
-"""The activations a fused neuron node can apply (``Value.neuron``)."""

@@ -33,7 +33,7 @@ from autograd.draw import (
     operand_names,
     render_svg,
 )
-from autograd.value import Value
+from autograd.value import Value, operand_data
 
 if TYPE_CHECKING:
     import graphviz
@@ -122,9 +122,7 @@ def _step(index: int, node: Value, names: dict[Value, str], grads: dict[Value, f
     """Record one node's backward step (the arithmetic of backward()), updating ``grads``."""
     g = grads[node]
     parents = node.parents
-    operands = [p.data for p in parents]
-    if node.const is not None:
-        operands.append(node.const)
+    operands = operand_data(node)
     assert node.derivative is not None
     # Rules return g * local, linear in g: with g = 1 they give the local derivatives alone.
     # A rule may return fewer entries than parents (an inactive relu neuron returns none).

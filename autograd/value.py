@@ -20,11 +20,12 @@ when the last name for the output goes away, refcounting frees the whole graph a
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from autograd.mode import _grad_enabled
-from autograd.ops import ACTIVATIONS, OPS, Op, Rule
+from autograd.ops import ACTIVATIONS, OPS, Activation, Op, Rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -65,6 +66,7 @@ class Value:
             ``(a, a)``); ``()`` for a leaf.
         op: the op that made this node, e.g. ``"*"`` or ``"tanh"``; ``""`` for a leaf.
         const: the plain-number operand of ops such as ``x * 2.5``, else None.
+        activation: on a fused neuron node (``Value.neuron``), its `Activation`; else None.
     """
 
     __slots__ = ("data", "grad", "label", "parents")
@@ -81,6 +83,7 @@ class Value:
     derivative: ClassVar[Rule | None] = None
     singular: ClassVar[Callable[..., bool] | None] = None
     spec: ClassVar[Op | None] = None
+    activation: ClassVar[Activation | None] = None
 
     def __init__(self, data: Number, label: str = "") -> None:
         """Make a leaf: a Value with no parents, such as an input or a weight."""
@@ -220,30 +223,42 @@ class Value:
         This is what ``nn.Neuron`` uses: one node per neuron rather than one per ``*`` and
         ``+``. Number inputs become leaves, so the gradient with respect to an input (a
         saliency map) is there to read after ``backward()``.
+
+        The node keeps the numbers it was computed from (``weight_data``, ``input_data``,
+        ``bias_data``), as PyTorch saves tensors for backward: its gradients are those at the
+        point where it was evaluated, even if a parent's ``.data`` changes in between.
         """
-        node_class = _NEURON.get(activation)
-        if node_class is None:
-            raise ValueError(
-                f"Value.neuron: unknown activation {activation!r}; choose one of {ACTIVATIONS}"
-            )
-        if len(weights) != len(inputs):
-            raise ValueError(
-                f"Value.neuron: {len(weights)} weights but {len(inputs)} inputs; they must match"
-            )
-        try:
-            return _apply(node_class, (*weights, *inputs, bias))  # type: ignore[arg-type]
-        except AttributeError:
-            # Some operand has no .data, so it is not a Value. Checking every input up front
-            # instead costs a quarter of a neuron's forward (benchmarks/README.md), and inside
-            # a network the inputs are Values anyway. Nothing was built, so now sort it out.
-            pass
-        for i, w in enumerate(weights):
-            if not isinstance(w, Value):
-                raise TypeError(f"Value.neuron: weights[{i}] must be a Value, got {w!r}")
-        if not isinstance(bias, Value):
-            raise TypeError(f"Value.neuron: bias must be a Value, got {bias!r}")
-        xs = [_as_value(x, "Value.neuron: input") for x in inputs]
-        return _apply(node_class, (*weights, *xs, bias))
+        return _layer("Value.neuron", [weights], [inputs], [bias], activation)[0][0]
+
+    @staticmethod
+    def neurons(
+        weights: Sequence[Sequence[Value]],
+        inputs: Sequence[Value | Number],
+        biases: Sequence[Value],
+        activation: str = "linear",
+    ) -> list[Value]:
+        """A layer: one ``Value.neuron`` node per row of ``weights``, all reading ``inputs``.
+
+        ``weights[j]`` and ``biases[j]`` belong to neuron ``j``. The same nodes as calling
+        ``Value.neuron`` for each neuron, built faster: the inputs are checked and their
+        numbers read once for the whole layer rather than once per neuron.
+        """
+        return _layer("Value.neurons", weights, [inputs], biases, activation)[0]
+
+    @staticmethod
+    def neurons_batch(
+        weights: Sequence[Sequence[Value]],
+        samples: Iterable[Sequence[Value | Number]],
+        biases: Sequence[Value],
+        activation: str = "linear",
+    ) -> list[list[Value]]:
+        """A layer applied to each sample of a batch: ``Value.neurons`` once per sample.
+
+        The same nodes as ``[Value.neurons(weights, x, biases, activation) for x in
+        samples]``, built faster: every weight's number is read once for the whole batch
+        instead of once per sample. ``nn``'s ``model.batch(X)`` uses this.
+        """
+        return _layer("Value.neurons_batch", weights, samples, biases, activation)
 
     # -- gradients -------------------------------------------------------------------------
 
@@ -339,16 +354,169 @@ def _apply_const(node_class: type[Value], x: Value, const: object) -> Value:
     return node
 
 
+def _layer(
+    what: str,
+    weight_rows: Sequence[Sequence[Value]],
+    samples: Iterable[Sequence[Value | Number]],
+    biases: Sequence[Value],
+    activation: str,
+) -> list[list[Value]]:
+    """Fused neuron nodes, one per (weights, bias) pair, for each sample of inputs.
+
+    This is where a network spends most of its forward pass, so each number is read once: a
+    weight's once for the whole batch, an input's once for the whole layer. The nodes keep
+    those lists of floats (shared, never mutated), so the backward sweep (``backward.py``)
+    reads no parent's ``.data`` again.
+    """
+    node_class = _NEURON.get(activation)
+    if node_class is None:
+        raise ValueError(f"{what}: unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+    rows = _neuron_rows(what, weight_rows, biases)
+    n_weights = len(rows[0][1]) if rows else 0
+    assert node_class.activation is not None
+    apply = node_class.activation.apply
+    is_relu = activation == "relu"  # relu, the usual hidden activation, is done inline
+    recording = _grad_enabled.get()
+    mul = operator.mul
+    new_node = object.__new__
+    outputs = []
+    for inputs in samples:
+        xs = tuple([x if isinstance(x, Value) else _as_value(x, what + ": input") for x in inputs])
+        if len(xs) != n_weights and rows:
+            raise ValueError(
+                f"{what}: {n_weights} weights{'' if what == 'Value.neuron' else ' per neuron'}"
+                f" but {len(xs)} inputs; they must match"
+            )
+        input_data = [x.data for x in xs]
+        nodes = []
+        for weights, weight_data, bias, bias_data in rows:
+            try:
+                z = sum(map(mul, weight_data, input_data), bias_data)
+            except TypeError:  # some .data is not a number
+                z = None
+            if type(z) is not float:
+                _raise_for_layer(what, rows)
+            if z - z != 0.0:  # inf or nan: finite operands overflowed
+                raise OverflowError(
+                    f"{node_class.op}: w · x + b is {z} for weights {_shown(weights)},"
+                    f" inputs {_shown(xs)} and bias {bias_data!r}"
+                )
+            out = (z if z > 0.0 else 0.0) if is_relu else apply(z)
+            if not recording:
+                nodes.append(Value(out))
+                continue
+            node: Any = new_node(node_class)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            # No tuple of all 2n + 1 parents (see _neuron_parents) but the parts, which many
+            # nodes share: the weights with every sample's node of this neuron, the inputs
+            # with every neuron of this layer. They are tuples, so what is shared cannot change.
+            node.weights = weights
+            node.inputs = xs
+            node.bias = bias
+            node.weight_data = weight_data
+            node.input_data = input_data
+            node.bias_data = bias_data
+            nodes.append(node)
+        outputs.append(nodes)
+    return outputs
+
+
+_NeuronRow = tuple[tuple[Value, ...], list[float], Value, float]
+
+
+def _neuron_rows(
+    what: str, weight_rows: Sequence[Sequence[Value]], biases: Sequence[Value]
+) -> list[_NeuronRow]:
+    """Each neuron's weights (as a tuple) and bias, with their numbers, checked."""
+    if len(weight_rows) != len(biases):
+        raise ValueError(
+            f"{what}: {len(weight_rows)} rows of weights but {len(biases)} biases; they must match"
+        )
+    rows: list[_NeuronRow] = []
+    for j, (weights, bias) in enumerate(zip(weight_rows, biases, strict=True)):
+        # An isinstance check per weight would cost as much as reading it, so only what is
+        # read gets checked: anything without a float .data is sorted out by the fallback.
+        try:
+            weight_data = [w.data for w in weights]
+            bias_data = bias.data
+        except AttributeError:
+            _raise_for_operands(what, weights, bias, j)
+        if rows and len(weight_data) != len(rows[0][1]):
+            raise ValueError(
+                f"{what}: neuron {j} has {len(weight_data)} weights but neuron 0 has"
+                f" {len(rows[0][1])}; every neuron of a layer reads the same inputs"
+            )
+        weights_tuple = weights if type(weights) is tuple else tuple(weights)
+        rows.append((weights_tuple, weight_data, bias, bias_data))
+    return rows
+
+
+def _raise_for_operands(what: str, weights: Sequence[object], bias: object, row: int) -> NoReturn:
+    """Name the weight or bias of a neuron that is not a Value (called once something failed)."""
+    layer = what != "Value.neuron"  # name weights[row][i] and biases[row], else weights[i]
+    for i, w in enumerate(weights):
+        if not isinstance(w, Value):
+            name = f"weights[{row}][{i}]" if layer else f"weights[{i}]"
+            raise TypeError(f"{what}: {name} must be a Value, got {w!r}")
+    if not isinstance(bias, Value):
+        name = f"biases[{row}]" if layer else "bias"
+        raise TypeError(f"{what}: {name} must be a Value, got {bias!r}")
+    raise TypeError(f"{what}: a weight or the bias of neuron {row} has data that is not a float")
+
+
+def _raise_for_layer(what: str, rows: list[_NeuronRow]) -> NoReturn:
+    """`_raise_for_operands` for the first neuron of a layer whose operands are wrong."""
+    for j, (weights, weight_data, bias, bias_data) in enumerate(rows):
+        if not all(type(x) is float for x in (*weight_data, bias_data)):
+            _raise_for_operands(what, weights, bias, j)
+    raise TypeError(f"{what}: the inputs' data must be floats")
+
+
+def operand_data(node: Value) -> list[float]:
+    """The numbers ``node``'s derivative rule is given on the float path, in operand order.
+
+    Its parents' ``.data``, then its ``.const`` if it has one. A fused neuron node gives the
+    numbers it kept when it was built instead (see `Value.neuron`). A leaf has none.
+    """
+    if node.activation is not None:
+        saved: Any = node
+        return [*saved.weight_data, *saved.input_data, saved.bias_data]
+    operands = [p.data for p in node.parents]
+    if node.const is not None:
+        operands.append(node.const)
+    return operands
+
+
 def _shown(parents: Sequence[Value]) -> str:
     if len(parents) > 6:
         return f"({len(parents)} values)"
     return "(" + ", ".join(repr(p.data) for p in parents) + ")"
 
 
+_NODE_SLOTS = {
+    (False, False): (),
+    (True, False): ("const",),
+    # A fused neuron keeps its parents in three parts, and the numbers it was computed from
+    # for its backward (see _neurons).
+    (False, True): ("weights", "inputs", "bias", "weight_data", "input_data", "bias_data"),
+}
+
+
+def _neuron_parents(node: Any) -> tuple[Value, ...]:
+    """``parents`` of a fused neuron node: (w_1..w_n, x_1..x_n, b), built when asked for.
+
+    Building this tuple for every neuron of every sample would cost a forward pass more than
+    the tuple is worth: the backward sweep and the walk use the parts directly.
+    """
+    return (*node.weights, *node.inputs, node.bias)
+
+
 def _node_class(op: Op) -> type[Value]:
     """The subclass of Value for nodes made by `op`: the op's data lives on the class."""
     namespace: dict[str, Any] = {
-        "__slots__": ("const",) if op.constant else (),
+        "__slots__": _NODE_SLOTS[op.constant is not None, op.activation is not None],
         "__doc__": f"A Value made by the {op.name!r} op.",
         "__module__": __name__,
         "op": op.symbol,
@@ -356,7 +524,10 @@ def _node_class(op: Op) -> type[Value]:
         "derivative": staticmethod(op.derivative),
         "singular": staticmethod(op.singular) if op.singular else None,
         "spec": op,
+        "activation": op.activation,
     }
+    if op.activation is not None:
+        namespace["parents"] = property(_neuron_parents)
     return type("Value", (Value,), namespace)
 
 

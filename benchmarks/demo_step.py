@@ -5,10 +5,14 @@ scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)
 ``1e-4 * sum(p * p)`` over the 337 parameters; then backward and one SGD update
 ``p -= lr * p.grad``. Implementations:
 
-* ``glassgrad (nn)``: the public nn API, ``nn.MLP``, ``nn.losses.hinge``, ``nn.losses.l2`` and
-  ``nn.optim.SGD``, as a user writes it.
-* ``glassgrad (Value.neuron)``: the engine alone: one ``Value.neuron`` node per neuron, the
-  loss from plain operators. Shows what the nn layer costs on top of the engine.
+* ``glassgrad (nn)``: the public nn API, ``nn.MLP`` (scoring the points with
+  ``model.batch(X)``), ``nn.losses.hinge``, ``nn.losses.l2`` and ``nn.optim.SGD``, as a user
+  writes it.
+* ``glassgrad (nn, model(x) per sample)``: the same, calling the model on one point at a time
+  as micrograd's demo does. The same graph; each weight is read once per point, not per batch.
+* ``glassgrad (Value.neurons)``: the engine alone: one fused node per neuron, built a layer at
+  a time by ``Value.neurons``; the loss from plain operators. Shows what the nn layer costs on
+  top of the engine.
 * ``glassgrad (binary * and +)``: the same engine with every neuron written out as ``*`` and
   ``+`` nodes (micrograd's graph shape). Shows what the fused neuron node saves.
 * ``micrograd 0.1.0``: the PyPI package, used as its demo notebook uses it.
@@ -103,18 +107,21 @@ class DemoStep(Protocol):
 
 
 class GlassgradNeuronStep:
-    """The step on the engine alone: ``Value.neuron`` per neuron, the loss from operators."""
+    """The step on the engine alone: ``Value.neurons`` per layer, the loss from operators."""
 
-    name = "glassgrad (Value.neuron)"
+    name = "glassgrad (Value.neurons)"
 
     def __init__(self, problem: DemoProblem) -> None:
         """Make leaves for the parameters; the graph itself is built anew in every step."""
         self.problem = problem
         self.layers = [
-            [([Value(w) for w in ws], Value(b)) for ws, b in layer] for layer in problem.initial
+            [(tuple(Value(w) for w in ws), Value(b)) for ws, b in layer]
+            for layer in problem.initial
         ]
         self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
         self.last = len(self.layers) - 1
+        # Per layer, what Value.neurons takes: the rows of weights and the biases.
+        self.rows = [([ws for ws, _ in layer], [b for _, b in layer]) for layer in self.layers]
 
     def reset(self) -> None:
         """Initial values back into the parameter leaves."""
@@ -125,9 +132,9 @@ class GlassgradNeuronStep:
     def score(self, point: tuple[float, float]) -> Value:
         """The network's output for one point."""
         activations: list[Value] = [Value(x) for x in point]
-        for index, layer in enumerate(self.layers):
+        for index, (weights, biases) in enumerate(self.rows):
             activation = "linear" if index == self.last else "relu"
-            activations = [Value.neuron(ws, activations, b, activation) for ws, b in layer]
+            activations = Value.neurons(weights, activations, biases, activation)
         return activations[0]
 
     def loss(self) -> Value:
@@ -221,11 +228,15 @@ class GlassgradNNStep:
             p.data = value
             p.grad = 0.0
 
+    def scores(self) -> list[Any]:
+        """The model's score for every point, as README.md shows it: ``model.batch(X)``."""
+        return self.model.batch(self.problem.points)
+
     def step(self) -> float:
         """One training step; returns the loss."""
         problem = self.problem
         self.optimizer.zero_grad()
-        scores: list[Any] = [self.model(list(point)) for point in problem.points]
+        scores = self.scores()
         loss = self.hinge(scores, problem.labels) + ALPHA * self.l2(self.params)
         loss.backward()
         self.optimizer.step()
@@ -234,6 +245,20 @@ class GlassgradNNStep:
     def parameters(self) -> list[float]:
         """The current parameters, flat (nn's order is micrograd's order)."""
         return [p.data for p in self.params]
+
+
+class GlassgradNNPerSampleStep(GlassgradNNStep):
+    """The same step with the model called on one point at a time, as micrograd's demo does.
+
+    The graph is the same node for node; only each weight's number is read once per sample
+    instead of once per batch.
+    """
+
+    name = "glassgrad (nn, model(x) per sample)"
+
+    def scores(self) -> list[Any]:
+        """``[model(x) for x in X]``."""
+        return [self.model(point) for point in self.problem.points]
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,6 +405,7 @@ class HandFloatStep:
 
 IMPLEMENTATIONS: dict[str, Callable[[DemoProblem], DemoStep]] = {
     GlassgradNNStep.name: GlassgradNNStep,
+    GlassgradNNPerSampleStep.name: GlassgradNNPerSampleStep,
     GlassgradNeuronStep.name: GlassgradNeuronStep,
     GlassgradBinaryStep.name: GlassgradBinaryStep,
     MicrogradStep.name: MicrogradStep,

@@ -119,7 +119,8 @@ def accuracy(
         raise ValueError("accuracy: no samples")
     cut = default_threshold(model) if threshold is None else threshold
     with no_grad():
-        correct = sum(_is_correct(model(x), label, cut) for x, label in zip(X, y, strict=True))
+        outputs = model.batch(X)
+    correct = sum(_is_correct(o, label, cut) for o, label in zip(outputs, y, strict=True))
     return correct / len(X)
 
 
@@ -237,7 +238,7 @@ def fit(
                 indices = order[(batch - 1) * size : batch * size]
                 where = f"epoch {epoch} of {epochs}, batch {batch} of {batches}"
                 try:
-                    outputs = [model(X[i]) for i in indices]
+                    outputs = model.batch([X[i] for i in indices])
                     targets = [y[i] for i in indices]
                     data_loss = loss_fn(outputs, targets)
                     objective = data_loss + l2 * losses.l2(parameters) if l2 else data_loss
@@ -280,7 +281,7 @@ def _evaluate(
     """Loss and accuracy on (X, y) without building a graph."""
     try:
         with no_grad():
-            outputs = [model(x) for x in X]
+            outputs = model.batch(X)
             value = loss_fn(outputs, list(y)).data
     except ArithmeticError as error:
         raise DivergedError(f"validation after epoch {epoch} diverged: {error}") from error

@@ -1,0 +1,220 @@
+"""Fused neuron nodes built a layer or a batch at a time, and the fast paths that use them.
+
+`Value.neurons` and `Value.neurons_batch` must build exactly the nodes `Value.neuron` builds;
+backward() runs a neuron's rule on the floats the node kept (`_add_neuron_contributions`) and
+walks its parents in parts; `model.batch(X)` must equal `[model(x) for x in X]`. Each of
+these is checked here against the plain version, to the last bit.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import Value, topological_order
+from autograd.backward import _add_neuron_contributions, _op_nodes_and_leaves
+from autograd.ops import ACTIVATIONS
+from autograd.testing import Expression, expressions, finite_floats
+from autograd.value import operand_data
+from nn import MLP, Layer, Neuron
+
+
+def _layer_parameters(
+    n_in: int, n_out: int, seed: int
+) -> tuple[list[tuple[Value, ...]], list[Value]]:
+    rng = random.Random(seed)
+    weights = [tuple(Value(rng.uniform(-1, 1)) for _ in range(n_in)) for _ in range(n_out)]
+    biases = [Value(rng.uniform(-0.5, 0.5)) for _ in range(n_out)]
+    return weights, biases
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_neurons_builds_the_nodes_neuron_builds(activation: str) -> None:
+    weights, biases = _layer_parameters(3, 4, seed=1)
+    x = [Value(0.5), Value(-1.25), 2.0]
+    layer = Value.neurons(weights, x, biases, activation)
+    one_by_one = [Value.neuron(w, x, b, activation) for w, b in zip(weights, biases, strict=True)]
+    assert [n.data for n in layer] == [n.data for n in one_by_one]
+    assert [n.op for n in layer] == [n.op for n in one_by_one]
+    for node, w, b in zip(layer, weights, biases, strict=True):
+        assert node.parents[:3] == w and node.parents[-1] is b
+        assert node.parents[3:5] == (x[0], x[1])
+    # A number input becomes one leaf that every neuron of the layer shares.
+    shared = {id(n.parents[5]) for n in layer}
+    assert len(shared) == 1 and layer[0].parents[5].data == 2.0
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_neurons_batch_is_neurons_for_each_sample(activation: str) -> None:
+    weights, biases = _layer_parameters(2, 3, seed=2)
+    samples = [[0.5, -1.0], [Value(2.0), 0.0], [-0.25, 0.75]]
+    batch = Value.neurons_batch(weights, samples, biases, activation)
+    assert len(batch) == len(samples)
+    for nodes, x in zip(batch, samples, strict=True):
+        alone = Value.neurons(weights, x, biases, activation)
+        assert [n.data for n in nodes] == [n.data for n in alone]
+
+
+def test_a_batch_shares_each_weight_tuple_across_samples() -> None:
+    weights, biases = _layer_parameters(2, 2, seed=3)
+    batch = Value.neurons_batch(weights, [[1.0, 2.0], [3.0, 4.0]], biases, "tanh")
+    first, second = batch
+    saved: list[Any] = [first[0], second[0]]
+    assert saved[0].weights is saved[1].weights is weights[0]
+    assert saved[0].inputs is saved[0 + 0].inputs  # the same object within a sample's layer
+    layer_nodes: list[Any] = first
+    assert layer_nodes[0].inputs is layer_nodes[1].inputs
+
+
+def test_empty_layer_and_empty_batch() -> None:
+    assert Value.neurons([], [1.0, 2.0], [], "relu") == []
+    weights, biases = _layer_parameters(2, 2, seed=4)
+    assert Value.neurons_batch(weights, [], biases, "relu") == []
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda w, b: Value.neurons(w, [1.0], b), ValueError, "2 weights per neuron but 1 inputs"),
+        (lambda w, b: Value.neurons(w[:1], [1.0, 2.0], b), ValueError, "1 rows of weights but 2"),
+        (
+            lambda w, b: Value.neurons([w[0], (w[1][0],)], [1.0, 2.0], b),
+            ValueError,
+            "neuron 1 has 1 weights but neuron 0 has 2",
+        ),
+        (
+            lambda w, b: Value.neurons([w[0], (w[1][0], 0.5)], [1.0, 2.0], b),
+            TypeError,
+            r"weights\[1\]\[1\] must be a Value, got 0.5",
+        ),
+        (
+            lambda w, b: Value.neurons(w, [1.0, 2.0], [b[0], 0.0]),
+            TypeError,
+            r"biases\[1\] must be a Value, got 0.0",
+        ),
+        (
+            lambda w, b: Value.neuron([w[0][0], "w"], [1.0, 2.0], b[0]),
+            TypeError,
+            r"Value.neuron: weights\[1\] must be a Value, got 'w'",
+        ),
+        (
+            lambda w, b: Value.neurons(w, [1.0, float("nan")], b),
+            ValueError,
+            "Value.neurons: input: expected a finite number",
+        ),
+        (lambda w, b: Value.neurons(w, [1.0, 2.0], b, "gelu"), ValueError, "'gelu'"),
+    ],
+)
+def test_bad_layers_are_refused_naming_the_argument(call: Any, error: type, message: str) -> None:
+    weights, biases = _layer_parameters(2, 2, seed=5)
+    with pytest.raises(error, match=message):
+        call(weights, biases)
+
+
+def test_an_overflowing_neuron_raises_naming_the_op() -> None:
+    with pytest.raises(OverflowError, match=r"relu\(w·x\+b\): w · x \+ b is inf"):
+        Value.neuron([Value(1e308), Value(1e308)], [1e308, 1e308], Value(0.0), "relu")
+
+
+def test_a_neuron_node_keeps_the_numbers_it_was_computed_from() -> None:
+    # Like PyTorch's saved tensors: changing a weight after the forward pass does not change
+    # the gradients of that forward pass, which stay those of the point it was evaluated at.
+    w, x, b = Value(2.0), Value(3.0), Value(0.5)
+    out = Value.neuron([w], [x], b, "tanh")
+    w.data = 100.0
+    out.backward()
+    slope = 1 - out.data**2
+    assert (w.grad, x.grad, b.grad) == (slope * 3.0, slope * 2.0, slope)
+    assert operand_data(out) == [2.0, 3.0, 0.5]
+
+
+@given(
+    st.lists(finite_floats(-3, 3), min_size=7, max_size=7),
+    st.sampled_from(ACTIVATIONS),
+    finite_floats(-2, 2),
+)
+def test_the_backward_fast_path_is_the_rule_to_the_last_bit(
+    numbers: list[float], activation: str, g: float
+) -> None:
+    weights = [Value(v) for v in numbers[:3]]
+    inputs = [Value(v) for v in numbers[3:6]]
+    bias = Value(numbers[6])
+    node = Value.neuron(weights, inputs, bias, activation)
+    _add_neuron_contributions(node, g)
+    fast = [p.grad for p in node.parents]
+    contributions = list(node.derivative(g, node.data, *operand_data(node)))  # type: ignore[misc]
+    contributions += [0.0] * (len(node.parents) - len(contributions))
+    assert fast == contributions
+
+
+def test_a_value_that_is_weight_and_input_gets_both_contributions_in_order() -> None:
+    a = Value(1.5)
+    out = Value.neuron([a, a], [a, Value(2.0)], a, "linear")  # a*a + a*2 + a
+    out.backward()
+    assert a.grad == 1.5 + 2.0 + 1.5 + 1.0  # as w_1 (x_1 = a), w_2 (x_2 = 2), x_1 (w_1 = a), b
+
+
+def _reference_op_nodes(root: Value) -> list[Value]:
+    return [node for node in topological_order(root) if node.parents]
+
+
+@given(expressions(variables=3))
+def test_the_backward_walk_visits_op_nodes_in_topological_order(expr: Expression) -> None:
+    root = expr(*expr.leaves())
+    order, leaves = _op_nodes_and_leaves(root)
+    if not root.parents:
+        assert (order, leaves) == ([], [root])
+        return
+    assert order == _reference_op_nodes(root)
+    assert leaves == [node for node in topological_order(root) if not node.parents]
+
+
+def test_the_backward_walk_of_a_batch_graph_matches_the_plain_walk() -> None:
+    model = MLP(2, [5, 4, 1], seed=6)
+    outputs = model.batch([[0.1 * i, -0.2 * i] for i in range(12)])
+    loss = Value.sum(outputs)
+    order, leaves = _op_nodes_and_leaves(loss)
+    assert order == _reference_op_nodes(loss)
+    assert set(leaves) >= set(model.parameters())
+
+
+def _grads_after(model: Any, outputs: list[Any]) -> tuple[list[float], list[float]]:
+    flat = [o for out in outputs for o in (out if isinstance(out, list) else [out])]
+    Value.sum(flat).backward()
+    grads = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    return [o.data for o in flat], grads
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MLP(2, [16, 16, 1], seed=0),
+        MLP(3, [4, 3], activation="tanh", output_activation="sigmoid", seed=1),
+        Layer(3, 2, "sigmoid", seed=2),
+        Neuron(3, "relu", seed=3),
+    ],
+    ids=["mlp", "mlp-multi-output", "layer", "neuron"],
+)
+def test_model_batch_is_model_per_sample_to_the_last_bit(model: Any) -> None:
+    rng = random.Random(7)
+    X = [[rng.uniform(-2, 2) for _ in range(model.nin)] for _ in range(9)]
+    batched = _grads_after(model, model.batch(X))
+    per_sample = _grads_after(model, [model(x) for x in X])
+    assert batched == per_sample
+
+
+def test_model_batch_accepts_tuples_and_generators_and_refuses_a_string() -> None:
+    model = MLP(2, [3, 1], seed=8)
+    X = [(0.5, 1.0), (1.5, -1.0)]
+    expected = [model(x).data for x in X]
+    assert [o.data for o in model.batch(X)] == expected
+    assert [o.data for o in model.batch(x for x in X)] == expected
+    with pytest.raises(TypeError, match=r"MLP\.batch: expected a list of samples"):
+        model.batch("ab")
+    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+        model.batch([[1.0, 2.0, 3.0]])
