@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import gc
 from collections.abc import Callable, Sequence
-from itertools import filterfalse
 from typing import Any, ParamSpec, TypeVar
 
 from autograd.mode import enable_grad
@@ -29,17 +28,14 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen = {root}
-    # filterfalse(is_seen, parents) yields the parents not seen yet, each checked just when
-    # the loop asks for it. It checks in C: in a network most edges end at a node seen
-    # before (every sample's neurons share the weights), and those cost no Python bytecode.
-    is_seen = seen.__contains__
-    stack = [(root, filterfalse(is_seen, root.parents))]
+    stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:  # resumes where the last visit of this node stopped
-            seen.add(parent)
-            stack.append((parent, filterfalse(is_seen, parent.parents)))
-            break
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
         else:  # every parent is placed: the node can follow them
             stack.pop()
             order.append(node)
@@ -49,49 +45,38 @@ def topological_order(root: Value) -> list[Value]:
 def _op_nodes_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
     """The nodes made by ops in topological order, and the distinct leaves, in one walk.
 
-    Leaves are kept apart because they have no rule to run; the sweep adds into their .grad
-    directly. The walk is that of `topological_order`.
+    The walk and the order are those of `topological_order`. Leaves are kept apart because
+    they have no rule to run; the sweep adds into their .grad directly. One shortcut: a fused
+    neuron whose parents have all been placed already follows them at once, without a stack
+    entry. In a network that is nearly every neuron (a layer's neurons share one tuple of
+    inputs, every sample's neurons their weights), and ``issuperset`` checks each part in C.
     """
     if not root.parents:
         return [], [root]
     order: list[Value] = []
     leaves: list[Value] = []
     seen = {root}
-    is_seen = seen.__contains__
-    placed_groups: set[int] = set()
-    stack = [(root, filterfalse(is_seen, root.parents))]
+    stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
+            if parent in seen:
+                continue
             seen.add(parent)
             if parent.activation is not None:  # a fused neuron: its parents come in parts
                 saved: Any = parent
-                weights, inputs = saved.weights, saved.inputs
-                if id(weights) not in placed_groups and seen.issuperset(weights):
-                    placed_groups.add(id(weights))
-                if id(inputs) not in placed_groups and seen.issuperset(inputs):
-                    placed_groups.add(id(inputs))
                 if (
-                    id(weights) in placed_groups
-                    and id(inputs) in placed_groups
+                    seen.issuperset(saved.inputs)
+                    and seen.issuperset(saved.weights)
                     and saved.bias in seen
                 ):
                     order.append(parent)
-                else:
-                    stack.append((parent, filterfalse(is_seen, parent.parents)))
-                    break
-                continue
-            grandparents = parent.parents
-            if not grandparents:
+                    continue
+            elif not parent.parents:
                 leaves.append(parent)
-            elif seen.issuperset(grandparents):
-                # Its parents are all placed (a layer's neurons share their inputs and every
-                # sample's neurons their weights): it can follow them at once, without a
-                # stack entry. issuperset checks them all in C.
-                order.append(parent)
-            else:
-                stack.append((parent, filterfalse(is_seen, grandparents)))
-                break
+                continue
+            stack.append((parent, iter(parent.parents)))
+            break
         else:
             stack.pop()
             order.append(node)
