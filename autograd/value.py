@@ -375,7 +375,6 @@ def _layer(
     n_weights = len(rows[0][1]) if rows else 0
     assert node_class.activation is not None
     apply = node_class.activation.apply
-    is_relu = activation == "relu"  # relu, the usual hidden activation, is done inline
     recording = _grad_enabled.get()
     mul = operator.mul
     new_node = object.__new__
@@ -401,7 +400,7 @@ def _layer(
                     f"{node_class.op}: w · x + b is {z} for weights {_shown(weights)},"
                     f" inputs {_shown(xs)} and bias {bias_data!r}"
                 )
-            out = (z if z > 0.0 else 0.0) if is_relu else apply(z)
+            out = apply(z)
             if not recording:
                 nodes.append(Value(out))
                 continue

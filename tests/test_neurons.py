@@ -65,9 +65,9 @@ def test_a_batch_shares_each_weight_tuple_across_samples() -> None:
     first, second = batch
     saved: list[Any] = [first[0], second[0]]
     assert saved[0].weights is saved[1].weights is weights[0]
-    assert saved[0].inputs is saved[0 + 0].inputs  # the same object within a sample's layer
+    assert saved[0].inputs is not saved[1].inputs  # each sample has its own inputs
     layer_nodes: list[Any] = first
-    assert layer_nodes[0].inputs is layer_nodes[1].inputs
+    assert layer_nodes[0].inputs is layer_nodes[1].inputs  # shared by the layer's neurons
 
 
 def test_empty_layer_and_empty_batch() -> None:
