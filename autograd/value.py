@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from autograd.mode import _grad_enabled
@@ -380,7 +381,10 @@ def _layer(
     new_node = object.__new__
     outputs = []
     for inputs in samples:
-        xs = tuple([x if isinstance(x, Value) else _as_value(x, what + ": input") for x in inputs])
+        xs: tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]  # checked next
+        # all(map(...)) runs the check in C; a comprehension would cost a call per sample.
+        if not all(map(isinstance, xs, repeat(Value))):  # numbers become leaves
+            xs = tuple([_as_value(x, what + ": input") for x in inputs])
         if len(xs) != n_weights and rows:
             raise ValueError(
                 f"{what}: {n_weights} weights{'' if what == 'Value.neuron' else ' per neuron'}"

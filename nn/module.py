@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Self
 
@@ -82,7 +83,7 @@ def _rng(seed: Seed) -> random.Random:
     raise TypeError(f"seed must be an int, a random.Random or None, got {seed!r}")
 
 
-def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> list[Value]:
+def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> Sequence[Value]:
     """The inputs as Values, checked against the expected count.
 
     Numbers become leaves labelled ``x0``, ``x1``, ... once here, so every neuron of the first
@@ -97,6 +98,8 @@ def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> list[Value]:
         raise TypeError(f"{what}: expected a list of {nin} numbers or Values, got {x!r}")
     if len(x) != nin:
         raise ValueError(f"{what}: expected {nin} inputs, got {len(x)}")
+    if all(map(isinstance, x, repeat(Value))):  # e.g. a hidden layer's inputs: nothing to do
+        return x  # type: ignore[return-value]  # mypy cannot see what all() checked
     return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
 
 
