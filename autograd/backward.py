@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from autograd.mode import enable_grad
-from autograd.value import Value, operand_data
+from autograd.value import LayerOutputs, Value, operand_data
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,51 +45,93 @@ def topological_order(root: Value) -> list[Value]:
 def _op_nodes_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
     """The nodes made by ops in topological order, and the distinct leaves, in one walk.
 
-    The walk and the order are those of `topological_order`. Leaves are kept apart because
-    they have no rule to run; the sweep adds into their .grad directly. One shortcut: a fused
-    neuron whose parents have all been placed already follows them at once, without a stack
-    entry. In a network that is nearly every neuron: a layer's neurons share one tuple of
-    inputs and every sample's neurons their weights, so each shared tuple is checked (by
-    ``issuperset``, in C) once and then recognised by identity.
+    The walk and the order are those of `topological_order`; leaves are kept apart because
+    they have no rule to run (the sweep adds into their .grad directly). Two shortcuts for
+    fused neurons, which are nearly every node of a network, place nodes without visiting
+    their parents one by one; each places exactly what the plain walk would, in its order:
+
+    * a neuron whose parents have all been placed follows them at once. Its parts are
+      shared (a layer's neurons share one tuple of inputs, every sample's neurons their
+      weights), so each tuple is checked by ``issuperset`` (in C) once, then known by identity;
+    * a neuron whose inputs are a whole layer built in one call (`LayerOutputs`, from
+      ``model.batch``) gets that layer placed in one step once the layer's own inputs are:
+      its nodes depend on nothing else when its weights and biases have been placed.
     """
     if not root.parents:
         return [], [root]
     order: list[Value] = []
     leaves: list[Value] = []
     seen = {root}
-    # The shortcut's checks are remembered, as the parts are shared: the inputs tuple last
-    # found placed (a layer's neurons share one and are met one after another), and per bias
-    # the weights tuple found placed (every sample's node of a neuron shares its weights).
+    # What the shortcuts found placed, remembered because the parts are shared: the inputs
+    # tuple last found placed (a layer's neurons meet one after another), per bias its
+    # weights tuple (every sample's node of a neuron shares them), and the layers' rows.
     placed_inputs: tuple[Value, ...] = ()
     placed_weights: dict[Value, tuple[Value, ...]] = {}
-    stack = [(root, iter(root.parents))]
+    placed_rows: dict[int, list[Any]] = {}
+    # A stack entry is a node, or a LayerOutputs placed as a whole, with an iterator over
+    # what must be placed before it.
+    stack: list[tuple[Any, Any]] = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent in seen:
                 continue
             seen.add(parent)
-            if parent.activation is not None:  # a fused neuron: its parents come in parts
-                saved: Any = parent
-                bias = saved.bias
-                if bias in seen:
-                    inputs = saved.inputs
-                    if inputs is placed_inputs or seen.issuperset(inputs):
-                        placed_inputs = inputs
-                        weights = saved.weights
-                        if placed_weights.get(bias) is weights or seen.issuperset(weights):
-                            placed_weights[bias] = weights
-                            order.append(parent)
-                            continue
-            elif not parent.parents:
-                leaves.append(parent)
+            if parent.activation is None:
+                if not parent.parents:
+                    leaves.append(parent)
+                    continue
+                stack.append((parent, iter(parent.parents)))
+                break
+            saved: Any = parent  # a fused neuron: its parents come in parts
+            bias, weights, inputs = saved.bias, saved.weights, saved.inputs
+            weights_placed = placed_weights.get(bias) is weights
+            if not weights_placed and bias in seen and seen.issuperset(weights):
+                placed_weights[bias] = weights
+                weights_placed = True
+            if weights_placed and (inputs is placed_inputs or seen.issuperset(inputs)):
+                placed_inputs = inputs
+                order.append(parent)
                 continue
-            stack.append((parent, iter(parent.parents)))
+            if not (weights_placed and _is_new_layer(inputs, seen, placed_rows)):
+                stack.append((parent, iter(parent.parents)))
+                break
+            # Its inputs are all it waits for, and they are a layer: the neuron waits for the
+            # layer, and the layer for its own inputs, which may be a layer again.
+            stack.append((parent, iter(())))
+            layer: Any = inputs
+            while True:
+                seen.update(layer)
+                if _is_new_layer(layer.inputs, seen, placed_rows):
+                    stack.append((layer, iter(())))
+                    layer = layer.inputs
+                else:
+                    stack.append((layer, iter(layer.inputs)))
+                    break
             break
         else:
             stack.pop()
-            order.append(node)
+            if type(node) is LayerOutputs:
+                order.extend(node)
+            else:
+                order.append(node)
     return order, leaves
+
+
+def _is_new_layer(nodes: tuple[Value, ...], seen: set[Value], placed_rows: dict[int, Any]) -> bool:
+    """Whether ``nodes`` is a layer built in one call, none of it met yet, whose neurons'
+    weights and biases are all in ``seen``: then only its inputs stand before it.
+
+    ``placed_rows`` remembers the layers' rows found placed (a batch's samples share them).
+    """
+    if type(nodes) is not LayerOutputs or nodes.rows is None or not seen.isdisjoint(nodes):
+        return False
+    rows = nodes.rows
+    if placed_rows.get(id(rows)) is not rows:
+        if not all(bias in seen and seen.issuperset(weights) for weights, _, bias, _ in rows):
+            return False
+        placed_rows[id(rows)] = rows
+    return True
 
 
 def _op_nodes_in_order(root: Value) -> list[Value]:
@@ -192,7 +234,21 @@ def _sweep_into_grads(order: Sequence[Value]) -> None:
         if g - g != 0.0:
             raise OverflowError(f"backward: the gradient reaching a {node.op!r} node is {g}")
         if node.activation is not None:
-            _add_neuron_contributions(node, g)
+            # A fused neuron, where a network has nearly all of its edges: its rule from
+            # ops.py written out here, the same products and sums in the same order (a test
+            # checks that they agree to the last bit), added straight into the parents' .grad.
+            # It runs on the numbers the node kept at forward (Value.neuron), so no parent's
+            # .data is read and no list of contributions is made in between.
+            saved: Any = node
+            local = g * saved.activation.slope(saved.data)  # d(root)/dz, z = w · x + b
+            if local:  # else a relu that is off: nothing flows back
+                # No strict=True: the builder made the parts of one length, and a keyword
+                # argument makes CPython 3.11 parse it on every call (12% of the sweep).
+                for weight, x in zip(saved.weights, saved.input_data):  # noqa: B905
+                    weight.grad += local * x
+                for input_node, w in zip(saved.inputs, saved.weight_data):  # noqa: B905
+                    input_node.grad += local * w
+                saved.bias.grad += local
             continue
         parents = node.parents
         derivative: Any = node.derivative
@@ -218,27 +274,6 @@ def _sweep_into_grads(order: Sequence[Value]) -> None:
             # Not strict: a relu neuron that is off returns no contributions at all.
             for parent, contribution in zip(parents, contributions, strict=False):
                 parent.grad += contribution
-
-
-def _add_neuron_contributions(node: Any, g: float) -> None:
-    """A fused neuron's derivative rule, added straight into its parents' ``.grad``.
-
-    The same products and sums in the same order as its rule in ``ops.py`` followed by one
-    addition per parent (a test checks that they agree to the last bit), computed from the
-    numbers the node kept at forward (``Value.neuron``), without reading the parents' data
-    and without a list of contributions in between. In a network nearly every edge is a
-    neuron's, so this is where backward() spends most of its time.
-    """
-    local = g * node.activation.slope(node.data)  # d(root)/dz, z = w · x + b
-    if not local:  # a relu that is off: nothing flows back
-        return
-    # No strict=True here: the builder made the parts of one length, and a keyword argument
-    # makes CPython 3.11 parse it on every call, which cost 12% of the whole sweep.
-    for weight, x in zip(node.weights, node.input_data):  # noqa: B905
-        weight.grad += local * x
-    for input_node, w in zip(node.inputs, node.weight_data):  # noqa: B905
-        input_node.grad += local * w
-    node.bias.grad += local
 
 
 @_pausing_gc

@@ -244,7 +244,7 @@ class Value:
         ``Value.neuron`` for each neuron, built faster: the inputs are checked and their
         numbers read once for the whole layer rather than once per neuron.
         """
-        return _layer("Value.neurons", weights, [inputs], biases, activation)[0]
+        return list(_layer("Value.neurons", weights, [inputs], biases, activation)[0])
 
     @staticmethod
     def neurons_batch(
@@ -252,12 +252,15 @@ class Value:
         samples: Iterable[Sequence[Value | Number]],
         biases: Sequence[Value],
         activation: str = "linear",
-    ) -> list[list[Value]]:
+    ) -> list[LayerOutputs]:
         """A layer applied to each sample of a batch: ``Value.neurons`` once per sample.
 
         The same nodes as ``[Value.neurons(weights, x, biases, activation) for x in
         samples]``, built faster: every weight's number is read once for the whole batch
         instead of once per sample. ``nn``'s ``model.batch(X)`` uses this.
+
+        Each sample's nodes come as a `LayerOutputs` tuple. Give it as is to the next layer's
+        ``neurons_batch``: then ``backward()`` places the whole layer at once in its walk.
         """
         return _layer("Value.neurons_batch", weights, samples, biases, activation)
 
@@ -361,7 +364,7 @@ def _layer(
     samples: Iterable[Sequence[Value | Number]],
     biases: Sequence[Value],
     activation: str,
-) -> list[list[Value]]:
+) -> list[LayerOutputs]:
     """Fused neuron nodes, one per (weights, bias) pair, for each sample of inputs.
 
     This is where a network spends most of its forward pass, so each number is read once: a
@@ -381,10 +384,14 @@ def _layer(
     new_node = object.__new__
     outputs = []
     for inputs in samples:
-        xs: tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]  # checked next
-        # all(map(...)) runs the check in C; a comprehension would cost a call per sample.
-        if not all(map(isinstance, xs, repeat(Value))):  # numbers become leaves
-            xs = tuple([_as_value(x, what + ": input") for x in inputs])
+        xs: tuple[Value, ...]
+        if type(inputs) is LayerOutputs:  # the previous layer's nodes: kept as they are
+            xs = inputs
+        else:
+            xs = tuple(inputs)  # type: ignore[arg-type]  # checked next
+            # all(map(...)) runs the check in C; a comprehension would cost a call per sample.
+            if not all(map(isinstance, xs, repeat(Value))):  # numbers become leaves
+                xs = tuple([_as_value(x, what + ": input") for x in inputs])
         if len(xs) != n_weights and rows:
             raise ValueError(
                 f"{what}: {n_weights} weights{'' if what == 'Value.neuron' else ' per neuron'}"
@@ -422,8 +429,36 @@ def _layer(
             node.input_data = input_data
             node.bias_data = bias_data
             nodes.append(node)
-        outputs.append(nodes)
+        outputs.append(LayerOutputs(nodes, xs, rows) if recording else LayerOutputs(nodes))
     return outputs
+
+
+class LayerOutputs(tuple[Value, ...]):
+    """One sample's output nodes of a layer (``Value.neurons_batch``): a tuple that also
+    remembers what every one of them reads.
+
+    ``inputs`` is the tuple of input nodes they all share, and ``rows`` the layer's neurons
+    as (weights, their numbers, bias, its number), one row per node; both are None when the
+    layer was built under ``no_grad()`` (its outputs are then plain leaves). When these
+    outputs are the inputs of the next layer, ``backward()``'s walk can see from them that
+    a node's inputs are a whole layer built in one call, and place all of them at once
+    (``backward.py``).
+    """
+
+    inputs: tuple[Value, ...] | None
+    rows: list[_NeuronRow] | None
+
+    def __new__(
+        cls,
+        nodes: Iterable[Value],
+        inputs: tuple[Value, ...] | None = None,
+        rows: list[_NeuronRow] | None = None,
+    ) -> LayerOutputs:
+        """The nodes as a tuple, with what they read (see the class docstring)."""
+        outputs = super().__new__(cls, nodes)
+        outputs.inputs = inputs
+        outputs.rows = rows
+        return outputs
 
 
 _NeuronRow = tuple[tuple[Value, ...], list[float], Value, float]

@@ -34,6 +34,7 @@ from typing import Any, Self
 
 from autograd import Value
 from autograd.ops import ACTIVATIONS
+from autograd.value import LayerOutputs
 
 Number = int | float
 
@@ -337,8 +338,12 @@ class Layer(Module):
             [n.w for n in neurons], inputs, [n.b for n in neurons], self.activation
         )
 
-    def batch_outputs(self, X: Sequence[Sequence[Value | Number]]) -> list[list[Value]]:
-        """`outputs` for each sample of ``X``, with each weight read once for the batch."""
+    def batch_outputs(self, X: Sequence[Sequence[Value | Number]]) -> list[LayerOutputs]:
+        """`outputs` for each sample of ``X``, with each weight read once for the batch.
+
+        Each sample's outputs come as a tuple (`autograd.value.LayerOutputs`); passed on as the
+        next layer's ``X``, they let ``backward()`` place a whole layer at once.
+        """
         samples = [_as_inputs(x, self.nin, "Layer") for x in _as_batch(X, "Layer")]
         neurons = self.neurons
         return Value.neurons_batch(
@@ -352,7 +357,7 @@ class Layer(Module):
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value | list[Value]]:
         """The layer's output for each sample of ``X`` (see `Module.batch`)."""
-        return [out[0] if len(out) == 1 else out for out in self.batch_outputs(X)]
+        return [out[0] if len(out) == 1 else list(out) for out in self.batch_outputs(X)]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, {self.activation})"
@@ -435,10 +440,10 @@ class MLP(Module):
         Each layer is applied to the whole batch before the next, so every weight's number
         is read once per batch; the nodes are exactly those of ``[model(x) for x in X]``.
         """
-        batch: list[list[Value]] = self.layers[0].batch_outputs(_as_batch(X, "MLP"))
+        batch = self.layers[0].batch_outputs(_as_batch(X, "MLP"))
         for layer in self.layers[1:]:
             batch = layer.batch_outputs(batch)
-        return [out[0] if len(out) == 1 else out for out in batch]
+        return [out[0] if len(out) == 1 else list(out) for out in batch]
 
     def __repr__(self) -> str:
         stages = " -> ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)

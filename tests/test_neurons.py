@@ -1,7 +1,7 @@
 """Fused neuron nodes built a layer or a batch at a time, and the fast paths that use them.
 
 `Value.neurons` and `Value.neurons_batch` must build exactly the nodes `Value.neuron` builds;
-backward() runs a neuron's rule on the floats the node kept (`_add_neuron_contributions`) and
+backward() runs a neuron's rule on the floats the node kept (in `_sweep_into_grads`) and
 walks its parents in parts; `model.batch(X)` must equal `[model(x) for x in X]`. Each of
 these is checked here against the plain version, to the last bit.
 """
@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, topological_order
-from autograd.backward import _add_neuron_contributions, _op_nodes_and_leaves
+from autograd.backward import _op_nodes_and_leaves
 from autograd.ops import ACTIVATIONS
 from autograd.testing import Expression, expressions, finite_floats
 from autograd.value import operand_data
@@ -144,7 +144,7 @@ def test_the_backward_fast_path_is_the_rule_to_the_last_bit(
     inputs = [Value(v) for v in numbers[3:6]]
     bias = Value(numbers[6])
     node = Value.neuron(weights, inputs, bias, activation)
-    _add_neuron_contributions(node, g)
+    node.backward(g)  # the leaves start at 0.0, so each .grad is the one contribution
     fast = [p.grad for p in node.parents]
     contributions = list(node.derivative(g, node.data, *operand_data(node)))  # type: ignore[misc]
     contributions += [0.0] * (len(node.parents) - len(contributions))
@@ -173,13 +173,78 @@ def test_the_backward_walk_visits_op_nodes_in_topological_order(expr: Expression
     assert leaves == [node for node in topological_order(root) if not node.parents]
 
 
+def _assert_walk_is_the_plain_walk(root: Value) -> None:
+    order, leaves = _op_nodes_and_leaves(root)
+    assert order == _reference_op_nodes(root)
+    assert leaves == [node for node in topological_order(root) if not node.parents]
+
+
 def test_the_backward_walk_of_a_batch_graph_matches_the_plain_walk() -> None:
     model = MLP(2, [5, 4, 1], seed=6)
     outputs = model.batch([[0.1 * i, -0.2 * i] for i in range(12)])
-    loss = Value.sum(outputs)
-    order, leaves = _op_nodes_and_leaves(loss)
-    assert order == _reference_op_nodes(loss)
-    assert set(leaves) >= set(model.parameters())
+    _assert_walk_is_the_plain_walk(Value.sum(outputs))
+
+
+def _two_layers(seed: int) -> tuple[Any, Any]:
+    rng = random.Random(seed)
+    first = _layer_parameters(2, 3, seed=rng.randrange(100))
+    second = _layer_parameters(3, 2, seed=rng.randrange(100))
+    return first, second
+
+
+@given(
+    st.integers(0, 10**6),
+    st.integers(1, 5),
+    st.sampled_from(["before", "after", "none"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_the_walk_places_whole_layers_only_where_the_plain_walk_would(
+    seed: int, n_samples: int, hidden_also_used: str, computed_weights: bool, no_grad_first: bool
+) -> None:
+    # Layers built by neurons_batch are placed as a whole (LayerOutputs); a hidden node that
+    # the root also reads, weights that are op nodes, or a first layer built without
+    # recording must all give the plain walk's order, op nodes and leaves alike.
+    from autograd import no_grad
+
+    (w1, b1), (w2, b2) = _two_layers(seed)
+    if computed_weights:
+        w2 = [tuple(w * 0.5 for w in row) for row in w2]
+    samples = [[0.3 * i - 0.2, 0.1 * i + 0.4] for i in range(n_samples)]
+    if no_grad_first:
+        with no_grad():
+            hidden = Value.neurons_batch(w1, samples, b1, "tanh")
+    else:
+        hidden = Value.neurons_batch(w1, samples, b1, "tanh")
+    outputs = Value.neurons_batch(w2, hidden, b2, "relu")
+    terms = [node for nodes in outputs for node in nodes]
+    if hidden_also_used == "before":
+        terms.insert(0, hidden[-1][1] * 2.0)
+    elif hidden_also_used == "after":
+        terms.append(hidden[0][2] * 2.0)
+    _assert_walk_is_the_plain_walk(Value.sum(terms))
+
+
+def test_neurons_batch_gives_layer_outputs_that_remember_their_inputs() -> None:
+    from autograd import no_grad
+    from autograd.value import LayerOutputs
+
+    (w1, b1), (w2, b2) = _two_layers(seed=5)
+    hidden = Value.neurons_batch(w1, [[1.0, 2.0], [3.0, 4.0]], b1, "tanh")
+    assert all(type(nodes) is LayerOutputs and len(nodes) == 3 for nodes in hidden)
+    first: Any = hidden[0][0]
+    assert hidden[0].inputs is first.inputs and hidden[0].rows is hidden[1].rows
+    # As the next layer's inputs they are kept as they are, not copied.
+    outputs = Value.neurons_batch(w2, hidden, b2, "relu")
+    node: Any = outputs[1][0]
+    assert node.inputs is hidden[1]
+    with no_grad():
+        plain = Value.neurons_batch(w1, [[1.0, 2.0]], b1, "tanh")
+    assert plain[0].inputs is None and plain[0].rows is None
+    # Value.neurons and nn's layers still give lists.
+    assert type(Value.neurons(w1, [1.0, 2.0], b1, "tanh")) is list
+    assert type(Layer(2, 3, seed=1).batch([[1.0, 2.0]])[0]) is list
+    assert type(MLP(2, [3, 2], seed=1).batch([[1.0, 2.0]])[0]) is list
 
 
 def _grads_after(model: Any, outputs: list[Any]) -> tuple[list[float], list[float]]:
