@@ -382,6 +382,7 @@ def _layer(
     recording = _grad_enabled.get()
     mul = operator.mul
     new_node = object.__new__
+    new_tuple = tuple.__new__
     outputs = []
     for inputs in samples:
         xs: tuple[Value, ...]
@@ -429,7 +430,11 @@ def _layer(
             node.input_data = input_data
             node.bias_data = bias_data
             nodes.append(node)
-        outputs.append(LayerOutputs(nodes, xs, rows) if recording else LayerOutputs(nodes))
+        layer_outputs = new_tuple(LayerOutputs, nodes)
+        if recording:  # what they read; an instance attribute each (see LayerOutputs)
+            layer_outputs.inputs = xs
+            layer_outputs.rows = rows
+        outputs.append(layer_outputs)
     return outputs
 
 
@@ -445,20 +450,10 @@ class LayerOutputs(tuple[Value, ...]):
     (``backward.py``).
     """
 
-    inputs: tuple[Value, ...] | None
-    rows: list[_NeuronRow] | None
-
-    def __new__(
-        cls,
-        nodes: Iterable[Value],
-        inputs: tuple[Value, ...] | None = None,
-        rows: list[_NeuronRow] | None = None,
-    ) -> LayerOutputs:
-        """The nodes as a tuple, with what they read (see the class docstring)."""
-        outputs = super().__new__(cls, nodes)
-        outputs.inputs = inputs
-        outputs.rows = rows
-        return outputs
+    # Class-level defaults, which _layer sets on the instance when it records a graph. (No
+    # __new__ taking them as arguments: calling one costs more than making the tuple.)
+    inputs: tuple[Value, ...] | None = None
+    rows: list[_NeuronRow] | None = None
 
 
 _NeuronRow = tuple[tuple[Value, ...], list[float], Value, float]
