@@ -117,6 +117,9 @@ def operand_names(node: Value) -> list[str]:
     if spec.name.startswith("neuron_"):  # parents are (w_0..w_k-1, x_0..x_k-1, b)
         k = (n - 1) // 2
         return [f"w{i}" for i in range(k)] + [f"x{i}" for i in range(k)] + ["b"]
+    if spec.name == "dot":  # parents are (x_0..x_k-1, y_0..y_k-1)
+        k = n // 2
+        return [f"x{i}" for i in range(k)] + [f"y{i}" for i in range(k)]
     if spec.name in ("sub", "div", "pow"):
         return ["1st", "2nd"]
     return [""] * n

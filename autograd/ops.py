@@ -242,6 +242,21 @@ def _sum_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
     return [g] * len(operands)
 
 
+def _dot(*operands: float) -> float:
+    """x · y for operands laid out as (x_1..x_n, y_1..y_n)."""
+    n = len(operands) // 2
+    # sum(), not fsum(): products that overflow give inf or nan, which the engine reports
+    # as an OverflowError (fsum raises its own ValueError for inf - inf).
+    return sum(map(operator.mul, operands[:n], operands[n:]), 0.0)
+
+
+def _dot_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
+    """d(x · y)/dx_i = y_i and d(x · y)/dy_i = x_i, each times g."""
+    n = len(operands) // 2
+    xs, ys = operands[:n], operands[n:]
+    return [g * y for y in ys] + [g * x for x in xs]
+
+
 def _pow_singular(out: float, x: float, c: float) -> bool:
     return x == 0.0 and 0.0 < c < 1.0  # e.g. x ** 0.5 at 0: the slope is infinite
 
@@ -304,6 +319,8 @@ _TABLE = [
     # --- many Values --------------------------------------------------------------------------
     Op("sum", "sum", lambda *xs: math.fsum(xs),
        _sum_derivative),
+    Op("dot", "dot", _dot,  # operands (x_1..x_n, y_1..y_n)
+       _dot_derivative),
 ]
 # fmt: on
 

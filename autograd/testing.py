@@ -81,7 +81,7 @@ BINARY_OPS = ("add", "sub", "mul", "div", "pow")
 UNARY_OPS = ("neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos")
 """The one-operand ops, by name (``neg`` is unary minus)."""
 
-OP_NAMES = (*BINARY_OPS, *UNARY_OPS, "sum", "neuron")
+OP_NAMES = (*BINARY_OPS, *UNARY_OPS, "sum", "dot", "neuron")
 """Every op name an ``Expression`` uses and a backend must provide."""
 
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
@@ -162,7 +162,8 @@ class Variable:
 class Call:
     """The op named ``op`` applied to ``args``: sub-terms, or plain floats for number operands.
 
-    ``op`` is one of ``OP_NAMES`` except ``"neuron"``; ``"sum"`` takes two or more args.
+    ``op`` is one of ``OP_NAMES`` except ``"neuron"``; ``"sum"`` takes two or more args,
+    ``"dot"`` an even number: the xs, then as many ys.
     """
 
     op: str
@@ -196,7 +197,8 @@ Term = Variable | Call | NeuronCall
 
 Backend = Mapping[str, Callable[..., Any]]
 """Op name -> function. Binary and unary ops take their operands (a number operand comes as
-a float), ``"sum"`` takes one list, ``"neuron"`` takes (weights, inputs, bias, activation)."""
+a float), ``"sum"`` takes one list, ``"dot"`` two (xs and ys), ``"neuron"`` takes (weights,
+inputs, bias, activation)."""
 
 
 @dataclass(frozen=True)
@@ -302,7 +304,12 @@ def _evaluate(term: Term | float, inputs: Sequence[Any], ops: Backend) -> Any:
         return inputs[term.index]
     if isinstance(term, Call):
         args = [_evaluate(a, inputs, ops) for a in term.args]
-        return ops["sum"](args) if term.op == "sum" else ops[term.op](*args)
+        if term.op == "sum":
+            return ops["sum"](args)
+        if term.op == "dot":
+            n = len(args) // 2
+            return ops["dot"](args[:n], args[n:])
+        return ops[term.op](*args)
     weights = [_evaluate(w, inputs, ops) for w in term.weights]
     xs = [_evaluate(x, inputs, ops) for x in term.inputs]
     return ops["neuron"](weights, xs, _evaluate(term.bias, inputs, ops), term.activation)
@@ -324,6 +331,10 @@ def _format(term: Term | float, operand: bool = False) -> str:
         text = f"{_format(left, True)} {_SYMBOLS[term.op]} {_format(right, True)}"
     elif term.op == "neg":
         text = f"-{_format(term.args[0], True)}"
+    elif term.op == "dot":
+        n = len(term.args) // 2
+        xs, ys = (", ".join(_format(a) for a in part) for part in (term.args[:n], term.args[n:]))
+        return f"dot([{xs}], [{ys}])"
     else:
         return f"{term.op}({', '.join(_format(a) for a in term.args)})"
     return f"({text})" if operand else text
@@ -353,6 +364,7 @@ VALUE_OPS: Backend = {
     "neg": operator.neg,
     **FUNCTIONS,
     "sum": _value_sum,
+    "dot": Value.dot,
     "neuron": _value_neuron,
 }
 """The engine as a backend: ``expr.evaluate(leaves, VALUE_OPS)`` is ``expr(*leaves)``."""
@@ -372,6 +384,10 @@ _FLOAT_ACTIVATIONS: dict[str, Callable[[float], float]] = {
     "tanh": math.tanh,
     "sigmoid": _float_sigmoid,
 }
+
+
+def _float_dot(xs: Sequence[float], ys: Sequence[float]) -> float:
+    return math.fsum(x * y for x, y in zip(xs, ys, strict=True))
 
 
 def _float_neuron(
@@ -398,6 +414,7 @@ FLOAT_OPS: Backend = {
     "sin": math.sin,
     "cos": math.cos,
     "sum": math.fsum,
+    "dot": _float_dot,
     "neuron": _float_neuron,
 }
 """Plain-float reference backend (``math``): ``expr.evaluate(expr.values, FLOAT_OPS)``."""
@@ -480,6 +497,8 @@ class _Builder:
         wanted = self.draw(st.sampled_from(self.ops))
         if wanted == "sum":
             return self.sum(depth - 1)
+        if wanted == "dot":
+            return self.dot(depth - 1)
         if wanted.startswith("neuron_"):
             return self.neuron(depth - 1, wanted.removeprefix("neuron_"))
         if wanted in UNARY_OPS:
@@ -491,7 +510,7 @@ class _Builder:
         return float(self.draw(self.numbers))
 
     def term_or_number(self, depth: int) -> Term | float:
-        """A number a third of the time, else a term (for sum items and neuron inputs)."""
+        """A number a third of the time, else a term (for sum and dot items, neuron inputs)."""
         return self.number() if self.draw(st.integers(0, 2)) == 0 else self.term(depth)
 
     def unary(self, depth: int, wanted: str) -> Term:
@@ -535,6 +554,17 @@ class _Builder:
         if not abs(total) <= BOUND:
             return first
         return Call("sum", args, total)
+
+    def dot(self, depth: int) -> Term:
+        """``Value.dot`` of one or two pairs, the first x a term."""
+        size = self.draw(st.integers(1, 2))
+        first = self.term(depth)  # at least one Value, so the result depends on the variables
+        xs = (first, *(self.term_or_number(depth) for _ in range(size - 1)))
+        ys = tuple(self.term_or_number(depth) for _ in range(size))
+        value = _float_dot([_value(x) for x in xs], [_value(y) for y in ys])
+        if not abs(value) <= BOUND:
+            return first
+        return Call("dot", (*xs, *ys), value)
 
     def neuron(self, depth: int, wanted: str) -> Term:
         """A one- or two-input neuron with the ``wanted`` activation if it fits, else another."""

@@ -219,6 +219,9 @@ class BackwardTrace(Sequence[TraceStep]):
             return f"{pair[0]} {node.op} {pair[1]}"
         if len(parents) == 2 and spec.name in ("add", "sub", "mul", "div", "pow"):
             return f"{parents[0]} {node.op} {parents[1]}"
+        if spec.name == "dot":  # parents are (x..., y...)
+            k = len(parents) // 2
+            return " + ".join(f"{x}·{y}" for x, y in zip(parents[:k], parents[k:], strict=True))
         if spec.name.startswith("neuron_"):  # parents are (w..., x..., b)
             k = (len(parents) - 1) // 2
             terms = [f"{w}·{x}" for w, x in zip(parents[:k], parents[k : 2 * k], strict=True)]

@@ -213,6 +213,20 @@ class Value:
         return _apply(_SUM, parents)
 
     @staticmethod
+    def dot(xs: Sequence[Value | Number], ys: Sequence[Value | Number]) -> Value:
+        """The dot product ``x_1 * y_1 + ... + x_n * y_n`` as one node.
+
+        Its parents are ``(x_1..x_n, y_1..y_n)``; numbers become leaves. ``Value.dot(p, p)``
+        is the sum of squares of ``p`` (``nn.losses.l2``) in one node instead of 2n.
+        """
+        if len(xs) != len(ys):
+            raise ValueError(f"Value.dot: {len(xs)} xs but {len(ys)} ys; they must match")
+        parents = tuple(_as_value(v, "Value.dot") for v in (*xs, *ys))
+        if not parents:
+            return Value(0.0)
+        return _apply(_DOT, parents)
+
+    @staticmethod
     def neuron(
         weights: Sequence[Value],
         inputs: Sequence[Value | Number],
@@ -578,4 +592,5 @@ _POW_CONST, _RPOW_CONST = NODE_CLASSES["pow_const"], NODE_CLASSES["rpow_const"]
 _NEG, _ABS, _EXP, _LOG, _SQRT = (NODE_CLASSES[n] for n in ("neg", "abs", "exp", "log", "sqrt"))
 _TANH, _SIGMOID, _RELU = NODE_CLASSES["tanh"], NODE_CLASSES["sigmoid"], NODE_CLASSES["relu"]
 _SIN, _COS, _SUM = NODE_CLASSES["sin"], NODE_CLASSES["cos"], NODE_CLASSES["sum"]
+_DOT = NODE_CLASSES["dot"]
 _NEURON = {act: NODE_CLASSES[f"neuron_{act}"] for act in ACTIVATIONS}

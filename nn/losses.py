@@ -149,5 +149,9 @@ def cross_entropy(logits: Sequence[Sequence[Value | Number]], targets: Sequence[
 
 def l2(parameters: Iterable[Value]) -> Value:
     """The sum of the squares of ``parameters``: add ``c * l2(model.parameters())`` to a loss to
-    keep the weights small (regularisation against overfitting)."""
-    return Value.sum([p * p for p in parameters])
+    keep the weights small (regularisation against overfitting).
+
+    One node, ``Value.dot(p, p)``: its gradient is ``2 * p`` for each parameter, as each
+    one is both an x and a y of the dot product."""
+    params = list(parameters)
+    return Value.dot(params, params)

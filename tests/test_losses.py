@@ -139,6 +139,8 @@ def test_l2_is_the_sum_of_squares() -> None:
     p = leaves([0.5, -2.0, 3.0])
     penalty = losses.l2(p)
     assert penalty.data == 0.25 + 4 + 9
+    assert penalty.op == "dot" and penalty.parents == (*p, *p)  # one node, whatever the size
+    assert losses.l2(v for v in p).data == penalty.data  # any iterable, e.g. a generator
     penalty.backward()
     assert [v.grad for v in p] == [1.0, -4.0, 6.0]
     assert losses.l2([]).data == 0.0

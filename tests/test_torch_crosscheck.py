@@ -37,6 +37,10 @@ _TORCH_ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _torch_dot(xs: Sequence[Any], ys: Sequence[Any]) -> Any:
+    return _torch_sum([x * y for x, y in zip(xs, ys, strict=True)])
+
+
 def _torch_neuron(weights: Sequence[Any], inputs: Sequence[Any], bias: Any, act: str) -> Any:
     z = _torch_sum([*(w * x for w, x in zip(weights, inputs, strict=True)), bias])
     return _TORCH_ACTIVATIONS[act](z)
@@ -69,6 +73,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "sin": torch.sin,
     "cos": torch.cos,
     "sum": _torch_sum,
+    "dot": _torch_dot,
     "neuron": _torch_neuron,
 }
 

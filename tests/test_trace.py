@@ -256,3 +256,10 @@ def test_a_too_large_graph_is_refused_in_frames_and_pages() -> None:
     with pytest.raises(ValueError, match="max_nodes"):
         trace.frame(0)
     assert "max_nodes" in trace._repr_html_()
+
+
+def test_a_dot_node_is_explained_as_its_products() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    trace = trace_backward(Value.dot([a, b], [b, 4.0]))
+    line = trace.explain(0)
+    assert line.startswith("out = a·b + b·#2: ")  # the number 4.0 became leaf #2

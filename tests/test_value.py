@@ -194,6 +194,37 @@ class TestSum:
         assert (s.data, s.parents) == (0.0, ())
 
 
+class TestDot:
+    def test_dot_is_one_node_with_xs_then_ys(self) -> None:
+        a, b, c, d = Value(1.5), Value(-2.0), Value(3.0), Value(0.5)
+        y = Value.dot([a, b], [c, d])
+        assert (y.op, y.parents, y.data) == ("dot", (a, b, c, d), 1.5 * 3.0 - 2.0 * 0.5)
+        y.backward()
+        assert (a.grad, b.grad, c.grad, d.grad) == (3.0, 0.5, 1.5, -2.0)
+
+    def test_dot_of_a_list_with_itself_is_the_sum_of_squares(self) -> None:
+        p = [Value(0.5), Value(-3.0)]
+        y = Value.dot(p, p)
+        assert y.data == 0.25 + 9.0
+        y.backward()
+        assert [v.grad for v in p] == [1.0, -6.0]  # 2 p: each one is an x and a y
+
+    def test_numbers_become_leaves_and_empty_is_a_zero_leaf(self) -> None:
+        a = Value(2.0)
+        y = Value.dot([a, 3], [0.5, a])
+        assert y.data == 1.0 + 6.0
+        assert [p.data for p in y.parents] == [2.0, 3.0, 0.5, 2.0]
+        assert Value.dot([], []).parents == ()
+
+    def test_lengths_must_match_and_items_be_numbers(self) -> None:
+        with pytest.raises(ValueError, match=r"Value\.dot: 2 xs but 1 ys"):
+            Value.dot([Value(1.0), Value(2.0)], [Value(1.0)])
+        with pytest.raises(TypeError, match=r"Value\.dot: expected an int, float or bool"):
+            Value.dot([Value(1.0)], ["2"])  # type: ignore[list-item]
+        with pytest.raises(OverflowError, match="dot: result is inf"):
+            Value.dot([Value(1e200)], [Value(1e200)])
+
+
 class TestNeuron:
     @pytest.mark.parametrize("activation", ACTIVATIONS)
     def test_neuron_is_one_node_with_weights_inputs_then_bias(self, activation: str) -> None:

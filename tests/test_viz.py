@@ -137,6 +137,17 @@ def test_neuron_and_sum_nodes_are_one_op_each_with_named_edges() -> None:
     assert len(re.findall(r"^\s*o\d+ \[", source, re.MULTILINE)) == 2
 
 
+def test_a_dot_node_names_its_edges_x_then_y() -> None:
+    x = [Value(1.0, label="a"), Value(2.0, label="b")]
+    y = Value.dot(x, x)
+    source = draw_dot(y).source
+    nodes = topological_order(y)
+    i_y = nodes.index(y)
+    assert "label=dot" in node_line(source, f"o{i_y}")
+    for position, (parent, name) in enumerate(zip([*x, *x], ["x0", "x1", "y0", "y1"], strict=True)):
+        assert f"v{nodes.index(parent)} -> o{i_y} [label={name} id=e{i_y}_{position}]" in source
+
+
 def test_leaves_parameters_and_root_have_their_own_colours() -> None:
     x = Value(1.0, label="x")
     w = Param(0.5, "w0", owner="layers.0.neurons.0")
