@@ -84,7 +84,8 @@ def _op_nodes_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
                 stack.append((parent, iter(parent.parents)))
                 break
             saved: Any = parent  # a fused neuron: its parents come in parts
-            bias, weights, inputs = saved.bias, saved.weights, saved.inputs
+            weights, _, bias, _ = saved.row
+            inputs = saved.sample[0]
             weights_placed = placed_weights.get(bias) is weights
             if not weights_placed and bias in seen and seen.issuperset(weights):
                 placed_weights[bias] = weights
@@ -244,11 +245,13 @@ def _sweep_into_grads(order: Sequence[Value]) -> None:
             if local:  # else a relu that is off: nothing flows back
                 # No strict=True: the builder made the parts of one length, and a keyword
                 # argument makes CPython 3.11 parse it on every call (12% of the sweep).
-                for weight, x in zip(saved.weights, saved.input_data):  # noqa: B905
+                weights, weight_data, bias, _ = saved.row
+                inputs, input_data = saved.sample
+                for weight, x in zip(weights, input_data):  # noqa: B905
                     weight.grad += local * x
-                for input_node, w in zip(saved.inputs, saved.weight_data):  # noqa: B905
+                for input_node, w in zip(inputs, weight_data):  # noqa: B905
                     input_node.grad += local * w
-                saved.bias.grad += local
+                bias.grad += local
             continue
         parents = node.parents
         derivative: Any = node.derivative

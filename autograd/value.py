@@ -413,8 +413,10 @@ def _layer(
                 f" but {len(xs)} inputs; they must match"
             )
         input_data = [x.data for x in xs]
+        sample = (xs, input_data)
         nodes = []
-        for weights, weight_data, bias, bias_data in rows:
+        for row in rows:
+            weights, weight_data, _, bias_data = row
             try:
                 z = sum(map(mul, weight_data, input_data), bias_data)
             except TypeError:  # some .data is not a number
@@ -434,15 +436,12 @@ def _layer(
             node.data = out
             node.grad = 0.0
             node.label = ""
-            # No tuple of all 2n + 1 parents (see _neuron_parents) but the parts, which many
-            # nodes share: the weights with every sample's node of this neuron, the inputs
-            # with every neuron of this layer. They are tuples, so what is shared cannot change.
-            node.weights = weights
-            node.inputs = xs
-            node.bias = bias
-            node.weight_data = weight_data
-            node.input_data = input_data
-            node.bias_data = bias_data
+            # No tuple of all 2n + 1 parents (see _neuron_parents) but two records that many
+            # nodes share: the neuron's row (weights, bias, their numbers) with every sample's
+            # node of this neuron, the sample (inputs, their numbers) with every neuron of this
+            # layer. They are tuples, so what is shared cannot change.
+            node.row = row
+            node.sample = sample
             nodes.append(node)
         layer_outputs = new_tuple(LayerOutputs, nodes)
         if recording:  # what they read; an instance attribute each (see LayerOutputs)
@@ -545,9 +544,9 @@ def _shown(parents: Sequence[Value]) -> str:
 _NODE_SLOTS = {
     (False, False): (),
     (True, False): ("const",),
-    # A fused neuron keeps its parents in three parts, and the numbers it was computed from
-    # for its backward (see _neurons).
-    (False, True): ("weights", "inputs", "bias", "weight_data", "input_data", "bias_data"),
+    # A fused neuron keeps its parents and the numbers it was computed from (for backward)
+    # in two shared records, its row and its sample (see _layer).
+    (False, True): ("row", "sample"),
 }
 
 
@@ -557,7 +556,24 @@ def _neuron_parents(node: Any) -> tuple[Value, ...]:
     Building this tuple for every neuron of every sample would cost a forward pass more than
     the tuple is worth: the backward sweep and the walk use the parts directly.
     """
-    return (*node.weights, *node.inputs, node.bias)
+    weights, _, bias, _ = node.row
+    return (*weights, *node.sample[0], bias)
+
+
+def _record_field(record: str, index: int, doc: str) -> property:
+    """A read-only attribute of a fused neuron node: item ``index`` of its ``record``."""
+    return property(lambda node: getattr(node, record)[index], doc=doc)
+
+
+# What a fused neuron node reads, by name (the two records hold them; see _layer).
+_NEURON_FIELDS = {
+    "weights": _record_field("row", 0, "The weights, the first part of ``parents``."),
+    "weight_data": _record_field("row", 1, "The weights' numbers when the node was built."),
+    "bias": _record_field("row", 2, "The bias, the last of ``parents``."),
+    "bias_data": _record_field("row", 3, "The bias's number when the node was built."),
+    "inputs": _record_field("sample", 0, "The inputs, the middle part of ``parents``."),
+    "input_data": _record_field("sample", 1, "The inputs' numbers when the node was built."),
+}
 
 
 def _node_class(op: Op) -> type[Value]:
@@ -575,6 +591,7 @@ def _node_class(op: Op) -> type[Value]:
     }
     if op.activation is not None:
         namespace["parents"] = property(_neuron_parents)
+        namespace |= _NEURON_FIELDS
     return type("Value", (Value,), namespace)
 
 
