@@ -85,20 +85,35 @@ def time_once(run: Callable[[], object], prepare: Callable[[], object] | None = 
 def measure_interleaved(cases: list[Case], warmup: bool = True) -> dict[str, Timing]:
     """Time every case ``case.repeats`` times, in rounds that rotate the order of the cases.
 
-    A case with fewer repeats simply drops out of the later rounds. With ``warmup`` each case
-    first runs once untimed (imports, caches and first-call costs are not what we measure).
+    A case with fewer repeats than there are rounds runs in rounds spread evenly from the
+    first to the last, so that its times and the others' come from the same stretch of the
+    machine's drift (a slow case that ran only in the first rounds would be compared with
+    times from later, differently loaded minutes). With ``warmup`` each case first runs once
+    untimed (imports, caches and first-call costs are not what we measure).
     """
     if warmup:
         for case in cases:
             time_once(case.run, case.prepare)
     timings = {case.name: Timing(case.name) for case in cases}
     rounds = max((case.repeats for case in cases), default=0)
+    schedule = {case.name: spread_rounds(case.repeats, rounds) for case in cases}
     for round_index in range(rounds):
         shift = round_index % len(cases)
         for case in cases[shift:] + cases[:shift]:
-            if len(timings[case.name].seconds) < case.repeats:
+            if round_index in schedule[case.name]:
                 timings[case.name].seconds.append(time_once(case.run, case.prepare))
     return timings
+
+
+def spread_rounds(repeats: int, rounds: int) -> set[int]:
+    """``repeats`` distinct round indices out of ``range(rounds)``, evenly spaced, first and
+    last included (``spread_rounds(5, 21) == {0, 5, 10, 15, 20}``)."""
+    if repeats >= rounds:
+        return set(range(rounds))
+    if repeats <= 1:
+        return set(range(repeats))  # {0}, or nothing at all
+    step = (rounds - 1) / (repeats - 1)  # >= 1, so no two rounded indices coincide
+    return {int(j * step + 0.5) for j in range(repeats)}
 
 
 def machine_info() -> dict[str, Any]:

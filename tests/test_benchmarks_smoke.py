@@ -89,10 +89,28 @@ def test_measure_interleaved_rotates_prepares_and_counts() -> None:
     ]
     timings = harness.measure_interleaved(cases, warmup=True)
     assert [len(timings[name].seconds) for name in "ab"] == [3, 1]
-    # Warm-up a, b; round 0: a, b; round 1 starts with b (done) then a; round 2: a.
+    # Warm-up a, b; round 0: a, b; round 1 starts with b (not in its rounds) then a; round 2: a.
     assert calls == ["prep a", "a", "b", "prep a", "a", "b", "prep a", "a", "prep a", "a"]
     assert timings["a"].median >= 0.0
     assert set(timings["a"].as_dict()) >= {"median_s", "min_s", "max_s", "samples_s"}
+
+
+def test_a_case_with_few_repeats_runs_in_rounds_spread_over_the_whole_run() -> None:
+    calls: list[str] = []
+    cases = [
+        harness.Case("many", lambda: calls.append("many"), repeats=9),
+        harness.Case("few", lambda: calls.append("few"), repeats=3),
+    ]
+    harness.measure_interleaved(cases, warmup=False)
+    rounds_of_few = [calls[: i + 1].count("many") for i, c in enumerate(calls) if c == "few"]
+    assert rounds_of_few in ([0, 5, 9], [1, 5, 9])  # rounds 0, 4 and 8, whichever runs first
+    assert sorted(harness.spread_rounds(5, 21)) == [0, 5, 10, 15, 20]
+    for rounds in range(1, 30):
+        for repeats in range(rounds + 2):
+            chosen = harness.spread_rounds(repeats, rounds)
+            assert len(chosen) == min(repeats, rounds) and chosen <= set(range(rounds))
+            if 2 <= repeats <= rounds:
+                assert {0, rounds - 1} <= chosen
 
 
 def test_results_are_written_as_json(tmp_path: Path) -> None:
