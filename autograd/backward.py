@@ -234,14 +234,15 @@ def _sweep_into_grads(order: Sequence[Value]) -> None:
             continue
         if g - g != 0.0:
             raise OverflowError(f"backward: the gradient reaching a {node.op!r} node is {g}")
-        if node.activation is not None:
+        activation = node.activation
+        if activation is not None:
             # A fused neuron, where a network has nearly all of its edges: its rule from
             # ops.py written out here, the same products and sums in the same order (a test
             # checks that they agree to the last bit), added straight into the parents' .grad.
             # It runs on the numbers the node kept at forward (Value.neuron), so no parent's
             # .data is read and no list of contributions is made in between.
             saved: Any = node
-            local = g * saved.activation.slope(saved.data)  # d(root)/dz, z = w · x + b
+            local = g * activation.slope(node.data)  # d(root)/dz, z = w · x + b
             if local:  # else a relu that is off: nothing flows back
                 # No strict=True: the builder made the parts of one length, and a keyword
                 # argument makes CPython 3.11 parse it on every call (12% of the sweep).
