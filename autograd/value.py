@@ -88,7 +88,11 @@ class Value:
 
     def __init__(self, data: Number, label: str = "") -> None:
         """Make a leaf: a Value with no parents, such as an input or a weight."""
-        self.data = _check_number(data, "Value")
+        # A finite float, by far the usual case, skips the call that sorts out the others.
+        if type(data) is float and data - data == 0.0:
+            self.data = data
+        else:
+            self.data = _check_number(data, "Value")
         self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")

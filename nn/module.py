@@ -345,6 +345,11 @@ class Layer(Module):
         next layer's ``X``, they let ``backward()`` place a whole layer at once.
         """
         samples = [_as_inputs(x, self.nin, "Layer") for x in _as_batch(X, "Layer")]
+        return self._outputs_of_checked(samples)
+
+    def _outputs_of_checked(self, samples: Sequence[Sequence[Value]]) -> list[LayerOutputs]:
+        """`batch_outputs` of samples known to be ``nin`` Values each (e.g. the previous
+        layer's outputs inside an MLP), without checking them again."""
         neurons = self.neurons
         return Value.neurons_batch(
             [n.w for n in neurons], samples, [n.b for n in neurons], self.activation
@@ -442,7 +447,8 @@ class MLP(Module):
         """
         batch = self.layers[0].batch_outputs(_as_batch(X, "MLP"))
         for layer in self.layers[1:]:
-            batch = layer.batch_outputs(batch)
+            # The previous layer made these: nout Values per sample, and nout == this nin.
+            batch = layer._outputs_of_checked(batch)
         return [out[0] if len(out) == 1 else list(out) for out in batch]
 
     def __repr__(self) -> str:

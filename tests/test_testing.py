@@ -232,10 +232,13 @@ def test_ops_restricts_the_op_set() -> None:
 
 @pytest.mark.parametrize("op", ["pow", "neuron"])
 def test_a_failure_shrinks_to_a_small_readable_expression(op: str) -> None:
+    # Derandomized: with a random seed, hypothesis reaches the smallest expression most of
+    # the time, but about one search in ten stops in a local minimum a few terms larger
+    # (x0 + (x0 + x0 ** 2.0)), which made this test fail now and then.
     smallest = find(
         expressions(),
         lambda e: op in e.ops_used(),
-        settings=settings(database=None, max_examples=100),
+        settings=settings(database=None, max_examples=100, derandomize=True),
     )
     assert sum(1 for _ in smallest.terms()) <= (5 if op in ("neuron", "sum") else 3)
     assert len(repr(smallest)) < 120
