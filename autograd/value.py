@@ -532,7 +532,8 @@ def operand_data(node: Value) -> list[float]:
     """
     if node.activation is not None:
         saved: Any = node
-        return [*saved.weight_data, *saved.input_data, saved.bias_data]
+        _, weight_data, _, bias_data = saved.row
+        return [*weight_data, *saved.sample[1], bias_data]
     operands = [p.data for p in node.parents]
     if node.const is not None:
         operands.append(node.const)
