@@ -119,6 +119,16 @@ def test_an_infinite_gradient_is_refused() -> None:
     assert p.data == 1.0
 
 
+def test_huge_finite_gradients_and_values_whose_sum_overflows_are_accepted() -> None:
+    # The finiteness check adds the numbers first; an overflowing sum of finite numbers
+    # must only send it to the number-by-number check, not raise.
+    ps = params(1.7e308, 1.7e308)
+    opt = SGD(ps, lr=1e-9)
+    set_grads(ps, [1.7e308, 1.7e308])
+    opt.step()
+    assert all(math.isfinite(p.data) and p.data < 1.7e308 for p in ps)
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
