@@ -48,7 +48,7 @@ FULL = Sizes(
     micrograd_repeats=5,
     wide_terms=333_333,  # 3n + 1 = 10^6 nodes
     chain_nodes=1_000_000,
-    graph_repeats=3,
+    graph_repeats=5,
     chain_repeats=5,
     memory_nodes=200_000,
     higher_order_repeats=3,
