@@ -68,6 +68,10 @@ def test_a_batch_shares_each_weight_tuple_across_samples() -> None:
     assert saved[0].inputs is not saved[1].inputs  # each sample has its own inputs
     layer_nodes: list[Any] = first
     assert layer_nodes[0].inputs is layer_nodes[1].inputs  # shared by the layer's neurons
+    # Shared, so read-only: what a node was computed from cannot be changed through it.
+    for name in ("weights", "inputs", "bias", "weight_data", "input_data", "bias_data"):
+        with pytest.raises(AttributeError):
+            setattr(saved[0], name, None)
 
 
 def test_empty_layer_and_empty_batch() -> None:
