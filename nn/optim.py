@@ -73,27 +73,24 @@ class Optimizer:
         """Each parameter's gradient plus ``weight_decay * data`` (L2 decay, as in PyTorch)."""
         decay = self.weight_decay
         grads = [p.grad + decay * p.data if decay else p.grad for p in self.params]
-        if not _all_finite(grads):
-            for p, g in zip(self.params, grads, strict=True):
-                if not math.isfinite(g):
-                    raise OverflowError(
-                        f"{type(self).__name__}: step {self.steps}: the gradient of "
-                        f"{_describe(p)} is {g}"
-                    )
+        self._check_finite(grads, lambda p, g: f": the gradient of {_describe(p)} is {g}")
         return grads
 
     def _assign(self, new_values: list[float]) -> None:
         """Set every parameter to its new value, after checking all of them are finite."""
-        if not _all_finite(new_values):
-            for p, value in zip(self.params, new_values, strict=True):
-                if not math.isfinite(value):
-                    raise OverflowError(
-                        f"{type(self).__name__}: step {self.steps} would make {_describe(p)}"
-                        f" {value}"
-                    )
+        self._check_finite(new_values, lambda p, value: f" would make {_describe(p)} {value}")
         for p, value in zip(self.params, new_values, strict=True):
             p.data = value
         self.steps += 1
+
+    def _check_finite(self, numbers: list[float], problem: Callable[[Value, float], str]) -> None:
+        """Raise an OverflowError naming the first parameter whose number is inf or nan, with
+        ``problem(parameter, number)`` saying what is wrong with it."""
+        if _all_finite(numbers):
+            return
+        for p, x in zip(self.params, numbers, strict=True):
+            if not math.isfinite(x):
+                raise OverflowError(f"{type(self).__name__}: step {self.steps}{problem(p, x)}")
 
     def step(self) -> None:
         """Update every parameter from its ``.grad``."""
