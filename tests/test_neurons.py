@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, topological_order
+from autograd import Value, grad, topological_order
 from autograd.backward import _op_nodes_and_leaves
 from autograd.ops import ACTIVATIONS
 from autograd.testing import Expression, expressions, finite_floats
@@ -227,6 +227,18 @@ def test_the_walk_places_whole_layers_only_where_the_plain_walk_would(
     elif hidden_also_used == "after":
         terms.append(hidden[0][2] * 2.0)
     _assert_walk_is_the_plain_walk(Value.sum(terms))
+
+
+def test_a_layer_read_by_two_layers_is_walked_as_the_plain_walk_does() -> None:
+    (w1, b1), (w2, b2) = _two_layers(seed=11)
+    hidden = Value.neurons_batch(w1, [[0.5, -1.0], [2.0, 0.25]], b1, "tanh")
+    left = Value.neurons_batch(w2, hidden, b2, "relu")
+    right = Value.neurons_batch(w2, hidden, b2, "sigmoid")
+    root = Value.sum([*left[0], *right[1], *right[0], *left[1]])
+    _assert_walk_is_the_plain_walk(root)
+    root.backward()  # and the gradients are those of the plain sweep's order, to the bit
+    grads = [p.grad for row in w1 for p in row]
+    assert [g.data for g in grad(root, [p for row in w1 for p in row])] == grads
 
 
 def test_neurons_batch_gives_layer_outputs_that_remember_their_inputs() -> None:
