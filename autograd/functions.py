@@ -341,8 +341,24 @@ def normal_cdf(x: Scalar) -> Scalar:
 
 
 def normal_pdf(x: Scalar) -> Scalar:
-    """φ(x) = e^(-x²/2) / √(2π), the standard normal density."""
-    return INV_SQRT_2PI * exp(-0.5 * x * x)
+    """φ(x) = e^(-x²/2) / √(2π), the standard normal density. Its derivative is -x·φ(x).
+
+    Beyond |x| = 39 it is below the smallest float (e^-760): 0 is returned there as
+    ``x * 0.0``, so that x² never overflows (it would from |x| = 1.3e154 on).
+    """
+    if -39.0 < x < 39.0:
+        return INV_SQRT_2PI * exp(-0.5 * x * x)
+    return x * 0.0
+
+
+def gaussian(x: Scalar) -> Scalar:
+    """e^(-x²), the slope of erf up to 2/√π. Its derivative is -2x·e^(-x²).
+
+    As for `normal_pdf`, 0 (as ``x * 0.0``) where the result is below the smallest float.
+    """
+    if -27.5 < x < 27.5:
+        return exp(-x * x)
+    return x * 0.0
 
 
 def maximum(a: Any, b: Any) -> Any:

@@ -20,7 +20,9 @@ from autograd.functions import (
     INV_SQRT_2PI,
     TWO_OVER_SQRT_PI,
     exp,
+    gaussian,
     normal_cdf,
+    normal_pdf,
     sigmoid,
     tie_share,
 )
@@ -35,13 +37,6 @@ F64 = torch.float64
 # --------------------------------------------------------------------------------------------
 
 
-def _gaussian(x: Any, half: bool) -> Any:
-    limit = 39.0 if half else 27.5
-    if -limit < x < limit:
-        return exp(-0.5 * x * x) if half else exp(-x * x)
-    return x * 0.0
-
-
 RULES: dict[str, tuple[Callable[..., float], Callable[..., Any], bool]] = {
     "tan": (functions.tan_float, lambda g, out, x: (g * (1 + out * out),), False),
     "atan": (
@@ -54,7 +49,7 @@ RULES: dict[str, tuple[Callable[..., float], Callable[..., Any], bool]] = {
     "softplus": (functions.softplus_float, lambda g, out, x: (g * sigmoid(x),), False),
     "gelu": (
         functions.gelu_float,
-        lambda g, out, x: (g * (normal_cdf(x) + x * INV_SQRT_2PI * _gaussian(x, True)),),
+        lambda g, out, x: (g * (normal_cdf(x) + x * normal_pdf(x)),),
         False,
     ),
     "silu": (
@@ -64,12 +59,12 @@ RULES: dict[str, tuple[Callable[..., float], Callable[..., Any], bool]] = {
     ),
     "erf": (
         functions.erf_float,
-        lambda g, out, x: (g * TWO_OVER_SQRT_PI * _gaussian(x, False),),
+        lambda g, out, x: (g * TWO_OVER_SQRT_PI * gaussian(x),),
         False,
     ),
     "erfc": (
         functions.erfc_float,
-        lambda g, out, x: (-g * TWO_OVER_SQRT_PI * _gaussian(x, False),),
+        lambda g, out, x: (-g * TWO_OVER_SQRT_PI * gaussian(x),),
         False,
     ),
     "leaky_relu": (
