@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 from autograd.backward import grad
 from autograd.mode import no_grad
-from autograd.value import Value, _check_number
+from autograd.validate import finite_float
+from autograd.value import Value
 
 
 class GradcheckError(AssertionError):
@@ -40,7 +41,7 @@ def gradcheck(
         raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
-    point = [_check_number(x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
+    point = [finite_float(x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
 
     def value_at(xs: Sequence[float]) -> float:
         with no_grad():

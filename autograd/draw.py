@@ -110,7 +110,7 @@ def node_names(nodes: Sequence[Value]) -> list[str]:
 
 def operand_names(node: Value) -> list[str]:
     """The name written on each edge into ``node``'s op box, in operand order ("" for none)."""
-    spec = node.spec
+    spec = node.op
     n = len(node.parents)
     if spec is None:
         return []
@@ -127,13 +127,15 @@ def operand_names(node: Value) -> list[str]:
 
 def op_label(node: Value) -> str:
     """The text of ``node``'s op box: the op, with its plain-number operand written in place."""
-    spec = node.spec
-    if spec is None or node.const is None:
-        return node.op
+    spec = node.op
+    if spec is None:
+        return ""
+    if node.const is None:
+        return spec.symbol
     number = f"{node.const:.6g}"
     if spec.constant == "left":
-        return f"{number} {node.op} □"
-    return f"□ {node.op} {number}"
+        return f"{number} {spec.symbol} □"
+    return f"□ {spec.symbol} {number}"
 
 
 def owner_of(node: Value) -> str | None:
@@ -157,7 +159,7 @@ def _cluster_path(owner: str) -> tuple[str, ...]:
 
 def _neuron_owner(node: Value) -> str | None:
     """The one module whose parameters a fused neuron node uses, if there is exactly one."""
-    spec = node.spec
+    spec = node.op
     if spec is None or not spec.name.startswith("neuron_"):
         return None
     owners = {owner_of(p) for p in node.parents} - {None}

@@ -49,8 +49,9 @@ except ImportError as error:  # the tests check this message in a subprocess wit
         "(or install glassgrad with its dev extra: pip install -e '.[dev]')"
     ) from error
 
+from autograd.fused import neuron
 from autograd.ops import ACTIVATIONS
-from autograd.value import FUNCTIONS, Value
+from autograd.value import Value
 
 __all__ = [
     "BINARY_OPS",
@@ -352,7 +353,7 @@ def _value_sum(values: Sequence[Value | float]) -> Value:
 def _value_neuron(
     weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value, activation: str
 ) -> Value:
-    return Value.neuron(weights, inputs, bias, activation)
+    return neuron(weights, inputs, bias, activation)
 
 
 VALUE_OPS: Backend = {
@@ -362,7 +363,8 @@ VALUE_OPS: Backend = {
     "div": operator.truediv,
     "pow": operator.pow,
     "neg": operator.neg,
-    **FUNCTIONS,
+    "abs": Value.__abs__,
+    **{name: getattr(Value, name) for name in UNARY_OPS if name not in ("neg", "abs")},
     "sum": _value_sum,
     "dot": Value.dot,
     "neuron": _value_neuron,

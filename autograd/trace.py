@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
 from autograd._files import write_atomically
-from autograd.backward import _op_nodes_in_order, topological_order
+from autograd.backward import sweep, topological_order
 from autograd.draw import (
     FrameMarks,
     GraphvizNotFoundError,
@@ -33,7 +33,7 @@ from autograd.draw import (
     operand_names,
     render_svg,
 )
-from autograd.value import Value, operand_data
+from autograd.value import Value
 
 if TYPE_CHECKING:
     import graphviz
@@ -113,35 +113,39 @@ def trace_backward(root: Value) -> BackwardTrace:
     this_pass = {node: 0.0 for node in nodes}
     this_pass[root] = 1.0
     start_grads = tuple(this_pass[node] for node in nodes)
-    order = _op_nodes_in_order(root)
-    steps = [_step(i, node, names, this_pass) for i, node in enumerate(reversed(order))]
+    steps: list[TraceStep] = []
+
+    def record(node: Value, g: float, contributions: Sequence[float]) -> None:
+        steps.append(_step(len(steps), node, names, this_pass, g, contributions))
+
+    sweep(root, on_step=record)  # the reference sweep, reporting each step as it goes
     return BackwardTrace(nodes, start_grads, steps)
 
 
-def _step(index: int, node: Value, names: dict[Value, str], grads: dict[Value, float]) -> TraceStep:
-    """Record one node's backward step (the arithmetic of backward()), updating ``grads``."""
-    g = grads[node]
+def _step(
+    index: int,
+    node: Value,
+    names: dict[Value, str],
+    grads: dict[Value, float],
+    g: float,
+    contributions: Sequence[float],
+) -> TraceStep:
+    """Record one node's step of the sweep, adding its contributions into ``grads``."""
+    op = node.op
+    assert op is not None
     parents = node.parents
-    operands = operand_data(node)
-    assert node.derivative is not None
-    # Rules return g * local, linear in g: with g = 1 they give the local derivatives alone.
-    # A rule may return fewer entries than parents (an inactive relu neuron returns none).
-    locals_ = list(node.derivative(1.0, node.data, *operands))
-    locals_ += [0.0] * (len(parents) - len(locals_))
-    contributions = list(node.derivative(g, node.data, *operands)) if g else []
-    flowed = bool(contributions)
-    contributions += [0.0] * (len(parents) - len(contributions))
-
+    locals_ = op.local(node.data, *node.rule_operands())
+    # A neuron whose activation is flat at its output (a relu that is off) passes only zeros.
+    flowed = bool(g) and not (op.activation is not None and not op.activation.slope(node.data))
     updates = []
     for parent, operand, local, contribution in zip(
         parents, operand_names(node), locals_, contributions, strict=True
     ):
-        if flowed:
-            grads[parent] += contribution
+        grads[parent] += contribution
         updates.append(
             ParentUpdate(parent, names[parent], operand, local, contribution, grads[parent])
         )
-    return TraceStep(index, node, names[node], node.op, g, flowed, tuple(updates))
+    return TraceStep(index, node, names[node], op.symbol, g, flowed, tuple(updates))
 
 
 class BackwardTrace(Sequence[TraceStep]):
@@ -211,14 +215,14 @@ class BackwardTrace(Sequence[TraceStep]):
     def _formula(step: TraceStep) -> str:
         """How the node was computed, in names: ``a * b``, ``tanh(#3)``, ``□ * 2`` ..."""
         node, parents = step.node, [u.name for u in step.updates]
-        spec = node.spec
+        spec = node.op
         assert spec is not None
         if node.const is not None:
             number = f"{node.const:.6g}"
             pair = (number, parents[0]) if spec.constant == "left" else (parents[0], number)
-            return f"{pair[0]} {node.op} {pair[1]}"
+            return f"{pair[0]} {spec.symbol} {pair[1]}"
         if len(parents) == 2 and spec.name in ("add", "sub", "mul", "div", "pow"):
-            return f"{parents[0]} {node.op} {parents[1]}"
+            return f"{parents[0]} {spec.symbol} {parents[1]}"
         if spec.name == "dot":  # parents are (x..., y...)
             k = len(parents) // 2
             return " + ".join(f"{x}·{y}" for x, y in zip(parents[:k], parents[k:], strict=True))
@@ -228,7 +232,7 @@ class BackwardTrace(Sequence[TraceStep]):
             z = " + ".join([*terms, parents[-1]])
             activation = spec.name.removeprefix("neuron_")
             return z if activation == "linear" else f"{activation}({z})"
-        return f"{node.op}({', '.join(parents)})"
+        return f"{spec.symbol}({', '.join(parents)})"
 
     # -- pictures ---------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from itertools import pairwise
 from operator import mul
 from typing import Any, Protocol
 
-from autograd import Value
+from autograd import Value, fused
 
 ALPHA = 1e-4
 """Weight of the L2 penalty, as in micrograd's demo."""
@@ -134,7 +134,7 @@ class GlassgradNeuronStep:
         activations: list[Value] = [Value(x) for x in point]
         for index, (weights, biases) in enumerate(self.rows):
             activation = "linear" if index == self.last else "relu"
-            activations = Value.neurons(weights, activations, biases, activation)
+            activations = fused.layer(weights, activations, biases, activation)
         return activations[0]
 
     def loss(self) -> Value:
