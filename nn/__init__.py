@@ -5,12 +5,14 @@
 >>> out = model([0.5, -1.0])              # a Value (one output) or a list of Values
 
 Public names: `Module`, `Parameter`, `Neuron`, `Layer`, `MLP`, `fit`, `History`, `accuracy`,
+`draw_network` (the layered picture of a model, `NetworkPicture`),
 and the modules `nn.losses`, `nn.optim` (`SGD`, `Adam`), `nn.data`, `nn.io`, `nn.plot`
 (matplotlib is imported only when a plot is drawn) and `nn.cli` (the ``glassgrad`` command).
 """
 
 from nn import data, losses, optim
 from nn.module import MLP, Layer, Module, Neuron, Parameter
+from nn.network import NetworkPicture, draw_network
 from nn.train import DivergedError, History, accuracy, fit
 
 __all__ = [
@@ -19,10 +21,12 @@ __all__ = [
     "History",
     "Layer",
     "Module",
+    "NetworkPicture",
     "Neuron",
     "Parameter",
     "accuracy",
     "data",
+    "draw_network",
     "fit",
     "losses",
     "optim",
