@@ -72,7 +72,7 @@ def _size_for(tallest: int) -> _Size:
         return _Size(radius=24.0, font=12.0, pitch=80.0, column_gap=180.0, labelled=True)
     if tallest <= 10:
         return _Size(radius=21.0, font=11.0, pitch=66.0, column_gap=210.0, labelled=True)
-    return _Size(radius=19.0, font=10.0, pitch=58.0, column_gap=240.0, labelled=True)
+    return _Size(radius=19.0, font=10.0, pitch=60.0, column_gap=240.0, labelled=True)
 
 
 @dataclass(frozen=True)
