@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from autograd._files import write_atomically
 from autograd.backward import _op_nodes_in_order, topological_order
 from autograd.draw import (
     FrameMarks,
@@ -33,6 +32,7 @@ from autograd.draw import (
     operand_names,
     render_svg,
 )
+from autograd.files import check_output_path, write_atomically
 from autograd.value import Value, operand_data
 
 if TYPE_CHECKING:
@@ -316,18 +316,27 @@ class BackwardTrace(Sequence[TraceStep]):
         except (GraphvizNotFoundError, ValueError) as error:
             return message(str(error))
 
-    def save_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
-        """Write the step-through as a standalone HTML page (atomically); return its path.
+    def to_page(self, *, title: str | None = None) -> str:
+        """The step-through as a standalone HTML page (what `save_html` writes), as text.
 
         The page needs nothing beside it (no network, no other files): open it from disk.
         """
         from autograd._html import standalone_page
 
-        target = Path(path)
         if not self.steps:
             raise ValueError("save_html: nothing to step through: the root is a leaf")
         title = title if title is not None else f"Backward pass of {self._root_name}"
-        page = standalone_page(self.to_html(), title=title)
+        return standalone_page(self.to_html(), title=title)
+
+    def save_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
+        """Write the step-through as a standalone HTML page (atomically); return its path.
+
+        ``path`` is checked first (`autograd.files.check_output_path`: a directory, device or
+        FIFO is refused and left alone), so a bad path fails before the page is rendered.
+        """
+        target = Path(path)
+        check_output_path(target, "save_html")
+        page = self.to_page(title=title)
         write_atomically(target, page.encode("utf-8"), "save_html")
         return target
 
