@@ -173,8 +173,9 @@ class Explorer:
         """Give leaves new values (as moving their sliders does) and recompute.
 
         A value outside a slider's range widens the range. If ``fn`` fails for the new values
-        (a domain error such as ``log`` of a negative number), ``error`` says why, and
-        everything else keeps the last values that worked.
+        (a domain error such as ``log`` of a negative number, or any other exception),
+        ``error`` says why, and everything else keeps the last values that worked: in a
+        notebook an exception raised by a slider would otherwise go to a log nobody reads.
         """
         unknown = sorted(set(values) - set(self.ranges))
         if unknown:
@@ -193,7 +194,7 @@ class Explorer:
         try:
             self._state = self._evaluate(values)
             self.error = None
-        except (ArithmeticError, ValueError) as error:  # domain errors, overflow
+        except Exception as error:  # a domain error, an overflow, or a bug in fn: shown, not lost
             self.error = f"{type(error).__name__}: {error}"
         self._refresh_widget()
 

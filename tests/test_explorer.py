@@ -85,6 +85,19 @@ def test_a_domain_error_keeps_the_last_good_values_and_says_why() -> None:
     assert explorer.leaves["x"].grad == pytest.approx(0.5)
 
 
+def test_any_error_of_fn_for_new_values_is_shown_not_raised() -> None:
+    def half_built(x: Value) -> Value:
+        if x.data > 1:
+            raise RuntimeError(f"not built for x = {x.data}")
+        return x * 3
+
+    explorer = explore(half_built, x=0.5)
+    explorer.set(x=2.0)
+    assert explorer.error == "RuntimeError: not built for x = 2.0"
+    explorer.set(x=1.0)
+    assert explorer.error is None and explorer.output.data == 3.0
+
+
 def test_the_default_range_holds_the_value_with_room_either_way() -> None:
     explorer = explore(lambda a, b: a * b, a=2.0, b=-10.0)
     assert (explorer.ranges["a"].low, explorer.ranges["a"].high) == (-4.0, 4.0)

@@ -172,6 +172,22 @@ def test_show_grads_draws_the_weight_gradients() -> None:
     assert "|weight.grad|" in picture.svg
 
 
+def test_show_grads_writes_each_layers_mean_gradient_so_vanishing_shows() -> None:
+    # Deep sigmoid layers: each passes back at most 1/4 of the gradient it receives.
+    model = MLP(2, [4, 4, 4, 4, 1], activation="sigmoid", seed=0)
+    out = model([1.0, -1.0])
+    assert isinstance(out, Value)
+    out.backward()
+    root = parse(draw_network(model, show="grads"))
+    shown = [float(text.split()[-1]) for text in texts(root, "nn-layer-grad")]
+    assert len(shown) == 5
+    for layer_number, layer in enumerate(model.layers):
+        grads = [abs(w.grad) for neuron in layer.neurons for w in neuron.w]
+        assert shown[layer_number] == pytest.approx(sum(grads) / len(grads), rel=5e-3)
+    assert shown[0] < shown[1] < shown[2] < shown[3]
+    assert not with_class(parse(draw_network(model)), "nn-layer-grad")  # weights: no stats
+
+
 def test_layers_and_single_neurons_are_drawn_too() -> None:
     layer = Layer(3, 2, seed=0)
     root = parse(draw_network(layer, [1.0, 2.0, 3.0]))

@@ -441,3 +441,14 @@ def test_a_huge_graph_is_refused_while_counting(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(autograd.viz.graph, "topological_order", never)
     with pytest.raises(GraphTooLargeError, match="max_nodes=500"):
         draw_dot(y)
+
+
+def test_the_page_direction_fits_an_expression_top_down_and_a_network_across() -> None:
+    from autograd.viz.draw import fitting_rankdir
+    from nn import MLP
+
+    out, _ = the_classic_neuron()
+    assert fitting_rankdir(topological_order(out)) == "TB"
+    network = MLP(2, [16, 16, 1], seed=0)([0.3, -0.4])
+    assert isinstance(network, Value)
+    assert fitting_rankdir(topological_order(network)) == "LR"

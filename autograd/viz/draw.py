@@ -39,6 +39,7 @@ layout. graphviz is imported only when a drawing is made.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, pairwise
@@ -510,6 +511,35 @@ def draw_dot(
     flows = edge_flows(nodes, grads) if show_grad else None
     return build_digraph(nodes, grads, rankdir=rankdir, show_grad=show_grad, cluster=cluster,
                          note=note, flows=flows, max_width=max_width)  # fmt: skip
+
+
+# Rough sizes in points of what graphviz draws, for choosing a direction before any layout:
+# a value box and the gap after it, an op box and the gap after it, a box's height with the
+# gap between neighbours.
+_VALUE_ACROSS, _OP_ACROSS, _ROW = 200.0, 70.0, 30.0
+
+
+def fitting_rankdir(nodes: Sequence[Value], width: float = 820, height: float = 620) -> str:
+    """ "LR" or "TB": the direction in which ``nodes`` fit a ``width`` × ``height`` view best.
+
+    A long expression is wide from left to right and fits better from top to bottom; a
+    network, a few layers of many neurons, is the opposite. Estimated from the graph's depth
+    and its widest rank, without a layout: a layout costs as much as the drawing itself.
+    """
+    index = {node: i for i, node in enumerate(nodes)}
+    depth = [0] * len(nodes)
+    for i, node in enumerate(nodes):  # topological order: parents come first
+        for parent in node.parents:
+            depth[i] = max(depth[i], depth[index[parent]] + 1)
+    ranks = max(depth, default=0) + 1
+    widest = max(Counter(depth).values(), default=1)
+    along = ranks * _VALUE_ACROSS + (ranks - 1) * _OP_ACROSS  # value and op boxes alternate
+    along_tall = ranks * _ROW * 2.5  # a rank is a value row and an op row
+    across = widest * _ROW
+    across_wide = widest * _VALUE_ACROSS
+    left_to_right = min(width / along, height / across)
+    top_to_bottom = min(width / across_wide, height / along_tall)
+    return "TB" if top_to_bottom > left_to_right else "LR"
 
 
 def render_svg(dot: graphviz.Digraph) -> str:

@@ -22,9 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from autograd._files import write_atomically
+from autograd.files import check_output_path, write_atomically
 from autograd.value import Value
-from autograd.viz.draw import FrameMarks, build_digraph, grad_cell_width, render_svg
+from autograd.viz.draw import (
+    RANKDIRS,
+    FrameMarks,
+    build_digraph,
+    fitting_rankdir,
+    grad_cell_width,
+    render_svg,
+)
 from autograd.viz.errors import GraphvizNotFoundError
 from autograd.viz.graph import (
     check_max_nodes,
@@ -355,8 +362,11 @@ class BackwardTrace(Sequence[TraceStep]):
 
     # -- the step-through page ----------------------------------------------------------------
 
-    def to_html(self, *, rankdir: str = "LR", max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    def to_html(self, *, rankdir: str | None = None, max_nodes: int = DEFAULT_MAX_NODES) -> str:
         """The step-through as an HTML fragment: forward then backward, zoom, fit, follow.
+
+        ``rankdir`` is graphviz's direction ("LR", "TB", ...); by default the one in which the
+        graph fits the page best (an expression top to bottom, a network left to right).
 
         graphviz lays the graph out once, with every edge's chain-rule product in its label
         (so there is room for it); the page then shows each step by marking its node and
@@ -369,6 +379,10 @@ class BackwardTrace(Sequence[TraceStep]):
             raise ValueError("step-through: nothing to step through: the root is a leaf")
         check_max_nodes(max_nodes, "step-through")
         walk(self.root, max_nodes, "step-through")
+        if rankdir is None:
+            rankdir = fitting_rankdir(self.nodes)
+        elif rankdir not in RANKDIRS:
+            raise ValueError(f"step-through: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
         base = FrameMarks(None, frozenset(), self._grad_widths(), self._products())
         dot = build_digraph(self.nodes, self.start_grads, rankdir=rankdir, marks=base, legend=False)
         return step_through(render_svg(dot), self)
@@ -384,18 +398,33 @@ class BackwardTrace(Sequence[TraceStep]):
         except (GraphvizNotFoundError, ValueError) as error:
             return message(str(error))
 
-    def save_html(self, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
-        """Write the step-through as a standalone HTML page (atomically); return its path.
+    def to_page(self, *, title: str | None = None, rankdir: str | None = None) -> str:
+        """The step-through as a standalone HTML page (what `save_html` writes), as text.
 
         The page needs nothing beside it (no network, no other files): open it from disk.
         """
         from autograd.viz.page import standalone_page
 
-        target = Path(path)
         if not self.steps:
             raise ValueError("save_html: nothing to step through: the root is a leaf")
         title = title if title is not None else f"Backward pass of {self.names[-1]}"
-        page = standalone_page(self.to_html(), title=title)
+        return standalone_page(self.to_html(rankdir=rankdir), title=title)
+
+    def save_html(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        title: str | None = None,
+        rankdir: str | None = None,
+    ) -> Path:
+        """Write the step-through as a standalone HTML page (atomically); return its path.
+
+        ``path`` is checked first (`autograd.files.check_output_path`: a directory, device or
+        FIFO is refused and left alone), so a bad path fails before the page is rendered.
+        """
+        target = Path(path)
+        check_output_path(target, "save_html")
+        page = self.to_page(title=title, rankdir=rankdir)
         write_atomically(target, page.encode("utf-8"), "save_html")
         return target
 
