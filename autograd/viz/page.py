@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from autograd.viz.trace import BackwardTrace
 
 _THINNEST, _THICKEST = 1.0, 5.0  # edge widths in px for the smallest and largest flow
+FOLLOW = "#0d9488"  # the edges leaving a hovered box: teal
 MIN_TEXT_PX = 10  # the smallest node text "follow" allows
 _FONT_PT = 11  # the drawings' node font size, in SVG units
 
@@ -183,6 +184,8 @@ _STYLE = f"""
 .gg-trace g.edge.gg-path path {{ stroke: {POSITIVE}; stroke-dasharray: 6 3; }}
 .gg-trace g.node.gg-path-node polygon {{ stroke: {POSITIVE}; stroke-width: 2px; }}
 .gg-trace g.node.gg-leaf {{ cursor: pointer; }}
+.gg-trace g.edge.gg-out path {{ stroke: {FOLLOW} !important; stroke-width: 3px !important; }}
+.gg-trace g.edge.gg-out polygon {{ stroke: {FOLLOW} !important; fill: {FOLLOW} !important; }}
 .gg-trace .gg-pending {{ fill: #94a3b8; }}
 """
 
@@ -531,6 +534,18 @@ _SCRIPT = r"""
       pathsBox.hidden = false;
     }
 
+    // ---- following one value: hovering its box marks every edge that carries it on -----
+    each(svg.querySelectorAll("g.node"), function (g) {
+      if (!/^v\d+$/.test(g.id)) { return; }
+      var k = Number(g.id.slice(1));
+      g.addEventListener("mouseenter", function () {
+        (children[k] || []).forEach(function (c) { mark("e" + c[0] + "_" + c[2], "gg-out"); });
+      });
+      g.addEventListener("mouseleave", function () {
+        each(svg.querySelectorAll(".gg-out"), function (e) { e.classList.remove("gg-out"); });
+      });
+    });
+
     // ---- controls -----------------------------------------------------------------------
     function stop() {
       if (timer !== null) { clearInterval(timer); timer = null; }
@@ -632,7 +647,8 @@ def _legend() -> str:
         "gradient flowing back, positive</span>",
         f'<span><span class="gg-line" style="border-top:3px solid {NEGATIVE}"></span>'
         "negative (width: how much)</span>",
-        '<span class="gg-hint">click an input or a weight: its paths to the output · '
+        '<span class="gg-hint">hover a box: where its value goes · '
+        "click an input or a weight: its paths to the output · "
         "keys: ← → step, + − zoom, 0 fit · drag to pan, wheel to zoom</span>",
     ]
     return f'<div class="gg-legend">{"".join(items)}</div>'
