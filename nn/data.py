@@ -188,11 +188,13 @@ def train_test_split(
     """Shuffle, then hold out ``round(test_fraction * n)`` samples for testing.
 
     Returns ``(X_train, y_train), (X_test, y_test)``; both parts keep at least one sample.
+    ``X`` and ``y`` may be numpy arrays; the parts are plain lists either way.
 
     >>> train, test = train_test_split(*moons(100, seed=0), test_fraction=0.2, seed=0)
     >>> len(train[0]), len(test[0])
     (80, 20)
     """
+    X, y = as_lists(X), as_lists(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} points but {len(y)} labels; they must match")
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, int | float):
@@ -228,7 +230,9 @@ def jitter(
     Each copy adds Gaussian noise of standard deviation ``std`` to every coordinate and keeps
     the label: plausible new samples near the real ones, which makes a network trained on few
     points less likely to memorise them. Returns ``(1 + copies) * n`` samples, originals first.
+    ``X`` and ``y`` may be numpy arrays.
     """
+    X, y = as_lists(X), as_lists(y)
     if len(X) != len(y):
         raise ValueError(f"jitter: {len(X)} points but {len(y)} labels; they must match")
     copies = _count(copies, "jitter: copies", 0)

@@ -17,6 +17,7 @@ constants (no extra leaves), and the batch mean is a single ``Value.sum`` node t
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,6 +25,8 @@ from autograd import Value
 from nn.data import as_lists, is_real, real
 
 Number = int | float
+
+_LARGEST = sys.float_info.max
 
 # math.exp(x) is exactly 0.0 for every x below about -745.2 (half the smallest subnormal).
 _EXP_IS_ZERO_BELOW = -750.0
@@ -50,7 +53,13 @@ def _batch(predictions: Any, targets: Any, what: str) -> tuple[list[Value], list
                 f"{what}: predictions[{i}] must be a Value or a number, got {p!r}"
                 " (for multi-output models use cross_entropy)"
             )
-    labels = [real(t, f"{what}: targets[{i}]") for i, t in enumerate(targets)]
+    labels = []
+    for i, t in enumerate(targets):
+        # Plain finite ints and floats first: the general check costs a call per label.
+        if (type(t) is float or type(t) is int) and -_LARGEST <= t <= _LARGEST:
+            labels.append(float(t))
+        else:
+            labels.append(real(t, f"{what}: targets[{i}]"))
     return values, labels
 
 
@@ -90,8 +99,9 @@ def binary_cross_entropy(logits: Sequence[Value | Number], targets: Sequence[Num
     * ``z < 0``:  ``log(1 + e^z) - t z``
 
     The loss and its gradient are finite for any finite logit (±800 included, and the mean
-    of ±1e308 too: see `_mean`), and each form is smooth, so the gradient at ``z = 0`` is the true ``sigmoid(0) - t``. Labels 0 and 1
-    are the usual case; values in between are allowed (soft labels).
+    of ±1e308 too: see `_mean`), and each form is smooth, so the gradient at ``z = 0`` is the
+    true ``sigmoid(0) - t``. Labels 0 and 1 are the usual case; values in between are
+    allowed (soft labels).
     """
     values, labels = _batch(logits, targets, "binary_cross_entropy")
     terms = []
