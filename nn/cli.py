@@ -277,7 +277,7 @@ def _runtime_error_message(error: Exception) -> str | None:
     if isinstance(error, GraphvizNotFoundError):
         message = str(error)
     elif graphviz is not None and isinstance(error, graphviz.ExecutableNotFound):
-        from autograd.draw import INSTALL_HINT
+        from autograd.viz import INSTALL_HINT
 
         message = (
             f"graphviz's 'dot' program was not found, so nothing could be drawn. {INSTALL_HINT}"

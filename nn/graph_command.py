@@ -120,8 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from autograd.draw import INSTALL_HINT
-    from autograd.viz import GraphvizNotFoundError, draw_dot, trace_backward
+    from autograd.viz import INSTALL_HINT, GraphvizNotFoundError, draw_dot, trace_backward
 
     expression = parse_expression(args.expression)
     values = parse_assignments(args.assignments)
