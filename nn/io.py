@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from autograd._files import write_atomically
+from autograd.files import write_atomically
 from nn.module import MLP, Layer, Module, Neuron, check_activation
 
 FORMAT = "glassgrad-model"
@@ -50,7 +50,7 @@ def to_json(module: Module) -> str:
 
 def save(module: Module, path: str | Path) -> None:
     """Write ``module`` to ``path`` as JSON, atomically (module docstring)."""
-    write_atomically(path, to_json(module).encode("utf-8"))
+    write_atomically(path, to_json(module).encode("utf-8"), "save")
 
 
 def load(path: str | Path) -> Module:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd import Value, no_grad, topological_order
-from autograd._files import write_atomically
+from autograd.files import write_atomically
 from nn.module import MLP, Layer, Module, Neuron, Parameter
 
 SHOW_MODES = ("weights", "grads")

@@ -312,8 +312,13 @@ _SCRIPT = r"""
         g.addEventListener("click", function (event) { event.stopPropagation(); showPaths(k); });
       }
     });
-    each(svg.querySelectorAll("g.edge text"), function (t) {
-      if (t.textContent.indexOf("\u00d7") >= 0) { t.classList.add("gg-product"); }
+    // A product is two lines, "g × local" and "= contribution": both show only in its step.
+    each(svg.querySelectorAll("g.edge"), function (g) {
+      var inProduct = false;
+      each(g.querySelectorAll("text"), function (t) {
+        inProduct = inProduct || t.textContent.indexOf("\u00d7") >= 0;
+        if (inProduct) { t.classList.add("gg-product"); }
+      });
     });
     var edgeStyle = {};  // edge id -> its path and arrowhead, for the flow colours
     function edgeParts(id) {

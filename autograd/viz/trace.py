@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from autograd._files import write_atomically
+from autograd.files import check_output_path, write_atomically
 from autograd.value import Value
 from autograd.viz.draw import (
     RANKDIRS,
@@ -398,6 +398,18 @@ class BackwardTrace(Sequence[TraceStep]):
         except (GraphvizNotFoundError, ValueError) as error:
             return message(str(error))
 
+    def to_page(self, *, title: str | None = None, rankdir: str | None = None) -> str:
+        """The step-through as a standalone HTML page (what `save_html` writes), as text.
+
+        The page needs nothing beside it (no network, no other files): open it from disk.
+        """
+        from autograd.viz.page import standalone_page
+
+        if not self.steps:
+            raise ValueError("save_html: nothing to step through: the root is a leaf")
+        title = title if title is not None else f"Backward pass of {self.names[-1]}"
+        return standalone_page(self.to_html(rankdir=rankdir), title=title)
+
     def save_html(
         self,
         path: str | os.PathLike[str],
@@ -407,15 +419,12 @@ class BackwardTrace(Sequence[TraceStep]):
     ) -> Path:
         """Write the step-through as a standalone HTML page (atomically); return its path.
 
-        The page needs nothing beside it (no network, no other files): open it from disk.
+        ``path`` is checked first (`autograd.files.check_output_path`: a directory, device or
+        FIFO is refused and left alone), so a bad path fails before the page is rendered.
         """
-        from autograd.viz.page import standalone_page
-
         target = Path(path)
-        if not self.steps:
-            raise ValueError("save_html: nothing to step through: the root is a leaf")
-        title = title if title is not None else f"Backward pass of {self.names[-1]}"
-        page = standalone_page(self.to_html(rankdir=rankdir), title=title)
+        check_output_path(target, "save_html")
+        page = self.to_page(title=title, rankdir=rankdir)
         write_atomically(target, page.encode("utf-8"), "save_html")
         return target
 
