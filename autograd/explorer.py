@@ -90,6 +90,19 @@ def _leaf(name: str, spec: object) -> Leaf:
     return Leaf(name, value, low, high)
 
 
+def slider_grid(value: float, low: float, high: float) -> tuple[float, float, float]:
+    """A slider's (min, max, step) inside [low, high] whose positions include ``value``.
+
+    A slider in the browser snaps its value to ``min + k * step`` and sends the snapped value
+    back, which would quietly change a starting value such as micrograd's b = 6.8813...; so
+    the grid is laid through the value itself, at most one step inside each end.
+    """
+    step = (high - low) / SLIDER_STEPS
+    below = math.floor((value - low) / step)
+    above = math.floor((high - value) / step)
+    return value - below * step, value + above * step, step
+
+
 def _svg_element(svg: str) -> str:
     """graphviz's SVG without its XML prolog and DOCTYPE, ready to put inside HTML."""
     start = svg.find("<svg")
@@ -117,9 +130,15 @@ class Explorer:
     ``widget`` (and ``sliders``) are the ipywidgets, built on first use.
     """
 
-    def __init__(self, fn: Callable[..., Value], leaves: Mapping[str, Leaf]) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Value],
+        leaves: Mapping[str, Leaf],
+        draw_options: Mapping[str, Any] | None = None,
+    ) -> None:
         """See `explore`; an error from the starting values is raised here."""
         self.fn = fn
+        self.draw_options = dict(draw_options or {})
         self.ranges = dict(leaves)
         self.error: str | None = None
         self._state = self._evaluate({name: leaf.value for name, leaf in leaves.items()})
@@ -144,7 +163,7 @@ class Explorer:
             )
         output.backward()
         try:
-            svg: str | None = _svg_element(render_svg(draw_dot(output)))
+            svg: str | None = _svg_element(render_svg(draw_dot(output, **self.draw_options)))
             drawing_error = None
         except GraphvizNotFoundError as error:
             svg, drawing_error = None, str(error)
@@ -154,8 +173,9 @@ class Explorer:
         """Give leaves new values (as moving their sliders does) and recompute.
 
         A value outside a slider's range widens the range. If ``fn`` fails for the new values
-        (a domain error such as ``log`` of a negative number), ``error`` says why, and
-        everything else keeps the last values that worked.
+        (a domain error such as ``log`` of a negative number, or any other exception),
+        ``error`` says why, and everything else keeps the last values that worked: in a
+        notebook an exception raised by a slider would otherwise go to a log nobody reads.
         """
         unknown = sorted(set(values) - set(self.ranges))
         if unknown:
@@ -174,7 +194,7 @@ class Explorer:
         try:
             self._state = self._evaluate(values)
             self.error = None
-        except (ArithmeticError, ValueError) as error:  # domain errors, overflow
+        except Exception as error:  # a domain error, an overflow, or a bug in fn: shown, not lost
             self.error = f"{type(error).__name__}: {error}"
         self._refresh_widget()
 
@@ -252,11 +272,13 @@ class Explorer:
         except ImportError as error:
             raise ImportError(f"explore: {WIDGET_HINT}") from error
         for name, leaf in self.ranges.items():
+            value = self._state.values[name]
+            low, high, step = slider_grid(value, leaf.low, leaf.high)
             slider = ipywidgets.FloatSlider(
-                value=self._state.values[name],
-                min=leaf.low,
-                max=leaf.high,
-                step=(leaf.high - leaf.low) / SLIDER_STEPS,
+                value=value,
+                min=low,
+                max=high,
+                step=step,
                 description=name,
                 continuous_update=True,
                 readout_format=".4f",
@@ -283,8 +305,13 @@ class Explorer:
         try:
             for name, slider in self._sliders.items():
                 leaf = self.ranges[name]
-                slider.min, slider.max = min(slider.min, leaf.low), max(slider.max, leaf.high)
-                slider.value = self._state.values[name]
+                value = self._state.values[name]
+                low, high, step = slider_grid(value, leaf.low, leaf.high)
+                with slider.hold_sync():
+                    # Widen first, so that the value is never outside [min, max] on the way.
+                    slider.min, slider.max = min(slider.min, low), max(slider.max, high)
+                    slider.value = value
+                    slider.min, slider.max, slider.step = low, high, step
         finally:
             self._updating_sliders = False
 
@@ -313,7 +340,13 @@ class Explorer:
         return f"<Explorer: {self.text}>"
 
 
-def explore(fn: Callable[..., Value], /, **leaves: LeafSpec) -> Explorer:
+def explore(
+    fn: Callable[..., Value],
+    /,
+    *,
+    draw_options: Mapping[str, Any] | None = None,
+    **leaves: LeafSpec,
+) -> Explorer:
     """Sliders on the leaves of the expression ``fn`` builds; see the module docstring.
 
     Args:
@@ -321,6 +354,8 @@ def explore(fn: Callable[..., Value], /, **leaves: LeafSpec) -> Explorer:
             keyword below; returns the expression's output Value.
         **leaves: each leaf's starting value: a number (its slider then runs from
             ``-max(3, 2|v|)`` to ``max(3, 2|v|)``), or ``(value, min, max)``.
+        draw_options: keyword arguments for ``draw_dot``, such as ``{"rankdir": "TB"}``
+            (so no leaf can be called ``draw_options``).
 
     Returns:
         An `Explorer`: the last expression of a notebook cell, it shows sliders and drawing.
@@ -329,5 +364,7 @@ def explore(fn: Callable[..., Value], /, **leaves: LeafSpec) -> Explorer:
         raise TypeError(f"explore: fn must be a function returning a Value, got {fn!r}")
     if not leaves:
         raise ValueError("explore: give at least one leaf, e.g. explore(fn, x=2.0)")
+    if draw_options is not None and not isinstance(draw_options, Mapping):
+        raise TypeError(f"explore: draw_options must be a dict, got {draw_options!r}")
     checked = {name: _leaf(name, spec) for name, spec in leaves.items()}
-    return Explorer(fn, checked)
+    return Explorer(fn, checked, draw_options)

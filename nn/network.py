@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd import Value, no_grad, topological_order
-from autograd._files import write_atomically
+from autograd.files import write_atomically
 from nn.module import MLP, Layer, Module, Neuron, Parameter
 
 SHOW_MODES = ("weights", "grads")
@@ -72,7 +72,7 @@ def _size_for(tallest: int) -> _Size:
         return _Size(radius=24.0, font=12.0, pitch=80.0, column_gap=180.0, labelled=True)
     if tallest <= 10:
         return _Size(radius=21.0, font=11.0, pitch=66.0, column_gap=210.0, labelled=True)
-    return _Size(radius=19.0, font=10.0, pitch=58.0, column_gap=240.0, labelled=True)
+    return _Size(radius=19.0, font=10.0, pitch=60.0, column_gap=240.0, labelled=True)
 
 
 @dataclass(frozen=True)
@@ -446,7 +446,8 @@ def _render(
     has_grads = units[0][0].grad is not None
 
     margin = 40.0
-    header = 112.0  # title, two legend lines, column headings
+    # Title, two legend lines, column headings (and, for grads, each layer's mean |grad|).
+    header = 112.0 if show == "weights" else 128.0
     width = max(2 * margin + size.column_gap * (len(units) - 1) + 2 * size.radius + 80, 720.0)
     height = header + tallest * size.pitch + margin
     first_x = (width - size.column_gap * (len(units) - 1)) / 2
@@ -470,6 +471,7 @@ def _render(
     ]
     parts.extend(_legend(margin, 52, show, has_values, has_grads, loss_name, largest_edge))
 
+    heading_y = header - 10 if show == "weights" else header - 26
     for column, column_units in enumerate(units):
         cx, _ = centre(column, 0)
         if column == 0:
@@ -478,7 +480,21 @@ def _render(
             heading = f"output · {column_units[0].activation}"
         else:
             heading = f"layer {column - 1} · {column_units[0].activation}"
-        parts.append(_text(cx, header - 10, heading, size=12, colour=MUTED, weight="bold"))
+        parts.append(_text(cx, heading_y, heading, size=12, colour=MUTED, weight="bold"))
+        if show == "grads" and column > 0:
+            # A layer's typical gradient as a number: how vanishing gradients are measured.
+            sizes = [abs(s) for e, s in zip(edges, strengths, strict=True) if e.target[0] == column]
+            mean = sum(sizes) / len(sizes)
+            parts.append(
+                _text(
+                    cx,
+                    header - 10,
+                    f"mean |w.grad| {mean:.3g}",
+                    size=11,
+                    colour=MUTED,
+                    css_class="nn-layer-grad",
+                )
+            )
 
     # Thin lines first, so the strong ones are drawn on top of them.
     order = sorted(range(len(edges)), key=lambda i: abs(strengths[i]))

@@ -85,6 +85,19 @@ def test_a_domain_error_keeps_the_last_good_values_and_says_why() -> None:
     assert explorer.leaves["x"].grad == pytest.approx(0.5)
 
 
+def test_any_error_of_fn_for_new_values_is_shown_not_raised() -> None:
+    def half_built(x: Value) -> Value:
+        if x.data > 1:
+            raise RuntimeError(f"not built for x = {x.data}")
+        return x * 3
+
+    explorer = explore(half_built, x=0.5)
+    explorer.set(x=2.0)
+    assert explorer.error == "RuntimeError: not built for x = 2.0"
+    explorer.set(x=1.0)
+    assert explorer.error is None and explorer.output.data == 3.0
+
+
 def test_the_default_range_holds_the_value_with_room_either_way() -> None:
     explorer = explore(lambda a, b: a * b, a=2.0, b=-10.0)
     assert (explorer.ranges["a"].low, explorer.ranges["a"].high) == (-4.0, 4.0)
@@ -111,8 +124,11 @@ def test_moving_a_slider_recomputes_the_numbers_and_the_drawing() -> None:
     sliders = explorer.sliders
     assert list(sliders) == ["x1", "w1", "x2", "w2", "b"]
     assert sliders["b"].value == MICROGRAD_B
-    assert (sliders["b"].min, sliders["b"].max) == (0.0, 10.0)
-    assert (sliders["x1"].min, sliders["x1"].max) == (-4.0, 4.0)
+    for name, slider in sliders.items():
+        declared = explorer.ranges[name]
+        assert declared.low <= slider.min < declared.low + slider.step
+        assert declared.high - slider.step < slider.max <= declared.high
+        assert_on_grid(slider.value, slider.min, slider.step)
 
     sliders["w2"].value = 2.5
     sliders["x2"].value = -0.5
@@ -129,12 +145,32 @@ def test_moving_a_slider_recomputes_the_numbers_and_the_drawing() -> None:
         assert f"data {math.tanh(n):.4f}" in unescape(drawing.value)
 
 
+def assert_on_grid(value: float, low: float, step: float) -> None:
+    """``value`` is one of a slider's positions ``low + k * step`` (so the browser keeps it)."""
+    positions = (value - low) / step
+    assert abs(positions - round(positions)) < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high"),
+    [(MICROGRAD_B, 0.0, 10.0), (1.0, -3.0, 3.0), (0.0, -1.0, 1.0), (-2.5, -2.5, 7.0), (3, 1, 3)],
+)
+def test_the_slider_grid_passes_through_the_value(value: float, low: float, high: float) -> None:
+    grid_low, grid_high, step = autograd.explorer.slider_grid(value, low, high)
+    assert step == pytest.approx((high - low) / autograd.explorer.SLIDER_STEPS)
+    assert low <= grid_low <= value <= grid_high <= high
+    assert grid_low < low + step + 1e-12 and grid_high > high - step - 1e-12
+    assert_on_grid(value, grid_low, step)
+
+
 def test_set_moves_the_sliders_and_a_bad_slider_value_shows_an_error() -> None:
     pytest.importorskip("ipywidgets")
     explorer = explore(lambda x, y: (x / y).exp(), x=1.0, y=(2.0, 0.5, 4.0))
     sliders = explorer.sliders
     explorer.set(x=2.5, y=5.0)
     assert sliders["x"].value == 2.5 and sliders["y"].value == 5.0 and sliders["y"].max == 5.0
+    assert_on_grid(sliders["x"].value, sliders["x"].min, sliders["x"].step)
+    assert explorer.values == {"x": 2.5, "y": 5.0}
     assert explorer.output.data == pytest.approx(math.exp(0.5))
     sliders["x"].value = 2.9
     assert explorer.output.data == pytest.approx(math.exp(2.9 / 5.0))
@@ -212,6 +248,20 @@ def test_bad_functions_and_bad_set_calls_are_refused() -> None:
     with pytest.raises(ValueError, match="x must be finite"):
         explorer.set(x=math.nan)
     assert explorer.values == {"x": 1.0}
+
+
+@needs_dot
+def test_draw_options_go_to_draw_dot() -> None:
+    wide = neuron_explorer()
+    tall = explore(neuron, draw_options={"rankdir": "TB"}, x1=2.0, w1=-3.0, x2=0.0, w2=1.0, b=1.0)
+    assert wide.svg is not None and tall.svg is not None
+    width = float(wide.svg.split('width="')[1].split("pt")[0])
+    tall_width = float(tall.svg.split('width="')[1].split("pt")[0])
+    assert tall_width < width
+    with pytest.raises(ValueError, match="rankdir"):
+        explore(neuron, draw_options={"rankdir": "XY"}, x1=2.0, w1=-3.0, x2=0.0, w2=1.0, b=1.0)
+    with pytest.raises(TypeError, match="draw_options must be a dict"):
+        explore(neuron, draw_options="TB", x1=2.0)  # type: ignore[arg-type]
 
 
 def test_importing_autograd_does_not_import_the_explorer_or_ipywidgets() -> None:

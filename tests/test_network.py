@@ -172,6 +172,22 @@ def test_show_grads_draws_the_weight_gradients() -> None:
     assert "|weight.grad|" in picture.svg
 
 
+def test_show_grads_writes_each_layers_mean_gradient_so_vanishing_shows() -> None:
+    # Deep sigmoid layers: each passes back at most 1/4 of the gradient it receives.
+    model = MLP(2, [4, 4, 4, 4, 1], activation="sigmoid", seed=0)
+    out = model([1.0, -1.0])
+    assert isinstance(out, Value)
+    out.backward()
+    root = parse(draw_network(model, show="grads"))
+    shown = [float(text.split()[-1]) for text in texts(root, "nn-layer-grad")]
+    assert len(shown) == 5
+    for layer_number, layer in enumerate(model.layers):
+        grads = [abs(w.grad) for neuron in layer.neurons for w in neuron.w]
+        assert shown[layer_number] == pytest.approx(sum(grads) / len(grads), rel=5e-3)
+    assert shown[0] < shown[1] < shown[2] < shown[3]
+    assert not with_class(parse(draw_network(model)), "nn-layer-grad")  # weights: no stats
+
+
 def test_layers_and_single_neurons_are_drawn_too() -> None:
     layer = Layer(3, 2, seed=0)
     root = parse(draw_network(layer, [1.0, 2.0, 3.0]))
@@ -258,3 +274,73 @@ def test_a_loss_over_several_samples_or_another_input_is_refused() -> None:
 def test_docstring_examples() -> None:
     result = doctest.testmod(nn.network, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+
+# Each unit's circle, the boxes of its texts, and the picture's own box, as laid out in the page.
+MEASURE = """() => {
+  const box = r => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+  const svg = document.querySelector('svg.nn-network');
+  const units = [...svg.querySelectorAll('.nn-neuron, .nn-input')].map(g => ({
+    circle: box(g.querySelector('circle').getBoundingClientRect()),
+    texts: [...g.querySelectorAll('text')].map(t => ({
+      box: box(t.getBoundingClientRect()),
+      size: parseFloat(getComputedStyle(t).fontSize),
+    })),
+  }));
+  return {svg: box(svg.getBoundingClientRect()), units};
+}"""
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
+def test_in_chromium_every_number_is_legible_and_nothing_covers_a_circle(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    small = model_2441()
+    out = small([2.0, -1.0])
+    assert isinstance(out, Value)
+    small_loss = (out - 1.0) ** 2
+    small_loss.backward()
+    big = MLP(2, [16, 16, 1], seed=0)
+    big_out = big([2.0, -1.0])
+    assert isinstance(big_out, Value)
+    big_out.backward()
+    pictures = {
+        "network_2441": draw_network(small, loss=small_loss),
+        "network_16_16_1_grads": draw_network(big, loss=big_out, show="grads"),
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            for name, picture in pictures.items():
+                page.goto(picture.save(tmp_path / f"{name}.html").as_uri())
+                layout = page.evaluate(MEASURE)
+                units = layout["units"]
+                assert len(units) in (2 + 9, 2 + 33)
+                for i, unit in enumerate(units):
+                    for text in unit["texts"]:
+                        assert text["size"] >= 10
+                        assert text["box"]["bottom"] - text["box"]["top"] >= 10
+                        assert layout["svg"]["left"] <= text["box"]["left"]
+                        assert text["box"]["right"] <= layout["svg"]["right"]
+                        assert text["box"]["bottom"] <= layout["svg"]["bottom"]
+                        for j, other in enumerate(units):
+                            if j != i:
+                                assert not overlaps(text["box"], other["circle"]), (name, i, j)
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        finally:
+            browser.close()
