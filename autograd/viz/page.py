@@ -281,17 +281,28 @@ _SCRIPT = r"""
       function boxOf(id) { var e = byId(id); return e ? userBox(e) : null; }
       var core = union(nodeIds.map(boxOf));
       if (!core) { return; }
-      var all = union([core].concat(extraIds.map(boxOf)));
       var s = Math.max(cam.s, legible());
       function fits(b, scale) {
         return (b.x2 - b.x) * scale <= v.w - 2 * pad && (b.y2 - b.y) * scale <= v.h - 2 * pad;
       }
+      // The operands nearest the node first, as many as fit at a legible scale.
+      var cx = (core.x + core.x2) / 2, cy = (core.y + core.y2) / 2;
+      function distance(b) {
+        return Math.abs((b.x + b.x2) / 2 - cx) + Math.abs((b.y + b.y2) / 2 - cy);
+      }
+      var extras = extraIds.map(boxOf).filter(function (b) { return b; });
+      extras.sort(function (a, b) { return distance(a) - distance(b); });
+      var all = core;
+      extras.forEach(function (b) {
+        var grown = union([all, b]);
+        if (fits(grown, s)) { all = grown; }
+      });
       function inView(b, scale) {
         var x0 = cam.cx - (v.w / 2 - pad) / scale, x1 = cam.cx + (v.w / 2 - pad) / scale;
         var y0 = cam.cy - (v.h / 2 - pad) / scale, y1 = cam.cy + (v.h / 2 - pad) / scale;
         return b.x >= x0 && b.x2 <= x1 && b.y >= y0 && b.y2 <= y1;
       }
-      var target = fits(all, s) ? all : core;
+      var target = all;
       if (s === cam.s && inView(target, s)) { return; }
       cam.s = s;
       cam.cx = (target.x + target.x2) / 2; cam.cy = (target.y + target.y2) / 2;
@@ -394,7 +405,8 @@ _SCRIPT = r"""
       mark("r" + f.node, "gg-current");
       var edges = edgeIds(f.node);
       edges.forEach(function (id) { mark(id, "gg-feeding"); });
-      return {nodes: ["v" + f.node, "o" + f.node], extra: edges};
+      var operands = (data.parents[f.node] || []).map(function (p) { return "v" + p[0]; });
+      return {nodes: ["v" + f.node, "o" + f.node], extra: operands};
     }
     function showBackward(i) {
       var b = data.backward[i];
@@ -446,7 +458,7 @@ _SCRIPT = r"""
         if (c && c.gradCell) { c.gradCell.classList.add("gg-received"); }
       });
       (data.parents[b.node] || []).forEach(function (p) { parentsIds.push("v" + p[0]); });
-      return {nodes: ["v" + b.node, "o" + b.node], extra: edges.concat(parentsIds)};
+      return {nodes: ["v" + b.node, "o" + b.node], extra: parentsIds};
     }
     function show(i) {
       current = Math.max(0, Math.min(last, i));
