@@ -3,16 +3,26 @@
 The central difference ``(f(x + eps) - f(x - eps)) / (2 * eps)`` approximates f'(x) with an
 error of order eps^2, independently of any derivative rule, so agreement between the two is
 strong evidence that the rules (and their use by the sweep) are right.
+
+Higher orders work the same way one level up: each k-th derivative that autograd gives is
+compared with a central difference of the (k-1)-th derivatives that autograd gives. ``fn`` is
+always run with the graph recorded, so a function that differentiates inside (one that calls
+``grad(..., create_graph=True)``) is checked like any other: that is how third derivatives
+are tested (``gradcheck(dcube, [x], order=2)`` with ``dcube`` returning d(x³)/dx).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from autograd.backward import grad
-from autograd.mode import no_grad
+from autograd.mode import enable_grad
 from autograd.validate import finite_float
 from autograd.value import Value
+
+Partials = dict[tuple[int, ...], Value]
+"""The k-th partial derivatives of fn: (i_1, ..., i_k) -> d^k fn / d x_i1 ... d x_ik."""
 
 
 class GradcheckError(AssertionError):
@@ -30,61 +40,99 @@ def gradcheck(
 ) -> bool:
     """Check the derivatives of ``fn`` (scalars in, one Value out) at ``inputs``.
 
-    Every first derivative d fn / d x_i is compared with a central difference. With
-    ``order=2`` every second derivative d2 fn / d x_i d x_j (from ``grad`` with
-    ``create_graph=True``) is compared with a central difference of the first derivatives.
-    A pair agrees when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+    Every first derivative d fn / d x_i is compared with a central difference of ``fn``.
+    With ``order=2`` every second derivative d2 fn / d x_i d x_j (``grad`` of ``grad`` with
+    ``create_graph=True``) is also compared with a central difference, along x_j, of the first
+    derivatives d fn / d x_i; and so on for higher orders. A pair agrees when
+    ``|analytic - numeric| <= atol + rtol * |numeric|``.
+
+    ``fn`` may itself call ``grad(..., create_graph=True)``: it runs with the graph recorded
+    (even inside ``no_grad()``), so checking a derivative function at ``order=2`` checks
+    third derivatives::
+
+        def dcube(x):
+            return grad(x**3, [x], create_graph=True)[0]
+
+        gradcheck(dcube, [1.5], order=2)
 
     Returns True, or raises ``GradcheckError`` naming the input(s), both values and the order.
+    Raises ValueError for a setting that would make the check meaningless: ``eps`` not > 0,
+    a nan, infinite or negative tolerance, an ``order`` that is not an int >= 1.
     """
-    if order not in (1, 2):
-        raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
-    if not eps > 0:
-        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    _check_settings(eps=eps, atol=atol, rtol=rtol, order=order)
     point = [finite_float(x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
 
-    def value_at(xs: Sequence[float]) -> float:
-        with no_grad():
-            return _call(fn, [Value(x) for x in xs]).data
-
-    def gradient_at(xs: Sequence[float]) -> list[float]:
-        leaves = [Value(x) for x in xs]
-        return [g.data for g in grad(_call(fn, leaves), leaves)]
-
-    def shifted(i: int, delta: float) -> list[float]:
+    def shifted(j: int, delta: float) -> list[float]:
         xs = list(point)
-        xs[i] += delta
+        xs[j] += delta
         return xs
 
-    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
-    first = grad(_call(fn, leaves), leaves, create_graph=order == 2)
-    for i, analytic in enumerate(first):
-        numeric = (value_at(shifted(i, eps)) - value_at(shifted(i, -eps))) / (2 * eps)
-        _compare(analytic.data, numeric, atol, rtol, f"d f/d x{i}", point)
-
-    if order == 2:
-        for i, first_i in enumerate(first):
-            second = grad(first_i, leaves)
-            for j, analytic_ij in enumerate(second):
-                plus, minus = gradient_at(shifted(j, eps)), gradient_at(shifted(j, -eps))
-                numeric = (plus[i] - minus[i]) / (2 * eps)
-                _compare(analytic_ij.data, numeric, atol, rtol, f"d2 f/d x{i} d x{j}", point)
+    with enable_grad():
+        analytic = _partials(fn, point, order)
+        for j in range(len(point)):
+            below = _partials(fn, shifted(j, -eps), order - 1)
+            above = _partials(fn, shifted(j, eps), order - 1)
+            for k in range(1, order + 1):
+                for index, derivative in analytic[k].items():
+                    if index[-1] != j:
+                        continue
+                    lower = below[k - 1][index[:-1]].data
+                    upper = above[k - 1][index[:-1]].data
+                    numeric = (upper - lower) / (2 * eps)
+                    _compare(derivative.data, numeric, atol, rtol, _name(index), point)
     return True
 
 
-def _call(fn: Callable[..., Value], leaves: list[Value]) -> Value:
+def _check_settings(*, eps: float, atol: float, rtol: float, order: int) -> None:
+    """Refuse settings under which every check would pass or none could: naming each one."""
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"gradcheck: order must be an int >= 1, got {order!r}")
+    for name, setting in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not isinstance(setting, int | float) or isinstance(setting, bool):
+            raise ValueError(f"gradcheck: {name} must be a number, got {setting!r}")
+        if not math.isfinite(setting):
+            raise ValueError(f"gradcheck: {name} must be finite, got {setting!r}")
+    if not eps > 0:
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if tolerance < 0:
+            raise ValueError(f"gradcheck: {name} must be >= 0, got {tolerance!r}")
+
+
+def _partials(fn: Callable[..., Value], xs: Sequence[float], order: int) -> list[Partials]:
+    """fn at ``xs`` and its partial derivatives up to ``order``: item k holds the k-th ones.
+
+    Each level is ``grad`` of the level below with ``create_graph=True`` (except the last
+    level, which nothing differentiates again).
+    """
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
     out = fn(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: fn must return a Value, got {type(out).__name__}")
-    return out
+    levels: list[Partials] = [{(): out}]
+    for k in range(1, order + 1):
+        level: Partials = {}
+        for index, value in levels[-1].items():
+            derivatives = grad(value, leaves, create_graph=k < order)
+            for i, derivative in enumerate(derivatives):
+                level[(*index, i)] = derivative
+        levels.append(level)
+    return levels
+
+
+def _name(index: tuple[int, ...]) -> str:
+    """``d f/d x0`` for a first derivative, ``d2 f/d x0 d x1`` for a second, and so on."""
+    power = "" if len(index) == 1 else str(len(index))
+    return f"d{power} f/" + " ".join(f"d x{i}" for i in index)
 
 
 def _compare(
     analytic: float, numeric: float, atol: float, rtol: float, what: str, point: list[float]
 ) -> None:
-    if abs(analytic - numeric) > atol + rtol * abs(numeric):
+    allowed = atol + rtol * abs(numeric)
+    # Written so that a nan on either side fails the check instead of passing it.
+    if not abs(analytic - numeric) <= allowed:
         raise GradcheckError(
             f"gradcheck: {what} at inputs {point}: analytic {analytic!r} but numeric "
-            f"{numeric!r} (difference {abs(analytic - numeric):.3g}, "
-            f"allowed {atol + rtol * abs(numeric):.3g})"
+            f"{numeric!r} (difference {abs(analytic - numeric):.3g}, allowed {allowed:.3g})"
         )

@@ -167,9 +167,11 @@ def _relu(x: float) -> float:
 
 
 def _sum(*xs: float) -> float:
-    # sum(), not math.fsum(): fsum raises "intermediate overflow" for a finite total such as
-    # 1e308 + 1e308 - 1e308; an overflowing sum gives inf, which apply() reports naming the op.
-    return sum(xs, 0.0)
+    # fsum: the correctly rounded sum, whatever the order of the terms.
+    try:
+        return math.fsum(xs)
+    except OverflowError:
+        raise OverflowError(f"sum: the result is too large for a float ({len(xs)} terms)") from None
 
 
 def _dot(*operands: float) -> float:
@@ -211,7 +213,7 @@ class Activation:
 _ACTIVATION_TABLE = [
     Activation("linear", lambda z: z, lambda out: 1.0, "1"),
     Activation("relu", _relu, step, "step(out)"),
-    Activation("tanh", math.tanh, lambda out: 1 - out * out, "(1 − out²)"),
+    Activation("tanh", math.tanh, lambda out: 1 - out * out, "1 − out²"),
     Activation("sigmoid", _sigmoid, lambda out: out * (1 - out), "out·(1 − out)"),
 ]
 # fmt: on
@@ -241,13 +243,14 @@ def neuron_derivative(activation: Activation, g: Any, out: Any, *operands: Any) 
 def _neuron_op(activation: Activation) -> Op:
     """The op ``activation(w · x + b)``, its forward and rule taken from `activation`."""
     slope = activation.slope_formula
+    factor = f"({slope})" if " " in slope else slope  # 1 − out² times x_i needs brackets
     return Op(
         f"neuron_{activation.name}",
         "w·x+b" if activation.name == "linear" else f"{activation.name}(w·x+b)",
         lambda *operands: neuron_forward(activation, operands),
         lambda g, out, *operands: neuron_derivative(activation, g, out, *operands),
         names=("w_i", "x_i", "b"),
-        formula=("x_i" if slope == "1" else f"{slope}·x_i", f"{slope}·w_i", slope),
+        formula=("x_i", "w_i", "1") if slope == "1" else (f"{factor}·x_i", f"{factor}·w_i", slope),
         activation=activation,
     )
 

@@ -6,9 +6,10 @@ Two kinds of strategy:
   subnormal, always inside the bounds), for the inputs of your own functions.
 * ``expressions()``: random expression trees over the whole op set (``+ - * / **`` with Value
   or number operands on either side, ``neg abs exp log tanh sigmoid relu sqrt sin cos``,
-  ``Value.sum`` and ``Value.neuron`` with every activation). Each draw is an ``Expression``:
-  its variables' values, a readable formula, and a way to evaluate it on Values or on any
-  other backend (PyTorch, plain floats).
+  ``Value.sum`` and ``Value.neuron`` with every activation), and over your own ops too
+  (``extra_ops``, each with the domain you state). Each draw is an ``Expression``: its
+  variables' values, a readable formula, and a way to evaluate it on Values or on any other
+  backend (PyTorch, plain floats).
 
 Every expression stays inside each op's domain and away from its kinks at the drawn point,
 with room to spare: ``log`` and ``sqrt`` see inputs > 0.1, ``relu`` and ``abs`` inputs with
@@ -35,10 +36,11 @@ This module needs hypothesis (the ``dev`` extra); ``import autograd`` alone neve
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 try:
@@ -50,6 +52,7 @@ except ImportError as error:  # the tests check this message in a subprocess wit
     ) from error
 
 from autograd.fused import neuron
+from autograd.mode import no_grad
 from autograd.ops import ACTIVATIONS
 from autograd.value import Value
 
@@ -60,6 +63,7 @@ __all__ = [
     "UNARY_OPS",
     "VALUE_OPS",
     "Call",
+    "Domain",
     "Expression",
     "NeuronCall",
     "Term",
@@ -163,8 +167,9 @@ class Variable:
 class Call:
     """The op named ``op`` applied to ``args``: sub-terms, or plain floats for number operands.
 
-    ``op`` is one of ``OP_NAMES`` except ``"neuron"``; ``"sum"`` takes two or more args,
-    ``"dot"`` an even number: the xs, then as many ys.
+    ``op`` is one of ``OP_NAMES`` except ``"neuron"``, or the name of one of your own ops
+    (``expressions(extra_ops=...)``); ``"sum"`` takes two or more args, ``"dot"`` an even
+    number: the xs, then as many ys.
     """
 
     op: str
@@ -223,11 +228,16 @@ class Expression:
         root: the top term of the tree.
         names: the variables' names, ``("x0", "x1", ...)``; input i is ``names[i]``.
         values: the drawn point, one float per variable, in the same order.
+        extra_ops: your own ops the tree may use (``expressions(extra_ops=...)``), by name;
+            the default backend calls them on Values.
     """
 
     root: Term
     names: tuple[str, ...]
     values: tuple[float, ...]
+    extra_ops: Mapping[str, Callable[..., Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def value(self) -> float:
@@ -236,22 +246,23 @@ class Expression:
 
     def __call__(self, *inputs: Value) -> Value:
         """Evaluate on Values (one per variable), building their graph: ``expr(x0, x1)``."""
-        result: Value = self.evaluate(inputs, VALUE_OPS)
+        result: Value = self.evaluate(inputs)
         return result
 
     def evaluate(self, inputs: Sequence[Any], ops: Backend | None = None) -> Any:
         """Evaluate with a backend: ``ops`` maps every name in ``OP_NAMES`` to a function.
 
-        The default backend is ``VALUE_OPS`` (``inputs`` are Values). With
+        The default backend is ``VALUE_OPS`` plus ``extra_ops`` (``inputs`` are Values). With
         ``FLOAT_OPS`` and ``inputs=expr.values`` it gives ``expr.value`` back; with a mapping
         to torch functions and float64 tensors it gives PyTorch's result for the same tree.
+        Another backend needs a function for each of your own ops too, under its name.
         """
         if len(inputs) != len(self.names):
             raise TypeError(
                 f"Expression: expected {len(self.names)} inputs ({', '.join(self.names)}), "
                 f"got {len(inputs)}"
             )
-        backend = VALUE_OPS if ops is None else ops
+        backend = {**VALUE_OPS, **self.extra_ops} if ops is None else ops
         missing = [name for name in self.ops_used() if name not in backend]
         if missing:
             raise KeyError(f"Expression.evaluate: the backend has no function for {missing}")
@@ -464,22 +475,133 @@ def _activation_fits(activation: str, z: float) -> bool:
     return abs(_FLOAT_ACTIVATIONS[activation](z)) <= BOUND
 
 
+# --------------------------------------------------------------------------------------------
+# Your own ops
+# --------------------------------------------------------------------------------------------
+
+Domain = Callable[..., bool] | tuple[float, float]
+"""Where one of your ops may be applied: a predicate on its operands' values
+(``lambda x: x > -0.9``, ``lambda a, b: a != b``), or an interval ``(low, high)`` that every
+operand must lie in (both ends included). State it with a margin around any point where the
+op is undefined or has a kink, so finite differences there are accurate."""
+
+UserOp = Callable[..., Any] | tuple[Callable[..., Any], Domain]
+"""An item of ``expressions(extra_ops=...)``: the op alone, or ``(op, domain)``."""
+
+
+@dataclass(frozen=True)
+class _UserOp:
+    """One of your ops, ready for the builder: its name, arity and domain test."""
+
+    name: str
+    function: Callable[..., Any]
+    arity: int
+    domain: Domain | None
+
+    def value(self, operands: Sequence[float]) -> float | None:
+        """The op's value at ``operands`` when they fit it (domain, finite, within BOUND)."""
+        if self.domain is not None and not _in_domain(self.domain, operands):
+            return None
+        try:
+            with no_grad():  # only the number is needed here
+                out = self.function(*[Value(x) for x in operands])
+        except (ArithmeticError, ValueError) as error:
+            shown = ", ".join(repr(x) for x in operands)
+            raise ValueError(
+                f"expressions: {self.name}({shown}) raised {type(error).__name__}: {error}; "
+                f"state a domain for {self.name} that leaves this point out "
+                f"(extra_ops=[({self.name}, domain)])"
+            ) from error
+        result = float(out.data if isinstance(out, Value) else out)
+        return result if abs(result) <= BOUND else None
+
+
+def _in_domain(domain: Domain, operands: Sequence[float]) -> bool:
+    if isinstance(domain, tuple):
+        low, high = domain
+        return all(low <= x <= high for x in operands)
+    return bool(domain(*operands))
+
+
+def _user_ops(extra_ops: Iterable[UserOp]) -> dict[str, _UserOp]:
+    """Check ``extra_ops`` and describe each op: name, arity, domain."""
+    if isinstance(extra_ops, tuple) and len(extra_ops) == 2 and callable(extra_ops[0]):
+        raise TypeError(
+            "expressions: extra_ops must be a list of ops or (op, domain) pairs; "
+            "wrap a single pair in a list: extra_ops=[(op, domain)]"
+        )
+    user_ops: dict[str, _UserOp] = {}
+    for item in extra_ops:
+        function, domain = item if isinstance(item, tuple) else (item, None)
+        if not callable(function):
+            raise TypeError(f"expressions: extra_ops: {function!r} is not callable")
+        name = getattr(function, "__name__", "")
+        if not name.isidentifier():
+            raise ValueError(
+                f"expressions: extra_ops: {function!r} needs a name to be shown in formulas: "
+                "use a def (or define_op) instead of a lambda"
+            )
+        if name in OP_NAMES or name in user_ops:
+            raise ValueError(f"expressions: extra_ops: the name {name!r} is already taken")
+        user_ops[name] = _UserOp(name, function, _arity(name, function), _domain(name, domain))
+    return user_ops
+
+
+def _arity(name: str, function: Callable[..., Any]) -> int:
+    """How many operands ``function`` takes: its positional parameters without a default."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        parameters = None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if parameters is None or any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        raise ValueError(
+            f"expressions: extra_ops: cannot tell how many operands {name} takes; "
+            f"give it a fixed list of parameters (def {name}(x): ...)"
+        )
+    arity = sum(1 for p in parameters if p.kind in positional and p.default is p.empty)
+    if arity < 1:
+        raise ValueError(f"expressions: extra_ops: {name} must take at least one operand")
+    return arity
+
+
+def _domain(name: str, domain: object) -> Domain | None:
+    if domain is None or callable(domain):
+        return domain  # a predicate, or None: everywhere
+    if isinstance(domain, tuple) and len(domain) == 2:
+        low, high = domain
+        if isinstance(low, int | float) and isinstance(high, int | float) and low <= high:
+            return (float(low), float(high))
+    raise ValueError(
+        f"expressions: extra_ops: the domain of {name} must be a predicate or an interval "
+        f"(low, high) with low <= high, got {domain!r}"
+    )
+
+
 class _Builder:
     """Grows one expression bottom-up: operands first, then an op that fits their values."""
 
     def __init__(
-        self, draw: st.DrawFn, variables: tuple[Variable, ...], ops: frozenset[str]
+        self,
+        draw: st.DrawFn,
+        variables: tuple[Variable, ...],
+        ops: frozenset[str],
+        user_ops: Mapping[str, _UserOp],
     ) -> None:
         self.draw = draw
         self.variables = variables
         # The ops to draw from, weighted like the engine's op table: a binary operator once
         # per operand form (Value op Value, Value op number, number op Value) and a neuron
-        # once per activation. In OP_NAMES order: hypothesis shrinks towards "add".
+        # once per activation. In OP_NAMES order: hypothesis shrinks towards "add". Your own
+        # ops, which are what you are testing, come as often as a binary operator.
         self.ops = [op for op in OP_NAMES if op in ops and op != "neuron"]
         self.ops += [op for op in self.ops if op in BINARY_OPS] * 2
         if "neuron" in ops:
             self.ops += [f"neuron_{activation}" for activation in ACTIVATIONS]
+        self.ops += [name for name in user_ops] * 3
+        self.user_ops = user_ops
         self.unary_ops = [op for op in UNARY_OPS if op in ops]
+        self.unary_ops += [name for name, op in user_ops.items() if op.arity == 1]
         self.binary_ops = [op for op in BINARY_OPS if op in ops]
         self.numbers = st.one_of(st.sampled_from(_NICE_NUMBERS), finite_floats(-4.0, 4.0))
 
@@ -497,13 +619,15 @@ class _Builder:
         that fits them is drawn instead.
         """
         wanted = self.draw(st.sampled_from(self.ops))
+        if wanted in self.user_ops and self.user_ops[wanted].arity > 1:
+            return self.user_call(depth - 1, wanted)
         if wanted == "sum":
             return self.sum(depth - 1)
         if wanted == "dot":
             return self.dot(depth - 1)
         if wanted.startswith("neuron_"):
             return self.neuron(depth - 1, wanted.removeprefix("neuron_"))
-        if wanted in UNARY_OPS:
+        if wanted in self.unary_ops:
             return self.unary(depth - 1, wanted)
         return self.binary(depth - 1, wanted)
 
@@ -518,14 +642,32 @@ class _Builder:
     def unary(self, depth: int, wanted: str) -> Term:
         """``wanted(child)``, or another one-operand op when the child's value does not fit."""
         child = self.term(depth)
-        if _unary_fits(wanted, child.value):
-            op = wanted
-        else:
-            fitting = [op for op in self.unary_ops if _unary_fits(op, child.value)]
+        value = self.unary_value(wanted, child.value)
+        op = wanted
+        if value is None:
+            fitting = [op for op in self.unary_ops if self.unary_value(op, child.value) is not None]
             if not fitting:
                 return child
             op = self.draw(st.sampled_from(fitting))
-        return Call(op, (child,), FLOAT_OPS[op](child.value))
+            value = self.unary_value(op, child.value)
+        assert value is not None
+        return Call(op, (child,), value)
+
+    def unary_value(self, op: str, x: float) -> float | None:
+        """``op(x)`` when it fits (inside the domain, away from kinks, within BOUND)."""
+        if op in self.user_ops:
+            return self.user_ops[op].value([x])
+        return FLOAT_OPS[op](x) if _unary_fits(op, x) else None
+
+    def user_call(self, depth: int, name: str) -> Term:
+        """One of your ops of two or more operands, if they fit its domain, else the first."""
+        op = self.user_ops[name]
+        first = self.term(depth)  # at least one Value, so the call depends on the variables
+        args = (first, *(self.term_or_number(depth) for _ in range(op.arity - 1)))
+        value = op.value([_value(a) for a in args])
+        if value is None:
+            return first
+        return Call(name, args, value)
 
     def binary(self, depth: int, wanted: str) -> Term:
         """``left wanted right`` (either side may be a number), or another operator that fits."""
@@ -596,6 +738,7 @@ def expressions(
     max_depth: int = 4,
     ops: Iterable[str] = OP_NAMES,
     values: st.SearchStrategy[float] | None = None,
+    extra_ops: Iterable[UserOp] = (),
 ) -> st.SearchStrategy[Expression]:
     """Random ``Expression``s in ``variables`` inputs, well inside every op's domain.
 
@@ -611,6 +754,23 @@ def expressions(
     ... def test_first_and_second_derivatives(expr):
     ...     assert gradcheck(expr, expr.values, order=2)
     >>> test_first_and_second_derivatives()
+
+    ``extra_ops`` adds your own ops (made with ``define_op``, or any named function of
+    Values), each as the function alone (fit everywhere) or as ``(function, domain)``: a
+    predicate on the operands' values or an interval ``(low, high)`` they must lie in (see
+    `Domain`). Its name (``__name__``) appears in formulas, its number of operands is that of
+    its parameters, and the tree uses it as often as a binary operator, also where a
+    one-operand op does not fit. A point where it raises although the domain includes it is
+    reported as an error.
+
+    >>> def softsign(x):
+    ...     return x / (1 + abs(x))
+    >>> def log_plus_one(x):
+    ...     return (x + 1).log()
+    >>> @given(expressions(extra_ops=[softsign, (log_plus_one, lambda x: x > -0.9)]))
+    ... def test_my_ops_inside_expressions(expr):
+    ...     assert gradcheck(expr, expr.values)
+    >>> test_my_ops_inside_expressions()
     """
     if not isinstance(variables, int) or isinstance(variables, bool) or variables < 1:
         raise ValueError(f"expressions: variables must be an int >= 1, got {variables!r}")
@@ -624,8 +784,13 @@ def expressions(
         raise ValueError(f"expressions: unknown ops {unknown}; choose among {OP_NAMES}")
     if not chosen:
         raise ValueError("expressions: ops must name at least one op")
+    user_ops = _user_ops(extra_ops)
     return _expressions(
-        variables, max_depth, chosen, finite_floats(-3.0, 3.0) if values is None else values
+        variables,
+        max_depth,
+        chosen,
+        finite_floats(-3.0, 3.0) if values is None else values,
+        user_ops,
     )
 
 
@@ -636,6 +801,7 @@ def _expressions(
     max_depth: int,
     ops: frozenset[str],
     values: st.SearchStrategy[float],
+    user_ops: Mapping[str, _UserOp],
 ) -> Expression:
     names = tuple(f"x{i}" for i in range(variables))
     point = []
@@ -647,5 +813,6 @@ def _expressions(
     leaves = tuple(
         Variable(i, name, x) for i, (name, x) in enumerate(zip(names, point, strict=True))
     )
-    root = _Builder(draw, leaves, ops).compound(max_depth)
-    return Expression(root=root, names=names, values=tuple(point))
+    root = _Builder(draw, leaves, ops, user_ops).compound(max_depth)
+    functions = {name: op.function for name, op in user_ops.items()}
+    return Expression(root=root, names=names, values=tuple(point), extra_ops=functions)

@@ -49,17 +49,10 @@ def positive_int(n: object, what: str) -> int:
 
 
 def check_label(label: object) -> str:
-    """``label`` if it can name a node in a drawing, else a clear TypeError or ValueError.
+    """``label`` if it is a str, else a TypeError naming what it got.
 
-    A label must be a str that can be written as UTF-8 (a lone surrogate such as ``"\\ud800"``
-    cannot). Control characters are allowed: drawings show them escaped.
+    Any str names a node: drawings show control characters and lone surrogates escaped.
     """
     if not isinstance(label, str):
         raise TypeError(f"label must be a str, got {type(label).__name__} {shown(label)}")
-    try:
-        label.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(
-            f"label {shown(label)} cannot be written as UTF-8 (a lone surrogate?)"
-        ) from None
     return label

@@ -19,6 +19,7 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from autograd.mode import is_grad_enabled
 from autograd.ops import OPS, Op
@@ -195,13 +196,13 @@ class Value:
         run = BACKWARD_ENGINES[engine()]
         run(self, finite_float(gradient, "backward: gradient"))
 
-    def rule_operands(self, as_values: bool = False) -> list[float] | list[Value | float]:
+    def rule_operands(self, as_values: bool = False) -> list[Any]:
         """What this node's derivative rule is given after ``g`` and ``out``.
 
         The parents' numbers, then ``const`` if the op has one; with ``as_values`` the parents
         themselves (for ``create_graph=True``, where the rule builds new nodes).
         """
-        operands: list[Value | float] = [p if as_values else p.data for p in self.parents]
+        operands: list[Any] = [p if as_values else p.data for p in self.parents]
         return operands if self.const is None else [*operands, self.const]
 
     def detach(self) -> Value:
@@ -230,10 +231,7 @@ def apply(op: Op, parents: tuple[Value, ...], const: float | None = None) -> Val
     inside ``no_grad()``): otherwise it is a plain leaf.
     """
     operands = [p.data for p in parents] if const is None else [parents[0].data, const]
-    try:
-        data = op.forward(*operands)
-    except OverflowError as error:
-        raise OverflowError(f"{op.symbol}: {error} (operands {_shown(operands)})") from None
+    data = op.forward(*operands)
     if not math.isfinite(data):  # finite operands overflowed
         raise OverflowError(f"{op.symbol}: the result is {data} for operands {_shown(operands)}")
     node = Value(data)

@@ -36,6 +36,7 @@ from typing import Any, Self
 from autograd import Value
 from autograd.fused import LayerOutputs, layer, layer_batch, neuron
 from autograd.ops import ACTIVATIONS
+from autograd.validate import finite_float
 
 Number = int | float
 
@@ -102,7 +103,10 @@ def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> Sequence[Val
         raise ValueError(f"{what}: expected {nin} inputs, got {len(x)}")
     if all(map(isinstance, x, repeat(Value))):  # e.g. a hidden layer's inputs: nothing to do
         return x  # type: ignore[return-value]  # mypy cannot see what all() checked
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
+    return [
+        xi if isinstance(xi, Value) else Value(finite_float(xi, f"{what}: x{i}"), label=f"x{i}")
+        for i, xi in enumerate(x)
+    ]
 
 
 def _as_batch(X: object, what: str) -> Sequence[Any]:

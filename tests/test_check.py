@@ -8,7 +8,7 @@ import math
 import pytest
 from hypothesis import given, settings
 
-from autograd import GradcheckError, Value, gradcheck
+from autograd import GradcheckError, Value, grad, gradcheck, no_grad
 from autograd.testing import Expression, expressions
 
 MANY = settings(max_examples=3 * settings.default.max_examples)
@@ -72,9 +72,19 @@ def test_tolerances_decide() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"order": 3}, ValueError, "order must be 1 or 2, got 3"),
+        ({"order": 0}, ValueError, "order must be an int >= 1, got 0"),
+        ({"order": 1.5}, ValueError, "order must be an int >= 1, got 1.5"),
+        ({"order": True}, ValueError, "order must be an int >= 1, got True"),
         ({"eps": 0.0}, ValueError, "eps must be > 0, got 0.0"),
         ({"eps": -1e-6}, ValueError, "eps must be > 0"),
+        ({"eps": math.nan}, ValueError, "eps must be finite, got nan"),
+        ({"eps": math.inf}, ValueError, "eps must be finite, got inf"),
+        ({"atol": math.nan}, ValueError, "atol must be finite, got nan"),
+        ({"rtol": math.nan}, ValueError, "rtol must be finite, got nan"),
+        ({"atol": math.inf}, ValueError, "atol must be finite, got inf"),
+        ({"atol": -1e-5}, ValueError, "atol must be >= 0, got -1e-05"),
+        ({"rtol": -0.1}, ValueError, "rtol must be >= 0, got -0.1"),
+        ({"rtol": "0.1"}, ValueError, "rtol must be a number, got '0.1'"),
     ],
 )
 def test_gradcheck_refuses_bad_settings(
@@ -116,3 +126,73 @@ def test_every_generated_expression_passes_gradcheck_first_and_second_order(
 @given(expressions(variables=3, max_depth=5))
 def test_deeper_generated_expressions_pass_gradcheck_first_order(expr: Expression) -> None:
     assert gradcheck(expr, expr.values)
+
+
+def test_a_nan_tolerance_no_longer_lets_a_wrong_derivative_pass() -> None:
+    with pytest.raises(ValueError, match="atol"):
+        gradcheck(wrong_first_derivative, [1.5], atol=math.nan)
+
+
+# -- functions that differentiate inside: third derivatives ------------------------------------
+
+
+def dcube(x: Value) -> Value:
+    """d(x³)/dx = 3x², computed by autograd inside the function."""
+    return grad(x**3, [x], create_graph=True)[0]
+
+
+def test_a_function_that_calls_grad_inside_is_checked_like_any_other() -> None:
+    # The first derivative of dcube is 6x = 9 at 1.5: numeric and analytic both.
+    assert gradcheck(dcube, [1.5]) is True
+    assert gradcheck(dcube, [1.5], order=2) is True  # d3(x³)/dx3 = 6
+
+
+def test_a_derivative_function_works_under_no_grad_too() -> None:
+    with no_grad():
+        assert gradcheck(dcube, [1.5], order=2) is True
+
+
+def dcube_cut(x: Value) -> Value:
+    """d(x³)/dx computed without create_graph: a constant leaf, so its derivative reads 0."""
+    return grad(x**3, [x])[0] + 0 * x
+
+
+def test_a_derivative_function_that_forgets_create_graph_is_caught() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(dcube_cut, [1.5])
+    assert "analytic 0.0" in str(info.value)
+    assert "numeric 9.0" in str(info.value) or "numeric 8.99999" in str(info.value)
+
+
+def test_nested_derivative_functions_check_to_third_and_fourth_order() -> None:
+    def f(x: Value, y: Value) -> Value:
+        return (x * y).sin() * x.exp()
+
+    def dfdx(x: Value, y: Value) -> Value:
+        return grad(f(x, y), [x], create_graph=True)[0]
+
+    def d2fdx2(x: Value, y: Value) -> Value:
+        return grad(dfdx(x, y), [x], create_graph=True)[0]
+
+    assert gradcheck(dfdx, [0.4, -0.7], order=2, atol=1e-4)  # third derivatives
+    assert gradcheck(d2fdx2, [0.4, -0.7], order=2, atol=1e-4)  # fourth derivatives
+
+
+def test_order_three_compares_every_third_derivative() -> None:
+    assert gradcheck(lambda x, y: x * x * y * y.exp(), [0.5, 0.25], order=3, atol=1e-4)
+
+
+def wrong_third_derivative(x: Value) -> Value:
+    """x⁴ whose first and second derivatives are right but whose third reads 0.
+
+    With a = x detached, a⁴ + 4a³(x - a) + 6a²(x - a)² matches x⁴ to second order at every
+    point: value, slope 4x³ and curvature 12x² are right, d3/dx3 = 0 instead of 24x.
+    """
+    a = x.detach()
+    return a**4 + 4 * a**3 * (x - a) + 6 * a**2 * (x - a) ** 2
+
+
+def test_order_three_catches_a_wrong_third_derivative_that_order_two_misses() -> None:
+    assert gradcheck(wrong_third_derivative, [0.8], order=2, atol=1e-4)
+    with pytest.raises(GradcheckError, match=r"d3 f/d x0 d x0 d x0 .* analytic 0\.0"):
+        gradcheck(wrong_third_derivative, [0.8], order=3, atol=1e-4)

@@ -23,16 +23,22 @@ import pytest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
-COURSE = [
+# The course in its order: a main path (01, 02, ...) and optional side lessons (S1, S2, ...).
+MAIN_PATH = [
     "01_values_and_graphs",
     "02_backward_step_by_step",
     "03_neuron_to_xor",
-    "04_moons_classifier",
-    "05_property_based_testing",
-    "06_higher_order",
-    "07_multiclass_spirals",
-    "08_digits",
+    "04_gradient_descent",
+    "05_moons_classifier",
+    "06_multiclass_spirals",
+    "07_digits",
 ]
+SIDE_LESSONS = [
+    "S1_property_based_testing",
+    "S2_higher_order",
+    "S3_vanishing_gradients",
+]
+COURSE = MAIN_PATH + SIDE_LESSONS
 OUR_PACKAGES = ("autograd", "nn")
 PUBLIC_MODULES = {
     # The modules DESIGN.md and the packages' docstrings present to users.
@@ -46,6 +52,7 @@ PUBLIC_MODULES = {
     "autograd.viz",
     "nn",
     "nn.data",
+    "nn.exercises",
     "nn.io",
     "nn.losses",
     "nn.optim",
