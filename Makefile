@@ -7,7 +7,7 @@ EXTRAS ?= dev,notebooks
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test lint pytest bench notebooks install system-deps dot chromium clean
+.PHONY: demo test lint pytest bench fuzz notebooks install system-deps dot chromium clean
 
 demo: dot install
 	$(BIN)/glassgrad demo --out out
@@ -25,6 +25,14 @@ pytest: install
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks
+
+# Random programs checked against PyTorch float64, disagreements judged against an exact
+# mpmath reference (benchmarks/fuzz.py); prints a summary, fails if glassgrad is judged wrong.
+FUZZ_SEED     ?= 0
+FUZZ_PROGRAMS ?= 10000
+fuzz:
+	$(MAKE) install EXTRAS=dev,notebooks,reference
+	$(BIN)/python -m benchmarks.fuzz --seed $(FUZZ_SEED) --programs $(FUZZ_PROGRAMS)
 
 notebooks: dot
 	$(MAKE) install EXTRAS=dev,notebooks,lab
