@@ -218,6 +218,16 @@ def test_a_network_is_legible_at_every_step_and_screenshots_go_to_artifacts(
     page.get_by_test_id("slider").fill(str(steps // 2 + 2))
     screenshot(page, "demo_step_middle")
     assert page.get_by_test_id("phase").text_content() == "Backward pass"
+    # Hovering a first-layer neuron's output marks the 4 edges into the next layer's neurons.
+    first_op_nodes = page.evaluate(
+        """() => {
+            const data = JSON.parse(document.querySelector('.gg-steps').textContent);
+            return data.forward.map(f => f.node);
+        }"""
+    )
+    page.get_by_test_id("fit").click()
+    page.locator(f'g.node[id="v{first_op_nodes[0]}"]').hover(force=True)
+    assert page.locator("g.edge.gg-out").count() == 4
     # A neuron's step lists the rule of its op and one row per operand.
     assert "∂out/∂w_i" in page.get_by_test_id("rule-head").text_content()
     assert page.get_by_test_id("rule").locator("tr").count() > 3
