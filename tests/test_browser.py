@@ -144,7 +144,7 @@ def test_the_classic_neuron_steps_forward_then_backward_with_its_rule(
     n_box = page.locator(f'g.node[id="v{nodes.index(v["n"])}"]')
     assert "grad 0.5000" in n_box.text_content()
     shown = [t.text_content() for t in page.locator("text.gg-product").all() if t.is_visible()]
-    assert shown == ["1.0000 × 0.5000 = 0.5000"]
+    assert shown == ["1.0000 × 0.5000", "= 0.5000"]
 
     # The last step leaves every leaf with its gradient.
     page.get_by_test_id("slider").fill(str(steps - 1))
@@ -218,7 +218,46 @@ def test_a_network_is_legible_at_every_step_and_screenshots_go_to_artifacts(
     page.get_by_test_id("slider").fill(str(steps // 2 + 2))
     screenshot(page, "demo_step_middle")
     assert page.get_by_test_id("phase").text_content() == "Backward pass"
+    # Hovering a first-layer neuron's output marks the 4 edges into the next layer's neurons.
+    first_op_nodes = page.evaluate(
+        """() => {
+            const data = JSON.parse(document.querySelector('.gg-steps').textContent);
+            return data.forward.map(f => f.node);
+        }"""
+    )
+    page.get_by_test_id("fit").click()
+    page.locator(f'g.node[id="v{first_op_nodes[0]}"]').hover(force=True)
+    assert page.locator("g.edge.gg-out").count() == 4
     # A neuron's step lists the rule of its op and one row per operand.
     assert "∂out/∂w_i" in page.get_by_test_id("rule-head").text_content()
     assert page.get_by_test_id("rule").locator("tr").count() > 3
     assert errors == []
+
+
+def test_the_step_through_works_in_an_exported_notebook(browser: Any, tmp_path: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nbconvert = pytest.importorskip("nbconvert")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from autograd import Value\n"
+            "from autograd.viz import trace_backward\n"
+            "x1, w1 = Value(2.0, label='x1'), Value(-3.0, label='w1')\n"
+            "x2, w2 = Value(0.0, label='x2'), Value(1.0, label='w2')\n"
+            "b = Value(6.8813735870195432, label='b')\n"
+            "trace_backward((x1 * w1 + x2 * w2 + b).tanh())"
+        )
+    ]
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    exported, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    path = tmp_path / "exported.html"
+    path.write_text(exported, encoding="utf-8")
+    page, _ = open_page(browser, path)  # the template's CDN scripts fail offline: not ours
+    scripts: list[str] = []
+    page.on("pageerror", lambda error: scripts.append(str(error)))
+    page.reload()
+    assert page.locator(".gg-trace").get_attribute("data-gg-ready") == "1"
+    assert assert_every_step_is_legible(page) == 10
+    screenshot(page, "exported_notebook_last_step")
+    assert scripts == []

@@ -28,6 +28,7 @@ MAIN_PATH = [
     "01_values_and_graphs",
     "02_backward_step_by_step",
     "03_neuron_to_xor",
+    "04_gradient_descent",
     "05_moons_classifier",
     "06_multiclass_spirals",
     "07_digits",
@@ -35,6 +36,7 @@ MAIN_PATH = [
 SIDE_LESSONS = [
     "S1_property_based_testing",
     "S2_higher_order",
+    "S3_vanishing_gradients",
 ]
 COURSE = MAIN_PATH + SIDE_LESSONS
 OUR_PACKAGES = ("autograd", "nn")
@@ -45,6 +47,7 @@ PUBLIC_MODULES = {
     "autograd.viz",
     "nn",
     "nn.data",
+    "nn.exercises",
     "nn.io",
     "nn.losses",
     "nn.optim",

@@ -409,15 +409,22 @@ _PRODUCT_COLOURS = {"current": HIGHLIGHT, "done": "#64748b"}
 
 
 def _edge_label(name: str, product: str | None, shown: str | None) -> str | None:
-    """An edge's label: its operand name and, in a step-through, its chain-rule product."""
+    """An edge's label: its operand name and, in a step-through, its chain-rule product.
+
+    The product takes two lines, ``g × local`` and ``= contribution``: half as wide, so the
+    labels of edges that meet at one op stay apart.
+    """
     if product is None:
         return name or None
+    factors, equals, result = product.partition(" = ")
+    lines = [factors, f"= {result}"] if equals else [product]
     if shown is None:  # the page: its script shows the current step's products
-        return "\n".join(text for text in (name, product) if text)
+        return "\n".join([name, *lines] if name else lines)
     colour = _PRODUCT_COLOURS.get(shown, "#ffffff00")  # a later step's: room kept, not drawn
     weight = ("<b>", "</b>") if shown == "current" else ("", "")
-    line = f'<font color="{colour}">{weight[0]}{html.escape(product)}{weight[1]}</font>'
-    return f"<{html.escape(name)}<br/>{line}>" if name else f"<{line}>"
+    text = "<br/>".join(html.escape(line) for line in lines)
+    shown_lines = f'<font color="{colour}">{weight[0]}{text}{weight[1]}</font>'
+    return f"<{html.escape(name)}<br/>{shown_lines}>" if name else f"<{shown_lines}>"
 
 
 def _add_edges(

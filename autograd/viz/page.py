@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from autograd.viz.trace import BackwardTrace
 
 _THINNEST, _THICKEST = 1.0, 5.0  # edge widths in px for the smallest and largest flow
+FOLLOW = "#0d9488"  # the edges leaving a hovered box: teal
 MIN_TEXT_PX = 10  # the smallest node text "follow" allows
 _FONT_PT = 11  # the drawings' node font size, in SVG units
 
@@ -183,6 +184,8 @@ _STYLE = f"""
 .gg-trace g.edge.gg-path path {{ stroke: {POSITIVE}; stroke-dasharray: 6 3; }}
 .gg-trace g.node.gg-path-node polygon {{ stroke: {POSITIVE}; stroke-width: 2px; }}
 .gg-trace g.node.gg-leaf {{ cursor: pointer; }}
+.gg-trace g.edge.gg-out path {{ stroke: {FOLLOW} !important; stroke-width: 3px !important; }}
+.gg-trace g.edge.gg-out polygon {{ stroke: {FOLLOW} !important; fill: {FOLLOW} !important; }}
 .gg-trace .gg-pending {{ fill: #94a3b8; }}
 """
 
@@ -278,17 +281,28 @@ _SCRIPT = r"""
       function boxOf(id) { var e = byId(id); return e ? userBox(e) : null; }
       var core = union(nodeIds.map(boxOf));
       if (!core) { return; }
-      var all = union([core].concat(extraIds.map(boxOf)));
       var s = Math.max(cam.s, legible());
       function fits(b, scale) {
         return (b.x2 - b.x) * scale <= v.w - 2 * pad && (b.y2 - b.y) * scale <= v.h - 2 * pad;
       }
+      // The operands nearest the node first, as many as fit at a legible scale.
+      var cx = (core.x + core.x2) / 2, cy = (core.y + core.y2) / 2;
+      function distance(b) {
+        return Math.abs((b.x + b.x2) / 2 - cx) + Math.abs((b.y + b.y2) / 2 - cy);
+      }
+      var extras = extraIds.map(boxOf).filter(function (b) { return b; });
+      extras.sort(function (a, b) { return distance(a) - distance(b); });
+      var all = core;
+      extras.forEach(function (b) {
+        var grown = union([all, b]);
+        if (fits(grown, s)) { all = grown; }
+      });
       function inView(b, scale) {
         var x0 = cam.cx - (v.w / 2 - pad) / scale, x1 = cam.cx + (v.w / 2 - pad) / scale;
         var y0 = cam.cy - (v.h / 2 - pad) / scale, y1 = cam.cy + (v.h / 2 - pad) / scale;
         return b.x >= x0 && b.x2 <= x1 && b.y >= y0 && b.y2 <= y1;
       }
-      var target = fits(all, s) ? all : core;
+      var target = all;
       if (s === cam.s && inView(target, s)) { return; }
       cam.s = s;
       cam.cx = (target.x + target.x2) / 2; cam.cy = (target.y + target.y2) / 2;
@@ -312,8 +326,13 @@ _SCRIPT = r"""
         g.addEventListener("click", function (event) { event.stopPropagation(); showPaths(k); });
       }
     });
-    each(svg.querySelectorAll("g.edge text"), function (t) {
-      if (t.textContent.indexOf("\u00d7") >= 0) { t.classList.add("gg-product"); }
+    // A product is two lines, "g × local" and "= contribution": both show only in its step.
+    each(svg.querySelectorAll("g.edge"), function (g) {
+      var inProduct = false;
+      each(g.querySelectorAll("text"), function (t) {
+        inProduct = inProduct || t.textContent.indexOf("\u00d7") >= 0;
+        if (inProduct) { t.classList.add("gg-product"); }
+      });
     });
     var edgeStyle = {};  // edge id -> its path and arrowhead, for the flow colours
     function edgeParts(id) {
@@ -386,7 +405,8 @@ _SCRIPT = r"""
       mark("r" + f.node, "gg-current");
       var edges = edgeIds(f.node);
       edges.forEach(function (id) { mark(id, "gg-feeding"); });
-      return {nodes: ["v" + f.node, "o" + f.node], extra: edges};
+      var operands = (data.parents[f.node] || []).map(function (p) { return "v" + p[0]; });
+      return {nodes: ["v" + f.node, "o" + f.node], extra: operands};
     }
     function showBackward(i) {
       var b = data.backward[i];
@@ -438,7 +458,7 @@ _SCRIPT = r"""
         if (c && c.gradCell) { c.gradCell.classList.add("gg-received"); }
       });
       (data.parents[b.node] || []).forEach(function (p) { parentsIds.push("v" + p[0]); });
-      return {nodes: ["v" + b.node, "o" + b.node], extra: edges.concat(parentsIds)};
+      return {nodes: ["v" + b.node, "o" + b.node], extra: parentsIds};
     }
     function show(i) {
       current = Math.max(0, Math.min(last, i));
@@ -525,6 +545,18 @@ _SCRIPT = r"""
       pathsBox.appendChild(close);
       pathsBox.hidden = false;
     }
+
+    // ---- following one value: hovering its box marks every edge that carries it on -----
+    each(svg.querySelectorAll("g.node"), function (g) {
+      if (!/^v\d+$/.test(g.id)) { return; }
+      var k = Number(g.id.slice(1));
+      g.addEventListener("mouseenter", function () {
+        (children[k] || []).forEach(function (c) { mark("e" + c[0] + "_" + c[2], "gg-out"); });
+      });
+      g.addEventListener("mouseleave", function () {
+        each(svg.querySelectorAll(".gg-out"), function (e) { e.classList.remove("gg-out"); });
+      });
+    });
 
     // ---- controls -----------------------------------------------------------------------
     function stop() {
@@ -627,7 +659,8 @@ def _legend() -> str:
         "gradient flowing back, positive</span>",
         f'<span><span class="gg-line" style="border-top:3px solid {NEGATIVE}"></span>'
         "negative (width: how much)</span>",
-        '<span class="gg-hint">click an input or a weight: its paths to the output · '
+        '<span class="gg-hint">hover a box: where its value goes · '
+        "click an input or a weight: its paths to the output · "
         "keys: ← → step, + − zoom, 0 fit · drag to pan, wheel to zoom</span>",
     ]
     return f'<div class="gg-legend">{"".join(items)}</div>'

@@ -407,7 +407,7 @@ class BackwardTrace(Sequence[TraceStep]):
 
         if not self.steps:
             raise ValueError("save_html: nothing to step through: the root is a leaf")
-        title = title if title is not None else f"Backward pass of {self.names[-1]}"
+        title = title if title is not None else f"Forward and backward pass of {self.names[-1]}"
         return standalone_page(self.to_html(rankdir=rankdir), title=title)
 
     def save_html(
