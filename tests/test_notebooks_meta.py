@@ -36,6 +36,7 @@ MAIN_PATH = [
 SIDE_LESSONS = [
     "S1_property_based_testing",
     "S2_higher_order",
+    "S3_vanishing_gradients",
 ]
 COURSE = MAIN_PATH + SIDE_LESSONS
 OUR_PACKAGES = ("autograd", "nn")
