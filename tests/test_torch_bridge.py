@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from autograd import no_grad
-from nn import MLP, from_torch, to_torch
+from autograd.ops import ACTIVATIONS
+from nn import MLP, from_torch, to_torch, torch_bridge
 
 torch = pytest.importorskip("torch")
 
@@ -45,6 +46,26 @@ def test_the_torch_network_computes_the_same_outputs(
     for ours, theirs in zip(_outputs(model, X), _torch_outputs(net, X), strict=True):
         for a, b in zip(ours, theirs, strict=True):
             assert math.isclose(a, b, rel_tol=1e-13, abs_tol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_has_its_torch_module(activation: str) -> None:
+    # A new activation in the engine must get its PyTorch counterpart here too.
+    model = MLP(3, [4, 2], activation, activation, seed=2)
+    net = to_torch(model)
+    X = _samples(10, 3, seed=1)
+    for ours, theirs in zip(_outputs(model, X), _torch_outputs(net, X), strict=True):
+        for a, b in zip(ours, theirs, strict=True):
+            assert math.isclose(a, b, rel_tol=1e-13, abs_tol=1e-15)
+    assert from_torch(net, MLP(3, [4, 2], activation, activation, seed=3)).state_dict() == (
+        model.state_dict()
+    )
+
+
+def test_an_activation_without_a_torch_module_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(torch_bridge.TORCH_ACTIVATIONS, "tanh")
+    with pytest.raises(ValueError, match="layer 0's activation 'tanh' has no PyTorch module"):
+        to_torch(MLP(2, [3, 1], activation="tanh", seed=0))
 
 
 def test_the_layout_is_linear_then_activation_and_weights_are_rows() -> None:
