@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed-$(if $(EXTRAS),$(subst $(comma),-,$(EXTRAS)),packag
 JUPYTER_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) \
 	$(if $(DISPLAY)$(WAYLAND_DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: demo test lint pytest bench notebooks docs install system-deps dot chromium clean
+.PHONY: demo test lint pytest bench fuzz notebooks docs install system-deps dot chromium clean
 
 # The demo needs the package and its dependencies only: no test, lint or notebook tools.
 demo: dot
@@ -33,6 +33,14 @@ pytest: install
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks
+
+# Random programs checked against PyTorch float64, disagreements judged against an exact
+# mpmath reference (benchmarks/fuzz.py); prints a summary, fails if glassgrad is judged wrong.
+FUZZ_SEED     ?= 0
+FUZZ_PROGRAMS ?= 10000
+fuzz:
+	$(MAKE) install EXTRAS=dev,notebooks,reference
+	$(BIN)/python -m benchmarks.fuzz --seed $(FUZZ_SEED) --programs $(FUZZ_PROGRAMS)
 
 notebooks: dot
 	$(MAKE) --no-print-directory install EXTRAS=dev,notebooks,lab
