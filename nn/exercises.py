@@ -105,6 +105,7 @@ def check_function(
     ``points`` and comparing the results (numbers, Values, or flat sequences of them).
 
     The first point where they differ, or where ``candidate`` raises, is named in the verdict.
+    A function that still returns ``None`` (or only Nones) counts as not answered yet.
     """
     if candidate is None:
         return _not_answered(what)
@@ -116,10 +117,21 @@ def check_function(
             got = candidate(*args)
         except Exception as error:  # the learner's code: report whatever it raised
             return _verdict(False, what, f"at ({shown}) it raised {type(error).__name__}: {error}")
+        if _is_placeholder(got):
+            return _not_answered(what)
         wanted = reference(*args)
         if not _results_agree(got, wanted, rel_tol, abs_tol):
             return _verdict(False, what, f"at ({shown}) it gives {_describe(got)}, which is wrong.")
     return _verdict(True, what)
+
+
+def _is_placeholder(result: Any) -> bool:
+    """None, or a sequence of Nones: what a function still returning ``None`` gives."""
+    if result is None:
+        return True
+    if isinstance(result, Sequence) and not isinstance(result, str) and result:
+        return all(entry is None for entry in result)
+    return False
 
 
 def _results_agree(got: Any, wanted: Any, rel_tol: float, abs_tol: float) -> bool:

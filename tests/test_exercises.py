@@ -61,6 +61,10 @@ def test_functions_are_compared_point_by_point(capsys: pytest.CaptureFixture[str
     assert not exercises.check_function(lambda a, b: [a * b], reference, [(1, 2)], what="f")
     assert not exercises.check_function(None, reference, [(1, 2)], what="f")
     assert "not answered" in capsys.readouterr().out.splitlines()[-1]
+    assert not exercises.check_function(lambda a, b: None, reference, [(1, 2)], what="f")
+    assert "not answered" in capsys.readouterr().out.splitlines()[-1]
+    assert not exercises.check_function(lambda a, b: [None, None], reference, [(1, 2)], what="f")
+    assert "not answered" in capsys.readouterr().out.splitlines()[-1]
 
 
 def test_a_function_that_raises_is_wrong_and_named(capsys: pytest.CaptureFixture[str]) -> None:

@@ -442,7 +442,8 @@ _SCRIPT = r"""
         (b.rules.length ? b.rules.join(",  ") : "(the rule is given as code only)");
       table(["operand", "local derivative", "upstream \u00d7 local", "grad before \u2192 after"],
         b.rows.map(function (r) {
-          var same = !r[3] || r[3] === r[4] || r[3] === "(" + r[4] + ")";
+          var same = !r[3] || r[3] === r[4] || r[3] === "(" + r[4] + ")" ||
+            Number(r[3]) === Number(r[4]);
           var numbers = same ? r[4] : r[3] + " = " + r[4];
           var operand = r[1] === r[0] || r[1].slice(-r[0].length - 1) === "." + r[0]
             ? r[1] : r[0] + " = " + r[1];

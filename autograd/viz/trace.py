@@ -437,9 +437,17 @@ def _rule_in_numbers(rule: str, numbers: str, local: str) -> str:
     parts = [rule]
     if numbers not in (formula, local, f"({local})"):
         parts.append(numbers)
-    if formula != local:
+    if not _same_number(formula, local):
         parts.append(local)
     return " = ".join(parts)
+
+
+def _same_number(text: str, number: str) -> bool:
+    """Whether a formula is just the number already shown (``1`` and ``1.0000``)."""
+    try:
+        return float(text) == float(number)
+    except ValueError:
+        return False
 
 
 def _product(step: TraceStep, update: ParentUpdate) -> str:
