@@ -50,6 +50,7 @@ OUR_PACKAGES = ("autograd", "nn")
 PUBLIC_MODULES = {
     # The modules DESIGN.md and the packages' docstrings present to users.
     "autograd",
+    "autograd.explorer",
     "autograd.testing",
     "autograd.viz",
     "nn",
