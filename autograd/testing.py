@@ -6,7 +6,7 @@ Two kinds of strategy:
   subnormal, always inside the bounds), for the inputs of your own functions.
 * ``expressions()``: random expression trees over the whole op set (``+ - * / **`` with Value
   or number operands on either side, ``neg abs exp log tanh sigmoid relu sqrt sin cos``,
-  ``Value.sum`` and ``Value.neuron`` with every activation), and over your own ops too
+  ``Value.sum`` and ``fused.neuron`` with every activation), and over your own ops too
   (``extra_ops``, each with the domain you state). Each draw is an ``Expression``: its
   variables' values, a readable formula, and a way to evaluate it on Values or on any other
   backend (PyTorch, plain floats).
@@ -182,9 +182,9 @@ class Call:
 
 @dataclass(frozen=True)
 class NeuronCall:
-    """``activation(weights · inputs + bias)``: one ``Value.neuron`` node.
+    """``activation(weights · inputs + bias)``: one ``fused.neuron`` node.
 
-    Weights and bias are terms (``Value.neuron`` wants Values there); inputs are terms or
+    Weights and bias are terms (``fused.neuron`` wants Values there); inputs are terms or
     plain floats.
     """
 

@@ -55,6 +55,7 @@ PUBLIC_MODULES = {
     "autograd.ops",
     "autograd.backward",
     "autograd.fused",
+    "autograd.explorer",
     "autograd.testing",
     "autograd.viz",
     "nn",
