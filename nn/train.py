@@ -278,7 +278,8 @@ def fit(
     mean ``loss`` (a function from `nn.losses` or its name: ``"mse"``, ``"bce"``,
     ``"hinge"``, ``"cross_entropy"``) plus ``l2 * losses.l2(model.parameters())``, then
     ``optimizer.zero_grad()``, ``backward()`` and ``optimizer.step()``. For regularisation use
-    ``l2`` here or the optimizer's ``weight_decay``.
+    ``l2`` here or the optimizer's ``weight_decay``. ``X`` and ``y`` (and the validation
+    data) may be lists or numpy arrays.
 
     Args:
         validation: ``(X_val, y_val)`` to measure after each epoch (under ``no_grad``).
@@ -286,6 +287,10 @@ def fit(
         threshold: how a one-output model's output is read as a class (module docstring).
 
     Raises:
+        ValueError, TypeError: before the first step, for any argument that would make
+            training fail part-way or train nothing: a sample of the wrong width or with a
+            non-finite number, labels the loss refuses, a bad validation set, an optimizer
+            holding none of the model's parameters.
         DivergedError: a loss, gradient or parameter became infinite or undefined; the message
             names the epoch and the batch (try a smaller learning rate).
     """
