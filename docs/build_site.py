@@ -169,25 +169,35 @@ def _readme_section(title: str) -> str:
 
 
 def _ops_page() -> str:
-    """The op table: every op of ``autograd.ops.OPS`` with its symbol and local derivatives,
-    then the README's table of domains and derivative notes."""
+    """The op table: every op of ``autograd.ops.OPS`` with its symbol and, where the table
+    records them, its operands and local derivatives; then the README's table of domains."""
     from autograd import ops
 
+    table = sorted(ops.OPS.items())
+    columns = ["op", "symbol"]
+    if any(getattr(op, "names", None) for _, op in table):
+        columns.append("operands")
+    if any(getattr(op, "formula", None) for _, op in table):
+        columns.append("local derivatives")
     lines = [
         "# The ops",
         "",
         "Every op of the engine's table (`autograd/ops.py`): the name the table knows it by,",
-        "the symbol the drawings show, and the local derivative of its output with respect to",
-        "each operand, the rule `backward()` multiplies by the upstream gradient.",
+        "the symbol the drawings show and, where the table records it, the local derivative",
+        "of its output with respect to each operand: the rule `backward()` multiplies by",
+        "the upstream gradient.",
         "",
-        "| op | symbol | operands | local derivatives |",
-        "| --- | --- | --- | --- |",
+        "| " + " | ".join(columns) + " |",
+        "|" + " --- |" * len(columns),
     ]
-    for name, op in sorted(ops.OPS.items()):
-        symbol = getattr(op, "symbol", name)
-        operands = ", ".join(getattr(op, "names", ()) or ())
-        formula = "; ".join(getattr(op, "formula", ()) or ())
-        lines.append(f"| `{name}` | `{symbol}` | {_cell(operands)} | {_cell(formula)} |")
+    for name, op in table:
+        cells = {
+            "op": f"`{name}`",
+            "symbol": f"`{getattr(op, 'symbol', name)}`",
+            "operands": ", ".join(getattr(op, "names", ()) or ()),
+            "local derivatives": "; ".join(getattr(op, "formula", ()) or ()),
+        }
+        lines.append("| " + " | ".join(_cell(cells[column]) for column in columns) + " |")
     domains = _readme_section("The ops")
     if domains:
         lines += ["", "## Domains and derivative notes", "", domains]
@@ -284,14 +294,17 @@ def _execute(source: str, target: str, workdir: str) -> str:
 
 
 def _title(notebook: Path) -> str:
-    """A notebook's first Markdown heading, for the navigation (its file name if none)."""
+    """``01 · Values and graphs``: the notebook's number (from its file name) and the words
+    of its first Markdown heading after any number of its own."""
+    number = notebook.stem.split("_")[0]
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     for cell in cells:
         if cell["cell_type"] != "markdown":
             continue
         for line in "".join(cell["source"]).splitlines():
             if line.startswith("# "):
-                return line[2:].strip()
+                words = line[2:].split("·", 1)[-1].strip()
+                return f"{number} · {words}"
     return notebook.stem
 
 

@@ -45,7 +45,13 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "<svg" in svg and "relu(w·x+b)" in svg and "layers.0.neurons.0" in svg
     page = (out_dir / "backward_steps.html").read_text()
     assert page.lstrip().lower().startswith("<!doctype html") and "<svg" in page
-    for name in ("loss.png", "decision_boundary.png", "graph.svg", "backward_steps.html"):
+    for name in (
+        "loss.png",
+        "decision_boundary.png",
+        "network.svg",
+        "graph.svg",
+        "backward_steps.html",
+    ):
         assert f"wrote {out_dir / name}" in out
 
 

@@ -86,5 +86,11 @@ def test_a_wheel_in_a_fresh_venv_runs_the_command(tmp_path: Path) -> None:
     out = tmp_path / "out"
     printed = run(bin_dir / "glassgrad", "demo", "--out", out, cwd=tmp_path)
     assert "training accuracy 100.0%" in printed
-    for name in ("loss.png", "decision_boundary.png", "graph.svg", "backward_steps.html"):
+    for name in (
+        "loss.png",
+        "decision_boundary.png",
+        "network.svg",
+        "graph.svg",
+        "backward_steps.html",
+    ):
         assert (out / name).stat().st_size > 1000, name

@@ -15,12 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value, no_grad
-from nn import data, losses, optim
+from nn import data, draw_network, losses, optim
 from nn.cli.outputs import check_outputs, figure_bytes, write_outputs
 from nn.module import MLP
 from nn.train import History, accuracy, fit
 
-OUTPUT_NAMES = ("loss.png", "decision_boundary.png", "graph.svg", "backward_steps.html")
+OUTPUT_NAMES = (
+    "loss.png",
+    "decision_boundary.png",
+    "network.svg",
+    "graph.svg",
+    "backward_steps.html",
+)
 """The files the demo writes into its directory, in the order it reports them."""
 
 
@@ -32,9 +38,10 @@ def register(subparsers: Any) -> None:
         description=(
             "Train micrograd's demo network (MLP 2-16-16-1, hinge loss + L2, SGD) on 100 moons "
             "points with a progress bar, then write into DIR: loss.png (training curves), "
-            "decision_boundary.png, graph.svg (the computation graph of one sample's loss "
-            "through a 2-4-4-1 network trained the same way) and backward_steps.html (a "
-            "node-by-node step-through of its backward pass)."
+            "decision_boundary.png, and for one sample through a 2-4-4-1 network trained the "
+            "same way: network.svg (the network with that sample's activations and "
+            "gradients), graph.svg (the computation graph of its loss) and "
+            "backward_steps.html (a node-by-node step-through of its backward pass)."
         ),
     )
     demo.add_argument(
@@ -89,9 +96,9 @@ def train_like_micrograd(model: MLP, X: list[list[float]], y: list[int], progres
     )
 
 
-def draw_one_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[bytes, bytes]:
-    """The graph (SVG) and the step-through page (HTML) of the loss of the sample the model is
-    least sure of.
+def draw_one_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[bytes, bytes, bytes]:
+    """The network picture (SVG), the graph (SVG) and the step-through page (HTML) of the loss
+    of the sample the model is least sure of.
 
     That sample is the one with the smallest margin ``y * score``: a sample classified with a
     margin of 1 or more has a hinge loss of 0 and every gradient 0, nothing to look at.
@@ -104,11 +111,12 @@ def draw_one_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[byt
     sample = _one_sample_loss(model, X[i], y[i])
     model.zero_grad()  # training left the last step's gradients in the parameters
     sample.backward()
+    network = draw_network(model, X[i], loss=sample).svg
     graph = draw_dot(sample).pipe(format="svg")
     model.zero_grad()
     page = trace_backward(_one_sample_loss(model, X[i], y[i])).to_page()
     model.zero_grad()
-    return graph, page.encode("utf-8")
+    return network.encode("utf-8"), graph, page.encode("utf-8")
 
 
 def _single(output: Value | list[Value]) -> Value:
