@@ -85,8 +85,8 @@ def test_with_x_each_neuron_shows_its_activation() -> None:
     model = model_2441()
     x = [2.0, -1.0]
     root = parse(draw_network(model, x))
-    hidden = [n.data for n in model.layers[0].outputs(x)]
-    second = [n.data for n in model.layers[1].outputs(hidden)]
+    hidden = [n.data for n in model.layers[0](x)]
+    second = [n.data for n in model.layers[1](hidden)]
     output = model(x)
     assert isinstance(output, Value)
     expected = [*hidden, *second, output.data]
@@ -125,7 +125,7 @@ def test_after_backward_each_neuron_shows_its_gradient() -> None:
     inputs = [texts(g, "nn-grad")[0] for g in with_class(root, "nn-input")]
     assert len(inputs) == 2
     # A neuron's gradient times its local derivative is its bias's gradient (dL/dz = dL/db).
-    a = model.layers[0].outputs(x)[0].data
+    a = model.layers[0](x)[0].data
     node_grad = float(shown[0].split()[1])
     bias_grad = model.layers[0].neurons[0].b.grad
     assert math.isclose(node_grad * (1 - a**2), bias_grad, rel_tol=1e-3, abs_tol=1e-4)

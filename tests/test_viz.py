@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from autograd import Value, topological_order
+from autograd import Value, fused, topological_order
 from autograd.testing import expressions
 from autograd.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, render_svg
 from autograd.viz.draw import COLOURS, NEGATIVE, NOT_COMPUTED_NOTE, POSITIVE
@@ -79,8 +79,8 @@ def test_values_show_label_data_and_grad_and_ops_have_their_own_box() -> None:
         if node.label:
             assert f"<b>{node.label}</b>" in line
         if node.parents:
-            assert f'label="{node.op}"' in node_line(source, f"o{i}") or (
-                f"label={node.op} " in node_line(source, f"o{i}")
+            assert f'label="{node.op.symbol}"' in node_line(source, f"o{i}") or (
+                f"label={node.op.symbol} " in node_line(source, f"o{i}")
             )
             assert f"o{i} -> v{i}" in edges(source)
     assert "data 0.7071" in node_line(source, f"v{len(nodes) - 1}")
@@ -122,7 +122,7 @@ def test_neuron_and_sum_nodes_are_one_op_each_with_unnamed_edges_in_operand_orde
     w = [Value(0.5, label="wa"), Value(-1.0, label="wb")]
     x = [Value(1.0, label="xa"), Value(2.0, label="xb")]
     b = Value(0.25, label="bias")
-    y = Value.neuron(w, x, b, "tanh")
+    y = fused.neuron(w, x, b, "tanh")
     total = Value.sum([y, x[0], x[0]])
     source = draw_dot(total).source
     nodes = topological_order(total)
@@ -167,11 +167,11 @@ def test_clusters_group_a_neurons_op_with_its_parameters_nested_by_layer() -> No
 
     def neuron(name: str) -> Value:
         w = [Param(0.1, "w0", name), Param(-0.2, "w1", name)]
-        return Value.neuron(w, x, Param(0.0, "b", name), "relu")
+        return fused.neuron(w, x, Param(0.0, "b", name), "relu")
 
     h = [neuron("layers.0.neurons.0"), neuron("layers.0.neurons.1")]
     w2 = [Param(1.0, "w0", "layers.1.neurons.0"), Param(1.0, "w1", "layers.1.neurons.0")]
-    out = Value.neuron(w2, h, Param(0.0, "b", "layers.1.neurons.0"), "linear")
+    out = fused.neuron(w2, h, Param(0.0, "b", "layers.1.neurons.0"), "linear")
     nodes = topological_order(out)
     source = draw_dot(out).source
 

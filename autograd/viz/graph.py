@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd.backward import topological_order
-from autograd.value import Value, operand_data
+from autograd.value import Value
 from autograd.viz.errors import GraphTooLargeError
 
 
@@ -154,7 +154,7 @@ def rule_contributions(node: Value, g: float) -> list[float]:
     op = op_of(node)
     if op is None:
         return []
-    return list(op.derivative(g, node.data, *operand_data(node)))
+    return list(op.derivative(g, node.data, *node.rule_operands()))
 
 
 def local_derivatives(node: Value) -> list[float]:
@@ -275,7 +275,7 @@ def rule_with_numbers(node: Value) -> list[tuple[str, str]]:
     layout = _layout(names, formula, count)
     if len(layout) != count:
         return [("", "")] * count
-    operands = operand_data(node)
+    operands = node.rule_operands()
     values: dict[str, list[float]] = {}
     for (name, _), number in zip(layout, operands, strict=False):
         values.setdefault(name, []).append(number)

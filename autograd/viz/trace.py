@@ -174,7 +174,9 @@ def _step(index: int, node: Value, names: dict[Value, str], grads: dict[Value, f
     # the one backward() computed, bit for bit. A rule may return nothing (a relu neuron
     # that is off): nothing flows then.
     contributions = list(rule_contributions(node, g)) if g else []
-    flowed = bool(contributions)
+    # A neuron whose activation is flat at its output (a relu that is off) passes only zeros.
+    activation = node.op.activation if node.op is not None else None
+    flowed = bool(contributions) and not (activation and not activation.slope(node.data))
     contributions += [0.0] * (len(node.parents) - len(contributions))
     rules = rule_with_numbers(node)
     updates = []
