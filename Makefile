@@ -5,11 +5,19 @@ BIN    := $(VENV)/bin
 # Extras to install; CI adds `reference` (torch, numpy) for the cross-checks.
 EXTRAS ?= dev,notebooks
 comma  := ,
-STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+# `make install EXTRAS=` installs the package alone (what `make demo` needs).
+PACKAGE := $(if $(EXTRAS),.[$(EXTRAS)],.)
+STAMP  := $(VENV)/.installed-$(if $(EXTRAS),$(subst $(comma),-,$(EXTRAS)),package)
+# `make notebooks` as root (containers, CI machines) needs --allow-root; with no display there
+# is no browser to open, so Jupyter prints the address to open instead.
+JUPYTER_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) \
+	$(if $(DISPLAY)$(WAYLAND_DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: demo test lint pytest bench notebooks install system-deps dot chromium clean
+.PHONY: demo test lint pytest bench fuzz notebooks docs install system-deps dot chromium clean
 
-demo: dot install
+# The demo needs the package and its dependencies only: no test, lint or notebook tools.
+demo: dot
+	$(MAKE) --no-print-directory install EXTRAS=
 	$(BIN)/glassgrad demo --out out
 
 test: system-deps install lint pytest
@@ -26,16 +34,30 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks
 
+# Random programs checked against PyTorch float64, disagreements judged against an exact
+# mpmath reference (benchmarks/fuzz.py); prints a summary, fails if glassgrad is judged wrong.
+FUZZ_SEED     ?= 0
+FUZZ_PROGRAMS ?= 10000
+fuzz:
+	$(MAKE) install EXTRAS=dev,notebooks,reference
+	$(BIN)/python -m benchmarks.fuzz --seed $(FUZZ_SEED) --programs $(FUZZ_PROGRAMS)
+
 notebooks: dot
-	$(MAKE) install EXTRAS=dev,notebooks,lab
-	$(BIN)/jupyter lab notebooks/
+	$(MAKE) --no-print-directory install EXTRAS=dev,notebooks,lab
+	$(BIN)/jupyter lab $(JUPYTER_FLAGS) notebooks/
+
+# The docs site: README, the course executed (PyTorch's notebook needs the reference extra),
+# the op table, the API reference, the benchmarks. Static files in site/, no network needed.
+docs: dot
+	$(MAKE) --no-print-directory install EXTRAS=dev,notebooks,reference,docs
+	$(BIN)/python docs/build_site.py --out site
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
+	$(BIN)/python -m pip install -q -e '$(PACKAGE)'
 	touch $@
 
 system-deps: dot chromium
@@ -65,4 +87,4 @@ chromium:
 	  fi; }
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

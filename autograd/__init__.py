@@ -12,6 +12,7 @@ Public names: `Value`, `grad`, `no_grad`, `enable_grad`, `is_grad_enabled`,
 hypothesis strategies in `autograd.testing`; both import their heavy dependencies only there.
 """
 
+from autograd import fast  # noqa: F401  # registers the fast sweep, Value.backward()'s default
 from autograd.backward import grad, topological_order
 from autograd.check import GradcheckError, gradcheck
 from autograd.mode import enable_grad, is_grad_enabled, no_grad

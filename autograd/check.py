@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 
 from autograd.backward import grad
 from autograd.mode import enable_grad
-from autograd.value import Value, _check_number
+from autograd.validate import finite_float
+from autograd.value import Value
 
 Partials = dict[tuple[int, ...], Value]
 """The k-th partial derivatives of fn: (i_1, ..., i_k) -> d^k fn / d x_i1 ... d x_ik."""
@@ -59,7 +60,7 @@ def gradcheck(
     a nan, infinite or negative tolerance, an ``order`` that is not an int >= 1.
     """
     _check_settings(eps=eps, atol=atol, rtol=rtol, order=order)
-    point = [_check_number(x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
+    point = [finite_float(x, f"gradcheck: inputs[{i}]") for i, x in enumerate(inputs)]
 
     def shifted(j: int, delta: float) -> list[float]:
         xs = list(point)

@@ -7,11 +7,13 @@ Each entry is an `Op`:
 - ``derivative(g, out, *operands) -> sequence`` is the chain rule for one node: given the
   upstream gradient ``g`` (d root / d out), the node's result ``out`` and its operands, it
   returns one contribution ``g * d(out)/d(operand)`` per *Value* operand, in operand order.
+- ``formula`` is that local derivative d(out)/d(operand) as text, one per Value operand, written
+  in the operand names ``names``; the step-through shows it beside the numbers.
 
 The derivative rules use only arithmetic operators and the helpers at the top of this file
 (``cos``, ``log``, ...), which work on floats and on Values alike. The backward sweep calls a
-rule with floats (the fast path of ``backward()``) or with Values (``create_graph=True``); in
-the second case the rule builds new graph nodes, so the derivative can itself be differentiated.
+rule with floats (``backward()``) or with Values (``create_graph=True``); in the second case
+the rule builds new graph nodes, so the derivative can itself be differentiated.
 
 Ops whose ``constant`` is ``"right"`` or ``"left"`` take a plain number as their last operand
 (``x * 2.5`` or ``2.5 - x``). The number is stored on the node as ``.const`` instead of being
@@ -31,7 +33,7 @@ from typing import Any, Literal
 
 # --------------------------------------------------------------------------------------------
 # Helpers that work on floats and on Values. Derivative rules call these instead of `math`,
-# so that the same rule serves the float fast path and the differentiable (Value) path.
+# so that the same rule serves floats (backward) and Values (create_graph=True).
 # --------------------------------------------------------------------------------------------
 
 
@@ -67,24 +69,36 @@ def sign(x: Any) -> float:
 Rule = Callable[..., Sequence[Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Op:
     """One operation: its name, how it is shown, its forward and its derivative rule.
 
-    ``symbol`` is what ``Value.op`` returns and what drawings print. ``constant`` says whether
-    the op takes a plain-number operand, and on which side of the Value it stands.
-    ``singular`` (optional) tells, from the forward's result and operands, whether the
-    derivative is infinite there; ``backward()`` asks it before changing any gradient, so that
-    such an error leaves every ``.grad`` as it was.
+    ``symbol`` is what drawings print (``"*"``, ``"tanh"``). ``names`` names the operands the
+    rule receives (``("a", "b")``; ``_i`` marks an op of any number of operands, such as
+    ``sum``); ``formula`` holds d(out)/d(operand) for each Value operand, as text in those
+    names. ``constant`` says whether the op takes a plain-number operand, and on which side of
+    the Value it stands.
     """
 
     name: str
     symbol: str
     forward: Callable[..., float]
     derivative: Rule
+    names: tuple[str, ...] = ("x",)
+    formula: tuple[str, ...] = ()
     constant: Literal["left", "right"] | None = None
-    singular: Callable[..., bool] | None = None
     activation: Activation | None = None
+
+    def local(self, out: Any, *operands: Any) -> Sequence[Any]:
+        """The local derivatives d(out)/d(operand): the rule with an upstream gradient of 1."""
+        return self.derivative(1.0, out, *operands)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, {self.symbol!r})"
+
+    def __reduce__(self) -> tuple[Callable[[str], Op], tuple[str]]:
+        # A node pickles its op by name: the table entry is found again when it is loaded.
+        return op_named, (self.name,)
 
 
 def _fail(op: str, message: str, *operands: float) -> ValueError:
@@ -111,7 +125,7 @@ def _power(a: float, b: float) -> float:
     try:
         result: float = a**b
     except OverflowError:
-        raise OverflowError(f"**: result too large ({a!r} ** {b!r})") from None
+        raise OverflowError(f"**: the result is too large for a float ({a!r} ** {b!r})") from None
     return result
 
 
@@ -124,7 +138,7 @@ def _power_of_value(a: float, b: float) -> float:
 
 def _exp(x: float) -> float:
     if x > 709.782712893384:  # log(largest float): beyond it exp overflows
-        raise OverflowError(f"exp: result too large for a float (exp({x!r}))")
+        raise OverflowError(f"exp: the result is too large for a float (exp({x!r}))")
     return math.exp(x)
 
 
@@ -152,101 +166,17 @@ def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
-def _sin(x: float) -> float:
-    if math.isinf(x):
-        raise _fail("sin", "input must be finite", x)
-    return math.sin(x)
-
-
-def _cos(x: float) -> float:
-    if math.isinf(x):
-        raise _fail("cos", "input must be finite", x)
-    return math.cos(x)
-
-
-# --------------------------------------------------------------------------------------------
-# Fused neuron: activation(w · x + b) as one node.
-#
-# Operands are laid out as (w_1..w_n, x_1..x_n, b). One node per neuron instead of 2n + 1
-# nodes for the `*`s and `+`s is the single biggest speed-up of the engine (benchmarks/).
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Activation:
-    """What a fused neuron applies to ``z = w · x + b``.
-
-    ``apply`` maps z to the neuron's output, on floats. ``slope`` is d(output)/dz written as a
-    function of the *output* (for tanh, ``1 - out * out``), so the backward sweep needs nothing
-    but the node's own data; like the derivative rules it works on floats and on Values.
-    """
-
-    name: str
-    apply: Callable[[float], float]
-    slope: Callable[[Any], Any]
-
-
-# fmt: off
-_ACTIVATION_TABLE = [
-    Activation("linear", lambda z: z, lambda out: 1.0),
-    Activation("relu", _relu, step),
-    Activation("tanh", math.tanh, lambda out: 1 - out * out),
-    Activation("sigmoid", _sigmoid, lambda out: out * (1 - out)),
-]
-# fmt: on
-
-ACTIVATION_FUNCTIONS: dict[str, Activation] = {a.name: a for a in _ACTIVATION_TABLE}
-"""Every activation a fused neuron can apply, by name."""
-
-ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
-"""The names of the activations a fused neuron node can apply (``Value.neuron``)."""
-
-
-def _dot_plus_bias(operands: Sequence[float]) -> float:
-    """w · x + b for operands laid out as (w_1..w_n, x_1..x_n, b)."""
-    n = len(operands) // 2  # (2n + 1) // 2
-    return sum(map(operator.mul, operands[:n], operands[n:-1]), operands[-1])
-
-
-def _neuron_contributions(local: Any, operands: Sequence[Any]) -> list[Any]:
-    """Contributions of w·x + b given local = g * activation'(z): x_i, w_i and 1, times local."""
-    n = len(operands) // 2
-    weights, inputs = operands[:n], operands[n:-1]
-    return [local * x for x in inputs] + [local * w for w in weights] + [local]
-
-
-def _neuron_op(activation: Activation) -> Op:
-    """The op ``activation(w · x + b)``: forward and derivative rule built from `activation`."""
-
-    def forward(*operands: float) -> float:
-        return activation.apply(_dot_plus_bias(operands))
-
-    def derivative(g: Any, out: Any, *operands: Any) -> Sequence[Any]:
-        slope = activation.slope(out)
-        # A slope that is a plain number (always for linear and relu) gets two shortcuts:
-        # with 0 nothing flows back at all (a relu that is off), and with 1 g passes on as it
-        # is, where g * 1.0 would add a node to a create_graph graph.
-        if isinstance(slope, float):
-            if slope == 0.0:
-                return ()
-            if slope == 1.0:
-                return _neuron_contributions(g, operands)
-        return _neuron_contributions(g * slope, operands)
-
-    name = activation.name
-    symbol = "w·x+b" if name == "linear" else f"{name}(w·x+b)"
-    return Op(f"neuron_{name}", symbol, forward, derivative, activation=activation)
-
-
-def _sum_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
-    return [g] * len(operands)
+def _sum(*xs: float) -> float:
+    # fsum: the correctly rounded sum, whatever the order of the terms.
+    try:
+        return math.fsum(xs)
+    except OverflowError:
+        raise OverflowError(f"sum: the result is too large for a float ({len(xs)} terms)") from None
 
 
 def _dot(*operands: float) -> float:
     """x · y for operands laid out as (x_1..x_n, y_1..y_n)."""
     n = len(operands) // 2
-    # sum(), not fsum(): products that overflow give inf or nan, which the engine reports
-    # as an OverflowError (fsum raises its own ValueError for inf - inf).
     return sum(map(operator.mul, operands[:n], operands[n:]), 0.0)
 
 
@@ -257,8 +187,72 @@ def _dot_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
     return [g * y for y in ys] + [g * x for x in xs]
 
 
-def _pow_singular(out: float, x: float, c: float) -> bool:
-    return x == 0.0 and 0.0 < c < 1.0  # e.g. x ** 0.5 at 0: the slope is infinite
+# --------------------------------------------------------------------------------------------
+# The neuron: activation(w · x + b) as one node, operands laid out as (w_1..w_n, x_1..x_n, b).
+# nn builds networks from it (autograd/fused.py); here is its forward and its rule.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What a neuron applies to ``z = w · x + b``.
+
+    ``apply`` maps z to the neuron's output, on floats. ``slope`` is d(output)/dz written as a
+    function of the *output* (for tanh, ``1 - out * out``), so the backward sweep needs nothing
+    but the node's own data; like the derivative rules it works on floats and on Values.
+    ``slope_formula`` is that slope as text.
+    """
+
+    name: str
+    apply: Callable[[float], float]
+    slope: Callable[[Any], Any]
+    slope_formula: str
+
+
+# fmt: off
+_ACTIVATION_TABLE = [
+    Activation("linear", lambda z: z, lambda out: 1.0, "1"),
+    Activation("relu", _relu, step, "step(out)"),
+    Activation("tanh", math.tanh, lambda out: 1 - out * out, "1 − out²"),
+    Activation("sigmoid", _sigmoid, lambda out: out * (1 - out), "out·(1 − out)"),
+]
+# fmt: on
+
+ACTIVATION_FUNCTIONS: dict[str, Activation] = {a.name: a for a in _ACTIVATION_TABLE}
+"""Every activation a neuron can apply, by name."""
+
+ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
+"""The names of the activations a neuron can apply."""
+
+
+def neuron_forward(activation: Activation, operands: Sequence[float]) -> float:
+    """activation(w · x + b) for operands laid out as (w_1..w_n, x_1..x_n, b)."""
+    n = len(operands) // 2
+    z = sum(map(operator.mul, operands[:n], operands[n:-1]), operands[-1])
+    return activation.apply(z)
+
+
+def neuron_derivative(activation: Activation, g: Any, out: Any, *operands: Any) -> list[Any]:
+    """d/dw_i = act'(z)·x_i, d/dx_i = act'(z)·w_i and d/db = act'(z), each times g."""
+    local = g * activation.slope(out)  # d(root)/dz
+    n = len(operands) // 2
+    weights, inputs = operands[:n], operands[n:-1]
+    return [local * x for x in inputs] + [local * w for w in weights] + [local]
+
+
+def _neuron_op(activation: Activation) -> Op:
+    """The op ``activation(w · x + b)``, its forward and rule taken from `activation`."""
+    slope = activation.slope_formula
+    factor = f"({slope})" if " " in slope else slope  # 1 − out² times x_i needs brackets
+    return Op(
+        f"neuron_{activation.name}",
+        "w·x+b" if activation.name == "linear" else f"{activation.name}(w·x+b)",
+        lambda *operands: neuron_forward(activation, operands),
+        lambda g, out, *operands: neuron_derivative(activation, g, out, *operands),
+        names=("w_i", "x_i", "b"),
+        formula=("x_i", "w_i", "1") if slope == "1" else (f"{factor}·x_i", f"{factor}·w_i", slope),
+        activation=activation,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,63 +262,97 @@ def _pow_singular(out: float, x: float, c: float) -> bool:
 _TABLE = [
     # --- two Values -----------------------------------------------------------------------
     Op("add", "+", operator.add,
-       lambda g, out, a, b: (g, g)),
+       lambda g, out, a, b: (g, g),
+       names=("a", "b"), formula=("1", "1")),
     Op("sub", "-", operator.sub,
-       lambda g, out, a, b: (g, -g)),
+       lambda g, out, a, b: (g, -g),
+       names=("a", "b"), formula=("1", "−1")),
     Op("mul", "*", operator.mul,
-       lambda g, out, a, b: (g * b, g * a)),
+       lambda g, out, a, b: (g * b, g * a),
+       names=("a", "b"), formula=("b", "a")),
     Op("div", "/", _divide,
-       lambda g, out, a, b: (g / b, -g * out / b)),
+       lambda g, out, a, b: (g / b, -g * out / b),
+       names=("a", "b"), formula=("1/b", "−out/b")),
     Op("pow", "**", _power_of_value,
-       lambda g, out, a, b: (g * b * a ** (b - 1), g * out * log(a))),
+       lambda g, out, a, b: (g * b * a ** (b - 1), g * out * log(a)),
+       names=("a", "b"), formula=("b·a^(b−1)", "out·log(a)")),
     # --- a Value and a number (the number is the last operand, stored as .const) ----------
     Op("add_const", "+", operator.add,
-       lambda g, out, x, c: (g,), constant="right"),
+       lambda g, out, x, c: (g,),
+       names=("x", "c"), formula=("1",), constant="right"),
     Op("sub_const", "-", operator.sub,
-       lambda g, out, x, c: (g,), constant="right"),
+       lambda g, out, x, c: (g,),
+       names=("x", "c"), formula=("1",), constant="right"),
     Op("rsub_const", "-", lambda x, c: c - x,
-       lambda g, out, x, c: (-g,), constant="left"),
+       lambda g, out, x, c: (-g,),
+       names=("x", "c"), formula=("−1",), constant="left"),
     Op("mul_const", "*", operator.mul,
-       lambda g, out, x, c: (g * c,), constant="right"),
+       lambda g, out, x, c: (g * c,),
+       names=("x", "c"), formula=("c",), constant="right"),
     Op("div_const", "/", _divide,
-       lambda g, out, x, c: (g / c,), constant="right"),
+       lambda g, out, x, c: (g / c,),
+       names=("x", "c"), formula=("1/c",), constant="right"),
     Op("rdiv_const", "/", lambda x, c: _divide(c, x),
-       lambda g, out, x, c: (-g * out / x,), constant="left"),
+       lambda g, out, x, c: (-g * out / x,),
+       names=("x", "c"), formula=("−out/x",), constant="left"),
     Op("pow_const", "**", _power,
        lambda g, out, x, c: (g * c * x ** (c - 1) if c != 0 else g * 0.0,),
-       constant="right", singular=_pow_singular),
+       names=("x", "c"), formula=("c·x^(c−1)",), constant="right"),
     Op("rpow_const", "**", lambda x, c: _power_of_value(c, x),
-       lambda g, out, x, c: (g * out * math.log(c),), constant="left"),
+       lambda g, out, x, c: (g * out * math.log(c),),
+       names=("x", "c"), formula=("out·log(c)",), constant="left"),
     # --- one Value --------------------------------------------------------------------------
     Op("neg", "neg", operator.neg,
-       lambda g, out, x: (-g,)),
+       lambda g, out, x: (-g,),
+       formula=("−1",)),
     Op("abs", "abs", abs,
-       lambda g, out, x: (g * sign(x),)),
+       lambda g, out, x: (g * sign(x),),
+       formula=("sign(x)",)),
     Op("exp", "exp", _exp,
-       lambda g, out, x: (g * out,)),
+       lambda g, out, x: (g * out,),
+       formula=("out",)),
     Op("log", "log", _log,
-       lambda g, out, x: (g / x,)),
+       lambda g, out, x: (g / x,),
+       formula=("1/x",)),
     Op("sqrt", "sqrt", _sqrt,
-       lambda g, out, x: (g * 0.5 / out,), singular=lambda out, x: out == 0.0),
+       lambda g, out, x: (g * 0.5 / out,),
+       formula=("0.5/out",)),
     Op("tanh", "tanh", math.tanh,
-       lambda g, out, x: (g * (1 - out * out),)),
+       lambda g, out, x: (g * (1 - out * out),),
+       formula=("1 − out²",)),
     Op("sigmoid", "sigmoid", _sigmoid,
-       lambda g, out, x: (g * out * (1 - out),)),
+       lambda g, out, x: (g * out * (1 - out),),
+       formula=("out·(1 − out)",)),
     Op("relu", "relu", _relu,
-       lambda g, out, x: (g * step(out),)),
-    Op("sin", "sin", _sin,
-       lambda g, out, x: (g * cos(x),)),
-    Op("cos", "cos", _cos,
-       lambda g, out, x: (-g * sin(x),)),
+       lambda g, out, x: (g * step(out),),
+       formula=("step(out)",)),
+    Op("sin", "sin", math.sin,
+       lambda g, out, x: (g * cos(x),),
+       formula=("cos(x)",)),
+    Op("cos", "cos", math.cos,
+       lambda g, out, x: (-g * sin(x),),
+       formula=("−sin(x)",)),
     # --- many Values --------------------------------------------------------------------------
-    Op("sum", "sum", lambda *xs: math.fsum(xs),
-       _sum_derivative),
+    Op("sum", "sum", _sum,
+       lambda g, out, *xs: [g] * len(xs),
+       names=("x_i",), formula=("1",)),
     Op("dot", "dot", _dot,  # operands (x_1..x_n, y_1..y_n)
-       _dot_derivative),
+       _dot_derivative,
+       names=("x_i", "y_i"), formula=("y_i", "x_i")),
 ]
 # fmt: on
 
 _TABLE += [_neuron_op(activation) for activation in _ACTIVATION_TABLE]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
-"""Every op by name. ``Value`` makes one node class per entry (see ``value.py``)."""
+"""Every op by name: the built-in ones above, and users' ops (``define_op``)."""
+
+
+def op_named(name: str) -> Op:
+    """The op called ``name`` in the table (how a pickled node finds its op again)."""
+    try:
+        return OPS[name]
+    except KeyError:
+        raise ValueError(
+            f"no op named {name!r} in the op table; import the module that defines it"
+        ) from None

@@ -6,7 +6,7 @@ Two kinds of strategy:
   subnormal, always inside the bounds), for the inputs of your own functions.
 * ``expressions()``: random expression trees over the whole op set (``+ - * / **`` with Value
   or number operands on either side, ``neg abs exp log tanh sigmoid relu sqrt sin cos``,
-  ``Value.sum`` and ``Value.neuron`` with every activation), and over your own ops too
+  ``Value.sum`` and ``fused.neuron`` with every activation), and over your own ops too
   (``extra_ops``, each with the domain you state). Each draw is an ``Expression``: its
   variables' values, a readable formula, and a way to evaluate it on Values or on any other
   backend (PyTorch, plain floats).
@@ -51,9 +51,10 @@ except ImportError as error:  # the tests check this message in a subprocess wit
         "(or install glassgrad with its dev extra: pip install -e '.[dev]')"
     ) from error
 
+from autograd.fused import neuron
 from autograd.mode import no_grad
 from autograd.ops import ACTIVATIONS
-from autograd.value import FUNCTIONS, Value
+from autograd.value import Value
 
 __all__ = [
     "BINARY_OPS",
@@ -181,9 +182,9 @@ class Call:
 
 @dataclass(frozen=True)
 class NeuronCall:
-    """``activation(weights · inputs + bias)``: one ``Value.neuron`` node.
+    """``activation(weights · inputs + bias)``: one ``fused.neuron`` node.
 
-    Weights and bias are terms (``Value.neuron`` wants Values there); inputs are terms or
+    Weights and bias are terms (``fused.neuron`` wants Values there); inputs are terms or
     plain floats.
     """
 
@@ -363,7 +364,7 @@ def _value_sum(values: Sequence[Value | float]) -> Value:
 def _value_neuron(
     weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value, activation: str
 ) -> Value:
-    return Value.neuron(weights, inputs, bias, activation)
+    return neuron(weights, inputs, bias, activation)
 
 
 VALUE_OPS: Backend = {
@@ -373,7 +374,8 @@ VALUE_OPS: Backend = {
     "div": operator.truediv,
     "pow": operator.pow,
     "neg": operator.neg,
-    **FUNCTIONS,
+    "abs": Value.__abs__,
+    **{name: getattr(Value, name) for name in UNARY_OPS if name not in ("neg", "abs")},
     "sum": _value_sum,
     "dot": Value.dot,
     "neuron": _value_neuron,

@@ -10,8 +10,8 @@ scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)
   writes it.
 * ``glassgrad (nn, model(x) per sample)``: the same, calling the model on one point at a time
   as micrograd's demo does. The same graph; each weight is read once per point, not per batch.
-* ``glassgrad (Value.neurons)``: the engine alone: one fused node per neuron, built a layer at
-  a time by ``Value.neurons``; the loss from plain operators. Shows what the nn layer costs on
+* ``glassgrad (fused.layer)``: the engine alone: one fused node per neuron, built a layer at
+  a time by ``fused.layer``; the loss from plain operators. Shows what the nn layer costs on
   top of the engine.
 * ``glassgrad (binary * and +)``: the same engine with every neuron written out as ``*`` and
   ``+`` nodes (micrograd's graph shape). Shows what the fused neuron node saves.
@@ -34,7 +34,7 @@ from itertools import pairwise
 from operator import mul
 from typing import Any, Protocol
 
-from autograd import Value
+from autograd import Value, fused
 
 ALPHA = 1e-4
 """Weight of the L2 penalty, as in micrograd's demo."""
@@ -107,9 +107,9 @@ class DemoStep(Protocol):
 
 
 class GlassgradNeuronStep:
-    """The step on the engine alone: ``Value.neurons`` per layer, the loss from operators."""
+    """The step on the engine alone: ``fused.layer`` per layer, the loss from operators."""
 
-    name = "glassgrad (Value.neurons)"
+    name = "glassgrad (fused.layer)"
 
     def __init__(self, problem: DemoProblem) -> None:
         """Make leaves for the parameters; the graph itself is built anew in every step."""
@@ -120,7 +120,7 @@ class GlassgradNeuronStep:
         ]
         self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
         self.last = len(self.layers) - 1
-        # Per layer, what Value.neurons takes: the rows of weights and the biases.
+        # Per layer, what fused.layer takes: the rows of weights and the biases.
         self.rows = [([ws for ws, _ in layer], [b for _, b in layer]) for layer in self.layers]
 
     def reset(self) -> None:
@@ -134,7 +134,7 @@ class GlassgradNeuronStep:
         activations: list[Value] = [Value(x) for x in point]
         for index, (weights, biases) in enumerate(self.rows):
             activation = "linear" if index == self.last else "relu"
-            activations = Value.neurons(weights, activations, biases, activation)
+            activations = fused.layer(weights, activations, biases, activation)
         return activations[0]
 
     def loss(self) -> Value:

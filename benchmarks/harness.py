@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograd._files import write_atomically
+from autograd.files import write_atomically
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 """Where each run writes its JSON (git-ignored; ``benchmarks/README.md`` has the table)."""

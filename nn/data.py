@@ -5,6 +5,11 @@ list of int labels (0/1 for the two-class sets, class indices for the others). R
 from a ``random.Random(seed)`` of the call's own, never the global random state: the same seed
 gives the same data, and ``seed=None`` fresh data each time.
 
+Data may also arrive as numpy arrays (scikit-learn's ``make_moons`` returns float64 points
+and int64 labels): `train_test_split`, `jitter`, `nn.fit`, `nn.accuracy` and the losses take
+them as they come, through `as_lists`. numpy itself is never imported here: an array is
+recognised by its ``tolist`` method, and numbers by ``numbers.Real``.
+
 >>> X, y = moons(100, noise=0.1, seed=0)
 >>> len(X), sorted(set(y))
 (100, [0, 1])
@@ -13,11 +18,47 @@ gives the same data, and ``seed=None`` fresh data each time.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Sequence
+from typing import Any
 
 Points = list[list[float]]
 Labels = list[int]
+
+
+def as_lists(data: Any) -> Any:
+    """``data`` with any numpy array (or other array with ``tolist``) turned into Python lists.
+
+    A 2-D array becomes a list of lists of Python floats or ints, a 1-D array a list, a numpy
+    scalar a Python number; a list of arrays becomes a list of lists. Anything else is
+    returned as it is, so lists of Values pass through untouched.
+    """
+    to_list = getattr(data, "tolist", None)
+    if callable(to_list):
+        return to_list()
+    if type(data) is list and data and callable(getattr(data[0], "tolist", None)):
+        return [as_lists(item) for item in data]
+    return data
+
+
+def is_real(x: object) -> bool:
+    """Whether ``x`` is a real number: an int or float, a numpy number, a Fraction; not a bool."""
+    if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
+        return True
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def real(x: object, what: str) -> float:
+    """``x`` as a finite float, or a ValueError naming ``what`` and the value."""
+    if is_real(x):
+        try:
+            number = float(x)  # type: ignore[arg-type]  # is_real checked it
+        except OverflowError:  # an int beyond the largest float
+            number = math.inf
+        if math.isfinite(number):
+            return number
+    raise ValueError(f"{what} must be a finite number, got {x!r}")
 
 
 def _count(n: object, what: str, minimum: int = 1) -> int:
@@ -147,11 +188,13 @@ def train_test_split(
     """Shuffle, then hold out ``round(test_fraction * n)`` samples for testing.
 
     Returns ``(X_train, y_train), (X_test, y_test)``; both parts keep at least one sample.
+    ``X`` and ``y`` may be numpy arrays; the parts are plain lists either way.
 
     >>> train, test = train_test_split(*moons(100, seed=0), test_fraction=0.2, seed=0)
     >>> len(train[0]), len(test[0])
     (80, 20)
     """
+    X, y = as_lists(X), as_lists(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} points but {len(y)} labels; they must match")
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, int | float):
@@ -187,7 +230,9 @@ def jitter(
     Each copy adds Gaussian noise of standard deviation ``std`` to every coordinate and keeps
     the label: plausible new samples near the real ones, which makes a network trained on few
     points less likely to memorise them. Returns ``(1 + copies) * n`` samples, originals first.
+    ``X`` and ``y`` may be numpy arrays.
     """
+    X, y = as_lists(X), as_lists(y)
     if len(X) != len(y):
         raise ValueError(f"jitter: {len(X)} points but {len(y)} labels; they must match")
     copies = _count(copies, "jitter: copies", 0)

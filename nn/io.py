@@ -14,8 +14,11 @@ disk, and then renamed over the target in one step (``os.replace``). A crash or 
 midway leaves the old file as it was, never half a model.
 
 Loading checks everything (JSON syntax, format, version, architecture, the number, names and
-values of the parameters) before building the model; any problem is a ValueError that says
-what is wrong and where.
+values of the parameters) before building the model; any problem is a ValueError that names
+the file and the field. That holds for hostile files too (JSON nested 100,000 deep, a
+parameter written as a 400-digit integer, a list where a name belongs, a directory, a pipe
+or a device, a file beyond `LARGEST_FILE`): the message shows an abbreviation of the
+offending value, and no model is changed.
 """
 
 from __future__ import annotations
@@ -23,10 +26,14 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
+import reprlib
+import stat
+import sys
 from pathlib import Path
 from typing import Any
 
-from autograd._files import write_atomically
+from autograd.files import write_atomically
 from nn.module import MLP, Layer, Module, Neuron, check_activation
 
 FORMAT = "glassgrad-model"
@@ -46,16 +53,12 @@ def to_json(module: Module) -> str:
 
 def save(module: Module, path: str | Path) -> None:
     """Write ``module`` to ``path`` as JSON, atomically (module docstring)."""
-    write_atomically(path, to_json(module).encode("utf-8"))
+    write_atomically(path, to_json(module).encode("utf-8"), "save")
 
 
 def load(path: str | Path) -> Module:
     """Read a model written by `save`: a Neuron, Layer or MLP with the saved parameters."""
-    try:
-        raw = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise ValueError(f"{path}: is a directory, not a model file") from None
-    return from_json(raw, source=str(path))
+    return from_json(_read(path), source=str(path))
 
 
 def load_parameters(module: Module, path: str | Path) -> None:
@@ -63,7 +66,7 @@ def load_parameters(module: Module, path: str | Path) -> None:
 
     The file's architecture must be ``module``'s; if anything is wrong, nothing changes.
     """
-    document = _parse(Path(path).read_bytes(), str(path))
+    document = _parse(_read(path), str(path))
     architecture = _architecture(document, str(path))
     if architecture != module.architecture():
         raise ValueError(
@@ -91,16 +94,76 @@ def from_json(text: str | bytes, source: str = "model") -> Module:
 
 # -- validation -------------------------------------------------------------------------------
 
+# Error messages show what the file holds through this: a hostile file's value (a 400-digit
+# number, a list nested 900 deep, a megabyte of text) is abbreviated, never printed whole.
+_shown = reprlib.Repr()
+_shown.maxlevel = 3
+_shown.maxlist = _shown.maxdict = 6
+_shown.maxstring = _shown.maxother = 60
+_shown.maxlong = 40
+
+
+def _show(value: object) -> str:
+    """``repr(value)``, abbreviated to a few dozen characters."""
+    return _shown.repr(value)
+
+
+# Python refuses to read integers longer than this (sys.get_int_max_str_digits, a guard
+# against quadratic-time conversion); the parser checks first so the error can say so.
+_MAX_DIGITS = 4300
+
+# Longer than any dotted parameter name of a model within MAX_SIZE ("layers.N.neurons.N.w.N").
+_LONGEST_NAME = 100
+
+# The largest layer size a file may declare: far beyond what a scalar engine can build, small
+# enough that parameter counts stay readable numbers in error messages.
+MAX_SIZE = 10**9
+
+
+LARGEST_FILE = 256 * 2**20
+"""The largest model file `load` reads, in bytes (256 MiB, some five million parameters):
+anything bigger is refused before it is read into memory."""
+
+
+def _read(path: str | Path) -> bytes:
+    """The bytes of the model file at ``path``, which must be a regular file of at most
+    `LARGEST_FILE` bytes: a directory, a device (``/dev/zero`` never ends) or a pipe (which
+    waits for a writer) is a ValueError naming the path once, and nothing is read."""
+    info = os.stat(path)  # FileNotFoundError and PermissionError stay as they are
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError(f"{path}: is a directory, not a model file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: is not a regular file (a device, pipe or socket)")
+    with open(path, "rb") as file:
+        data = file.read(LARGEST_FILE + 1)  # + 1: a file that grew since stat is seen too
+    if len(data) > LARGEST_FILE or info.st_size > LARGEST_FILE:
+        size = max(len(data), info.st_size)
+        raise ValueError(
+            f"{path}: {size} bytes, more than the {LARGEST_FILE} bytes of the largest model "
+            "file glassgrad reads"
+        )
+    return data
+
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a finite number")
+
+
+def _parse_int(digits: str) -> int:
+    count = len(digits.lstrip("-"))
+    if count > _MAX_DIGITS:
+        raise ValueError(f"an integer of {count} digits is too long to be a number in a model file")
+    return int(digits)
 
 
 def _parse(text: str | bytes, source: str) -> dict[str, Any]:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")  # the format is UTF-8; json alone would guess
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
+    except RecursionError:
+        # The decoder recurses once per open bracket: "[" * 100000 exhausts the stack.
+        raise ValueError(f"{source}: not a model file: its JSON is nested too deeply") from None
     except UnicodeDecodeError as error:
         raise ValueError(f"{source}: not a UTF-8 text file ({error.reason})") from None
     except json.JSONDecodeError as error:
@@ -117,13 +180,17 @@ def _parse(text: str | bytes, source: str) -> dict[str, Any]:
     if version != VERSION or isinstance(version, bool):
         newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
         hint = " (written by a newer glassgrad?)" if newer else ""
-        raise ValueError(f"{source}: unsupported version {version!r}, expected {VERSION}{hint}")
+        raise ValueError(
+            f"{source}: unsupported version {_show(version)}, expected {VERSION}{hint}"
+        )
     return document
 
 
 def _positive_int(value: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{where} must be a positive integer, got {value!r}")
+        raise ValueError(f"{where} must be a positive integer, got {_show(value)}")
+    if value > MAX_SIZE:
+        raise ValueError(f"{where} must be at most {MAX_SIZE}, got {_show(value)}")
     return value
 
 
@@ -139,24 +206,26 @@ def _architecture(document: dict[str, Any], source: str) -> dict[str, Any]:
     architecture = document.get("architecture")
     where = f"{source}: architecture"
     if not isinstance(architecture, dict):
-        raise ValueError(f"{where} must be an object, got {architecture!r}")
+        raise ValueError(f"{where} must be an object, got {_show(architecture)}")
     kind = architecture.get("type")
-    if kind not in _FIELDS:
-        raise ValueError(f"{where}: unknown type {kind!r}; expected one of {sorted(_FIELDS)}")
+    if not isinstance(kind, str) or kind not in _FIELDS:
+        raise ValueError(f"{where}.type must be one of {sorted(_FIELDS)}, got {_show(kind)}")
     fields = _FIELDS[kind]
     extra = sorted(set(architecture) - {"type", *fields})
     missing = [name for name in fields if name not in architecture]
     if extra or missing:
-        raise ValueError(f"{where}: missing fields {missing}, unexpected fields {extra}")
+        raise ValueError(f"{where}: missing fields {missing}, unexpected fields {_show(extra)}")
     for name in fields:
         value = architecture[name]
         if name in ("nin", "nout"):
             _positive_int(value, f"{where}.{name}")
         elif name == "nouts":
             if not isinstance(value, list) or not value:
-                raise ValueError(f"{where}.nouts must be a non-empty list, got {value!r}")
+                raise ValueError(f"{where}.nouts must be a non-empty list, got {_show(value)}")
             for i, n in enumerate(value):
                 _positive_int(n, f"{where}.nouts[{i}]")
+        elif not isinstance(value, str):
+            raise ValueError(f"{where}.{name}: unknown activation {_show(value)}")
         else:
             check_activation(value, f"{where}.{name}")
     return architecture
@@ -186,15 +255,23 @@ def _parameters(
             f"the file holds {len(parameters)}"
         )
     for name, value in parameters.items():
+        if len(name) > _LONGEST_NAME:
+            raise ValueError(
+                f"{source}: parameter {name[:40]}... ({len(name)} characters) is not the name "
+                "of any parameter"
+            )
+        where = f"{source}: parameter {name}"
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{source}: parameter {name} must be a number, got {value!r}")
+            raise ValueError(f"{where} must be a number, got {_show(value)}")
+        if isinstance(value, int) and abs(value) > sys.float_info.max:
+            raise ValueError(f"{where} is too large for a float: {_show(value)}")
         if not math.isfinite(value):
-            raise ValueError(f"{source}: parameter {name} must be finite, got {value!r}")
+            raise ValueError(f"{where} must be finite, got {value!r}")
     return {name: float(value) for name, value in parameters.items()}
 
 
 def _describe(architecture: dict[str, Any]) -> str:
-    fields = ", ".join(f"{k}={v!r}" for k, v in architecture.items() if k != "type")
+    fields = ", ".join(f"{k}={_show(v)}" for k, v in architecture.items() if k != "type")
     return f"{architecture['type']}({fields})"
 
 

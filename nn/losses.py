@@ -2,6 +2,8 @@
 
 Every loss takes a batch (a list of model outputs and a list of targets, one per sample) and
 returns the *mean* over the batch, so the learning rate does not depend on the batch size.
+Targets (and numeric predictions) may be numpy arrays or numpy numbers, as scikit-learn
+returns them.
 ``l2`` is the exception: it is a penalty on the weights, the plain sum of their squares.
 
 The losses are written for a small graph: plain-number targets are kept on the nodes as
@@ -14,55 +16,75 @@ constants (no extra leaves), and the batch mean is a single ``Value.sum`` node t
 
 from __future__ import annotations
 
-import math
+import numbers
+import sys
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from autograd import Value
+from nn.data import as_lists, is_real, real
 
 Number = int | float
 
+_LARGEST = sys.float_info.max
 
-def _batch(
-    predictions: Sequence[object], targets: Sequence[object], what: str
-) -> tuple[list[Value], list[float]]:
+# math.exp(x) is exactly 0.0 for every x below about -745.2 (half the smallest subnormal).
+_EXP_IS_ZERO_BELOW = -750.0
+
+
+def _batch(predictions: Any, targets: Any, what: str) -> tuple[list[Value], list[float]]:
     """Check one prediction per target, non-empty; return predictions as Values, targets as
-    floats."""
+    floats. numpy arrays and numbers are accepted (see `nn.data.as_lists`)."""
+    predictions, targets = as_lists(predictions), as_lists(targets)
     if len(predictions) != len(targets):
         raise ValueError(
             f"{what}: {len(predictions)} predictions but {len(targets)} targets; they must match"
         )
-    if not predictions:
+    if len(predictions) == 0:
         raise ValueError(f"{what}: the batch is empty")
     values = []
     for i, p in enumerate(predictions):
         if isinstance(p, Value):
             values.append(p)
-        elif isinstance(p, int | float) and not isinstance(p, bool):
-            values.append(Value(p))
+        elif is_real(p):
+            values.append(Value(real(p, f"{what}: predictions[{i}]")))
         else:
             raise TypeError(
                 f"{what}: predictions[{i}] must be a Value or a number, got {p!r}"
                 " (for multi-output models use cross_entropy)"
             )
-    numbers = []
+    labels = []
     for i, t in enumerate(targets):
-        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
-            raise ValueError(f"{what}: targets[{i}] must be a finite number, got {t!r}")
-        numbers.append(float(t))
-    return values, numbers
+        # Plain finite ints and floats first: the general check costs a call per label.
+        if (type(t) is float or type(t) is int) and -_LARGEST <= t <= _LARGEST:
+            labels.append(float(t))
+        else:
+            labels.append(real(t, f"{what}: targets[{i}]"))
+    return values, labels
 
 
 def _mean(terms: list[Value], n: int) -> Value:
     """``sum(terms) / n`` as one sum node and one scaling node; no node that would only add
-    nothing or multiply by 1."""
-    total = terms[0] if len(terms) == 1 else Value.sum(terms)
+    nothing or multiply by 1.
+
+    Terms near the largest float can have a finite mean and an infinite sum (two losses of
+    1e308): then each term is scaled by ``1/n`` before the sum, which costs a node per term.
+    """
+    if len(terms) == 1:
+        total = terms[0]
+    else:
+        try:
+            total = Value.sum(terms)
+        except OverflowError:
+            scale = 1.0 / n
+            return Value.sum([term * scale for term in terms])
     return total if n == 1 else total * (1.0 / n)
 
 
 def mse(predictions: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
     """Mean squared error: mean over the batch of ``(prediction - target) ** 2``."""
-    values, numbers = _batch(predictions, targets, "mse")
-    return _mean([(p - t) ** 2 for p, t in zip(values, numbers, strict=True)], len(values))
+    values, labels = _batch(predictions, targets, "mse")
+    return _mean([(p - t) ** 2 for p, t in zip(values, labels, strict=True)], len(values))
 
 
 def binary_cross_entropy(logits: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
@@ -76,13 +98,14 @@ def binary_cross_entropy(logits: Sequence[Value | Number], targets: Sequence[Num
     * ``z >= 0``: ``(1 - t) z + log(1 + e^-z)``
     * ``z < 0``:  ``log(1 + e^z) - t z``
 
-    The loss and its gradient are finite for any finite logit (±800 included), and each form
-    is smooth, so the gradient at ``z = 0`` is the true ``sigmoid(0) - t``. Labels 0 and 1
-    are the usual case; values in between are allowed (soft labels).
+    The loss and its gradient are finite for any finite logit (±800 included, and the mean
+    of ±1e308 too: see `_mean`), and each form is smooth, so the gradient at ``z = 0`` is the
+    true ``sigmoid(0) - t``. Labels 0 and 1 are the usual case; values in between are
+    allowed (soft labels).
     """
-    values, numbers = _batch(logits, targets, "binary_cross_entropy")
+    values, labels = _batch(logits, targets, "binary_cross_entropy")
     terms = []
-    for i, (z, t) in enumerate(zip(values, numbers, strict=True)):
+    for i, (z, t) in enumerate(zip(values, labels, strict=True)):
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy: targets[{i}] must be in [0, 1], got {t!r}")
         if z.data >= 0.0:
@@ -102,8 +125,8 @@ def hinge(scores: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
     Targets of 0 are refused rather than silently giving a loss that ignores those samples:
     turn 0/1 labels into -1/+1 with ``[2 * t - 1 for t in y]``.
     """
-    values, numbers = _batch(scores, targets, "hinge")
-    for i, y in enumerate(numbers):
+    values, labels = _batch(scores, targets, "hinge")
+    for i, y in enumerate(labels):
         if y not in (-1.0, 1.0):
             raise ValueError(
                 f"hinge: targets[{i}] must be -1 or +1, got {targets[i]!r}"
@@ -111,7 +134,7 @@ def hinge(scores: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
             )
     # 1 - y * s is 1 - s or s + 1: one node per sample instead of a product and a difference.
     return _mean(
-        [((1.0 - s) if y > 0 else (s + 1.0)).relu() for s, y in zip(values, numbers, strict=True)],
+        [((1.0 - s) if y > 0 else (s + 1.0)).relu() for s, y in zip(values, labels, strict=True)],
         len(values),
     )
 
@@ -124,26 +147,41 @@ def cross_entropy(logits: Sequence[Sequence[Value | Number]], targets: Sequence[
     first (as a constant, which does not change the result), so no exponent is positive:
     ``-log softmax(z)[t] = log(sum_j e^(z_j - m)) - (z_t - m)``.
     """
+    logits, targets = as_lists(logits), as_lists(targets)
     if len(logits) != len(targets):
         raise ValueError(
             f"cross_entropy: {len(logits)} predictions but {len(targets)} targets; they must match"
         )
-    if not logits:
+    if len(logits) == 0:
         raise ValueError("cross_entropy: the batch is empty")
-    terms = []
+    terms: list[Value] = []
     for i, (row, t) in enumerate(zip(logits, targets, strict=True)):
-        if isinstance(row, Value) or not isinstance(row, Sequence) or len(row) < 2:
+        row = as_lists(row)
+        if isinstance(row, Value | str) or not isinstance(row, Sequence) or len(row) < 2:
             raise ValueError(
                 f"cross_entropy: logits[{i}] must be a list of at least 2 class scores, got {row!r}"
             )
-        if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < len(row):
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < len(row):
             raise ValueError(
                 f"cross_entropy: targets[{i}] must be a class index in 0..{len(row) - 1}, got {t!r}"
             )
-        scores = [z if isinstance(z, Value) else Value(z) for z in row]
+        target = int(t)
+        scores = [
+            z if isinstance(z, Value) else Value(real(z, f"cross_entropy: logits[{i}][{j}]"))
+            for j, z in enumerate(row)
+        ]
         largest = max(z.data for z in scores)
-        shifted = [z - largest for z in scores]
-        terms.append(Value.sum([z.exp() for z in shifted]).log() - shifted[t])
+        # A class far below the largest has e^(z - m) == 0.0 exactly, and so a gradient of
+        # exactly 0: leaving it out changes no bit, and z - m itself may not be a float
+        # (-1e308 - 1e308).
+        shifted_target = scores[target] - largest
+        exponentials: list[Value] = []
+        for j, z in enumerate(scores):
+            if j == target:
+                exponentials.append(shifted_target.exp())
+            elif z.data - largest >= _EXP_IS_ZERO_BELOW:
+                exponentials.append((z - largest).exp())
+        terms.append(Value.sum(exponentials).log() - shifted_target)
     return _mean(terms, len(terms))
 
 

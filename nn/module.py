@@ -1,15 +1,16 @@
 """Modules: `Neuron`, `Layer` and `MLP`, built from `Parameter`s (Values that belong to a module).
 
 A neuron computes ``activation(w · x + b)``. Here that is a single node of the graph
-(``Value.neuron``), not one node per ``*`` and ``+``: a network of a few hundred weights stays
-a graph of a few dozen nodes per sample, which is what makes training fast and drawings small.
+(``autograd.fused.neuron``), not one node per ``*`` and ``+``: a network of a few hundred
+weights stays a graph of a few dozen nodes per sample, which is what makes training fast and
+drawings small.
 
 >>> from nn import MLP
 >>> model = MLP(2, [4, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
 >>> model
 MLP(2 -> 4 sigmoid -> 1 sigmoid; 17 parameters)
 >>> out = model([1.0, 0.0])      # one fused node per neuron
->>> out.op, 0.0 < out.data < 1.0
+>>> out.op.symbol, 0.0 < out.data < 1.0
 ('sigmoid(w·x+b)', True)
 
 Initialisation is seeded per model with its own ``random.Random(seed)`` (never the global
@@ -33,8 +34,9 @@ from pathlib import Path
 from typing import Any, Self
 
 from autograd import Value
+from autograd.fused import LayerOutputs, layer, layer_batch, neuron
 from autograd.ops import ACTIVATIONS
-from autograd.value import LayerOutputs
+from autograd.validate import finite_float
 
 Number = int | float
 
@@ -101,7 +103,10 @@ def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> Sequence[Val
         raise ValueError(f"{what}: expected {nin} inputs, got {len(x)}")
     if all(map(isinstance, x, repeat(Value))):  # e.g. a hidden layer's inputs: nothing to do
         return x  # type: ignore[return-value]  # mypy cannot see what all() checked
-    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
+    return [
+        xi if isinstance(xi, Value) else Value(finite_float(xi, f"{what}: x{i}"), label=f"x{i}")
+        for i, xi in enumerate(x)
+    ]
 
 
 def _as_batch(X: object, what: str) -> Sequence[Any]:
@@ -265,7 +270,7 @@ class Neuron(Module):
         rng = _rng(seed)
         fan = nin if activation == "relu" else nin + fan_out
         limit = math.sqrt(6.0 / fan)
-        # A tuple, not a list: every sample's neuron node shares it (see Value.neuron).
+        # A tuple, not a list: every sample's neuron node shares it (autograd.fused).
         self.w = tuple(Parameter(rng.uniform(-limit, limit), label=f"w{i}") for i in range(nin))
         self.b = Parameter(0.0, label="b")
         self._tag_owners()
@@ -284,12 +289,12 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values), as one graph node."""
-        return Value.neuron(self.w, _as_inputs(x, self.nin, "Neuron"), self.b, self.activation)
+        return neuron(self.w, _as_inputs(x, self.nin, "Neuron"), self.b, self.activation)
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value]:
         """The neuron's output for each sample of ``X`` (see `Module.batch`)."""
         samples = [_as_inputs(x, self.nin, "Neuron") for x in _as_batch(X, "Neuron")]
-        outputs = Value.neurons_batch([self.w], samples, [self.b], self.activation)
+        outputs = layer_batch([self.w], samples, [self.b], self.activation)
         return [nodes[0] for nodes in outputs]
 
     def __repr__(self) -> str:
@@ -329,40 +334,30 @@ class Layer(Module):
         """``{"type": "Layer", "nin": ..., "nout": ..., "activation": ...}``."""
         return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
 
-    def outputs(self, x: Sequence[Value | Number]) -> list[Value]:
-        """Every neuron's output, always as a list (``__call__`` unwraps a single one)."""
-        inputs = _as_inputs(x, self.nin, "Layer")
-        neurons = self.neurons
-        # One call for the whole layer: the same nodes as calling each neuron, built faster.
-        return Value.neurons(
-            [n.w for n in neurons], inputs, [n.b for n in neurons], self.activation
-        )
-
-    def batch_outputs(self, X: Sequence[Sequence[Value | Number]]) -> list[LayerOutputs]:
-        """`outputs` for each sample of ``X``, with each weight read once for the batch.
-
-        Each sample's outputs come as a tuple (`autograd.value.LayerOutputs`); passed on as the
-        next layer's ``X``, they let ``backward()`` place a whole layer at once.
-        """
-        samples = [_as_inputs(x, self.nin, "Layer") for x in _as_batch(X, "Layer")]
-        return self._outputs_of_checked(samples)
-
-    def _outputs_of_checked(self, samples: Sequence[Sequence[Value]]) -> list[LayerOutputs]:
-        """`batch_outputs` of samples known to be ``nin`` Values each (e.g. the previous
-        layer's outputs inside an MLP), without checking them again."""
-        neurons = self.neurons
-        return Value.neurons_batch(
-            [n.w for n in neurons], samples, [n.b for n in neurons], self.activation
-        )
-
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         """The layer's outputs: a Value when it has one neuron, else a list."""
-        out = self.outputs(x)
+        out = self._forward(_as_inputs(x, self.nin, "Layer"))
         return out[0] if len(out) == 1 else out
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value | list[Value]]:
         """The layer's output for each sample of ``X`` (see `Module.batch`)."""
-        return [out[0] if len(out) == 1 else list(out) for out in self.batch_outputs(X)]
+        samples = [_as_inputs(x, self.nin, "Layer") for x in _as_batch(X, "Layer")]
+        return [out[0] if len(out) == 1 else list(out) for out in self._forward_batch(samples)]
+
+    def _forward(self, inputs: Sequence[Value]) -> list[Value]:
+        """Every neuron's output for ``nin`` checked inputs, as a list."""
+        # One call for the whole layer: the same nodes as calling each neuron, built faster.
+        neurons = self.neurons
+        return layer([n.w for n in neurons], inputs, [n.b for n in neurons], self.activation)
+
+    def _forward_batch(self, samples: Sequence[Sequence[Value]]) -> list[LayerOutputs]:
+        """`_forward` for each sample, each weight read once for the batch.
+
+        Each sample's outputs come as a `LayerOutputs` tuple; passed on as the next layer's
+        samples, they let ``backward()`` place a whole layer at once (``autograd/fast.py``).
+        """
+        neurons = self.neurons
+        return layer_batch([n.w for n in neurons], samples, [n.b for n in neurons], self.activation)
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, {self.activation})"
@@ -433,11 +428,10 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         """The model's output for one sample: a Value if the last layer has one neuron."""
-        values: Sequence[Value | Number] = x
-        for layer in self.layers:
-            values = layer.outputs(values)
-        assert isinstance(values, list)
-        return values[0] if len(values) == 1 else values
+        values = _as_inputs(x, self.nin, "MLP")
+        for stage in self.layers:
+            values = stage._forward(values)
+        return values[0] if len(values) == 1 else list(values)
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value | list[Value]]:
         """The model's output for each sample of ``X`` (see `Module.batch`).
@@ -445,10 +439,12 @@ class MLP(Module):
         Each layer is applied to the whole batch before the next, so every weight's number
         is read once per batch; the nodes are exactly those of ``[model(x) for x in X]``.
         """
-        batch = self.layers[0].batch_outputs(_as_batch(X, "MLP"))
-        for layer in self.layers[1:]:
-            # The previous layer made these: nout Values per sample, and nout == this nin.
-            batch = layer._outputs_of_checked(batch)
+        batch: Sequence[Sequence[Value]] = [
+            _as_inputs(x, self.nin, "MLP") for x in _as_batch(X, "MLP")
+        ]
+        for stage in self.layers:
+            # After the first, each layer's samples are what the previous one made.
+            batch = stage._forward_batch(batch)
         return [out[0] if len(out) == 1 else list(out) for out in batch]
 
     def __repr__(self) -> str:

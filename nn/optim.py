@@ -9,8 +9,9 @@ The learning rate ``lr`` is a number or a function of the step index: ``lr(k)`` 
 before step ``k``, counting from 0 (``lr=lambda k: 1.0 - 0.9 * k / 100`` is micrograd's
 decay over 100 steps).
 
-Every step first computes all new values, checks that they are finite, and only then assigns
-them: a step that would overflow raises and leaves every parameter as it was.
+Every step first computes all new values and state (momentum, moments), checks that they are
+finite, and only then assigns them: a step that would overflow raises an OverflowError naming
+the parameter and leaves every parameter and every piece of state as it was.
 """
 
 from __future__ import annotations
@@ -177,6 +178,15 @@ class Adam(Optimizer):
         t = self.steps + 1
         m = [b1 * mi + (1.0 - b1) * g for mi, g in zip(self.m, grads, strict=True)]
         v = [b2 * vi + (1.0 - b2) * g * g for vi, g in zip(self.v, grads, strict=True)]
+        # m stays finite (an average of finite numbers), but a gradient above about 1.3e154
+        # squares to inf: v would be inf and the parameter would never move again.
+        self._check_finite(
+            v,
+            lambda p, moment: (
+                f": the gradient of {_describe(p)} ({p.grad!r}) is too large to square; "
+                f"its second moment would be {moment}"
+            ),
+        )
         # PyTorch's arrangement of the same formula (and so the same rounding).
         step_size = lr / (1.0 - b1**t)
         root_correction = math.sqrt(1.0 - b2**t)

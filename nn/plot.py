@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd import Value, no_grad
-from autograd._files import write_atomically
+from autograd.files import write_atomically
 from nn.module import Module
 from nn.train import History, default_threshold, predict
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from autograd import Value, no_grad
 from nn import losses
+from nn.data import as_lists, real
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -111,11 +112,12 @@ def accuracy(
     """The fraction of samples whose predicted class is their label (module docstring).
 
     Evaluated under ``no_grad()``: no graph is built. ``threshold`` overrides the default of
-    a one-output model (`default_threshold`).
+    a one-output model (`default_threshold`). ``X`` and ``y`` may be numpy arrays.
     """
+    X, y = as_lists(X), as_lists(y)
     if len(X) != len(y):
         raise ValueError(f"accuracy: {len(X)} samples but {len(y)} labels; they must match")
-    if not X:
+    if len(X) == 0:
         raise ValueError("accuracy: no samples")
     cut = default_threshold(model) if threshold is None else threshold
     with no_grad():
@@ -167,11 +169,85 @@ def _progress_bar(epochs: int, enabled: bool) -> Any:
     return tqdm(**options)
 
 
-def _check_data(X: Sequence[Sequence[Number]], y: Sequence[Number], what: str) -> None:
+def _check_data(
+    X: Any, y: Any, model: Module, loss: Loss, what: str
+) -> tuple[list[list[float]], list[Number]]:
+    """``(X, y)`` as lists of Python numbers, checked so that training cannot fail half-way on
+    them: as many labels as samples, every sample as wide as the model's input and every
+    number finite, and (for the losses of `nn.losses`) labels the loss accepts for a model
+    with this many outputs. ``what`` names the data in errors."""
+    X, y = as_lists(X), as_lists(y)
+    for name, data in (("X", X), ("y", y)):
+        if isinstance(data, str | bytes) or not isinstance(data, Sequence):
+            raise TypeError(f"{what}: {name} must be a list or an array, got {data!r}")
     if len(X) != len(y):
         raise ValueError(f"{what}: {len(X)} samples but {len(y)} labels; they must match")
-    if not X:
+    if len(X) == 0:
         raise ValueError(f"{what}: no samples")
+    width = getattr(model, "nin", None)
+    samples = []
+    for i, x in enumerate(X):
+        if isinstance(x, str | bytes) or not isinstance(x, Sequence):
+            raise ValueError(
+                f"{what}: X[{i}] must be a list of {width or 'some'} numbers, got {x!r}"
+            )
+        if width is not None and len(x) != width:
+            raise ValueError(f"{what}: X[{i}] has {len(x)} inputs, the model takes {width}")
+        samples.append([real(xj, f"{what}: X[{i}][{j}]") for j, xj in enumerate(x)])
+    labels = []
+    for i, label in enumerate(y):
+        real(label, f"{what}: y[{i}]")
+        labels.append(label)
+    outputs = _output_count(model)
+    if outputs is not None and loss in LOSSES.values():
+        # The loss checks its own targets; scores of 0 stand in for the model's outputs.
+        placeholder: float | list[float] = 0.0 if outputs == 1 else [0.0] * outputs
+        try:
+            with no_grad():
+                loss([placeholder] * len(labels), labels)
+        except ValueError as error:
+            raise ValueError(
+                f"{what}: y does not suit the loss for a model with {outputs} output"
+                f"{'s' if outputs > 1 else ''}: {error}"
+            ) from None
+    return samples, labels
+
+
+def _output_count(model: Module) -> int | None:
+    """How many numbers the model returns per sample, when its architecture says."""
+    try:
+        architecture = model.architecture()
+    except NotImplementedError:
+        return None
+    kind = architecture.get("type")
+    if kind == "Neuron":
+        return 1
+    if kind == "Layer":
+        return int(architecture["nout"])
+    if kind == "MLP":
+        return int(architecture["nouts"][-1])
+    return None
+
+
+def _check_optimizer(optimizer: object, model: Module) -> None:
+    """An optimizer with ``zero_grad`` and ``step`` that updates at least one of the model's
+    parameters (one built on another model's parameters would silently train nothing)."""
+    if not (
+        callable(getattr(optimizer, "zero_grad", None))
+        and callable(getattr(optimizer, "step", None))
+    ):
+        raise TypeError(
+            "fit: optimizer must be an optimizer from nn.optim (or have zero_grad() and step()), "
+            f"got {optimizer!r}"
+        )
+    held = getattr(optimizer, "params", None)
+    if held is not None:
+        own = {id(p) for p in model.parameters()}
+        if not any(id(p) in own for p in held):
+            raise ValueError(
+                "fit: the optimizer holds none of this model's parameters (was it built on "
+                "another model's?); build it with optimizer(model.parameters(), ...)"
+            )
 
 
 def _count(x: object, what: str) -> int:
@@ -202,7 +278,8 @@ def fit(
     mean ``loss`` (a function from `nn.losses` or its name: ``"mse"``, ``"bce"``,
     ``"hinge"``, ``"cross_entropy"``) plus ``l2 * losses.l2(model.parameters())``, then
     ``optimizer.zero_grad()``, ``backward()`` and ``optimizer.step()``. For regularisation use
-    ``l2`` here or the optimizer's ``weight_decay``.
+    ``l2`` here or the optimizer's ``weight_decay``. ``X`` and ``y`` (and the validation
+    data) may be lists or numpy arrays.
 
     Args:
         validation: ``(X_val, y_val)`` to measure after each epoch (under ``no_grad``).
@@ -210,19 +287,34 @@ def fit(
         threshold: how a one-output model's output is read as a class (module docstring).
 
     Raises:
+        ValueError, TypeError: before the first step, for any argument that would make
+            training fail part-way or train nothing: a sample of the wrong width or with a
+            non-finite number, labels the loss refuses, a bad validation set, an optimizer
+            holding none of the model's parameters.
         DivergedError: a loss, gradient or parameter became infinite or undefined; the message
             names the epoch and the batch (try a smaller learning rate).
     """
-    _check_data(X, y, "fit")
+    # Every argument is checked before the first step, so a mistake is reported with the
+    # model as it was, not after an epoch of training.
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn Module (Neuron, Layer, MLP), got {model!r}")
+    loss_fn = _resolve_loss(loss)
+    X, y = _check_data(X, y, model, loss_fn, "fit")
     epochs = _count(epochs, "epochs")
     size = len(X) if batch_size is None else min(_count(batch_size, "batch_size"), len(X))
     if isinstance(l2, bool) or not isinstance(l2, int | float) or not 0 <= l2 < math.inf:
         raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
     if validation is not None:
-        _check_data(*validation, "fit: validation")
-    loss_fn = _resolve_loss(loss)
+        if isinstance(validation, str | bytes) or not (
+            isinstance(validation, Sequence) and len(validation) == 2
+        ):
+            raise ValueError(f"fit: validation must be a pair (X_val, y_val), got {validation!r}")
+        validation = _check_data(*validation, model, loss_fn, "fit: validation")
+    _check_optimizer(optimizer, model)
     if threshold is None:
         threshold = decision_threshold(model, loss_fn, y)
+    else:
+        threshold = real(threshold, "fit: threshold")
     parameters = model.parameters()
     rng = random.Random(seed)
     order = list(range(len(X)))

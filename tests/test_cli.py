@@ -4,6 +4,10 @@ arguments are one line and exit code 2."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import nn.cli
+import nn.cli.demo
 from nn import MLP
 from nn.cli import main
 
@@ -41,7 +45,13 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "<svg" in svg and "relu(w·x+b)" in svg and "layers.0.neurons.0" in svg
     page = (out_dir / "backward_steps.html").read_text()
     assert page.lstrip().lower().startswith("<!doctype html") and "<svg" in page
-    for name in ("loss.png", "decision_boundary.png", "graph.svg", "backward_steps.html"):
+    for name in (
+        "loss.png",
+        "decision_boundary.png",
+        "network.svg",
+        "graph.svg",
+        "backward_steps.html",
+    ):
         assert f"wrote {out_dir / name}" in out
 
 
@@ -63,7 +73,7 @@ def test_demo_without_dot_is_one_line_and_exit_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("matplotlib")
-    monkeypatch.setattr(nn.cli, "_train_like_micrograd", _quick_training)  # keep this one fast
+    monkeypatch.setattr(nn.cli.demo, "train_like_micrograd", _quick_training)  # keep it fast
     empty = tmp_path / "no-programs-here"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
@@ -163,22 +173,35 @@ def test_train_writes_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 BAD_ARGUMENTS = [
-    (["train", "--lr", "-1"], "argument --lr: must be > 0, got '-1'"),
+    (["train", "--lr", "-1"], "argument --lr: must be in (0, 10], got -1"),
+    (["train", "--lr", "1e6"], "argument --lr: must be in (0, 10], got 1e6"),
+    (["train", "--noise", "1e308"], "argument --noise: must be in [0, 10], got 1e308"),
+    (["train", "--noise", "1e309"], "argument --noise: expected a finite number, got '1e309'"),
+    (["train", "--hidden", "20000,20000"], "a layer of 20,000 neurons is too wide"),
+    (["train", "--hidden", "1,1,1,1,1,1,1,1,1,1,1"], "11 hidden layers: at most 10"),
+    (["train", "--hidden", "500,500"], "makes 252,501 parameters, more than 200,000"),
+    (["train", "--samples", "100000000"], "--samples: expected a sample count from 1 to 20,000"),
+    (["train", "--data", "spirals", "--classes", "1000"], "a class count from 2 to 10"),
+    (
+        ["train", "--samples", "20000", "--hidden", "100,100", "--test-fraction", "0.01"],
+        "one training step would build 3,979,800 neuron nodes",
+    ),
     (["train", "--lr", "abc"], "argument --lr: expected a number, got 'abc'"),
     (["train", "--lr", "nan"], "expected a finite number"),
     (["train", "--data", "mnist"], "argument --data: invalid choice: 'mnist'"),
     (["train", "--hidden", "16,x"], "invalid layer sizes '16,x'"),
     (["train", "--hidden", "16,0"], "invalid layer sizes '16,0'"),
-    (["train", "--epochs", "0"], "argument --epochs: expected a positive integer, got '0'"),
-    (["train", "--test-fraction", "1.5"], "must be between 0 and 1"),
+    (["train", "--epochs", "0"], "argument --epochs: expected an epoch count from 1 to"),
+    (["train", "--epochs", "x"], "argument --epochs: expected a whole number, got 'x'"),
+    (["train", "--test-fraction", "1.5"], "must be in (0, 1), got 1.5"),
     (["train", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
     (
         ["train", "--data", "spirals", "--loss", "hinge"],
         "--loss hinge needs two classes; spirals has 3",
     ),
-    (["train", "--optimizer", "sgd", "--momentum", "1"], "--momentum must be below 1"),
+    (["train", "--optimizer", "sgd", "--momentum", "1"], "--momentum: must be in [0, 1), got 1"),
     (["train", "--unknown"], "unrecognized arguments: --unknown"),
-    (["train", "--data", "blobs", "--classes", "1"], "--classes must be at least 2"),
+    (["train", "--data", "blobs", "--classes", "1"], "--classes: expected a class count from 2"),
     (["train", "--samples", "1"], "moons: n must be an int >= 2"),
     (["train", "--samples", "3", "--test-fraction", "0.1"], "leaves one part empty"),
     (["demo", "--out"], "argument --out: expected one argument"),
@@ -281,7 +304,7 @@ def test_demo_draws_the_gradients_of_one_sample_only(
         return real_draw_dot(root, **options)
 
     monkeypatch.setattr(autograd.viz, "draw_dot", spy)
-    nn.cli._draw_one_sample(model, X, y, tmp_path)
+    nn.cli.demo.draw_one_sample(model, X, y)
     assert all(p.grad == 0.0 for p in model.parameters())  # cleaned up afterwards
 
     fresh = MLP(2, [3, 1], seed=0)
@@ -289,3 +312,95 @@ def test_demo_draws_the_gradients_of_one_sample_only(
     i = margins.index(min(margins))
     losses.hinge([fresh(X[i])], [y[i]]).backward()  # type: ignore[list-item]
     assert drawn == [p.grad for p in fresh.parameters()]
+
+
+# -- output paths: checked before the work, never anything but a regular file replaced --------
+
+posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs and links")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
+QUICK_TRAIN = ["train", "--data", "xor", "--epochs", "1", "--no-progress"]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and re.fullmatch(r"glassgrad \d+\.\d+\.\d+\S*\n", out)
+
+
+def test_a_missing_save_directory_fails_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "nonexistent" / "m.json"
+    code, out, err = run([*QUICK_TRAIN, "--save", str(target)], capsys)
+    assert code == 1 and out == ""  # nothing printed: training never started
+    assert err == f"glassgrad train: error: --save: directory {target.parent} does not exist\n"
+
+
+@posix_only
+def test_a_fifo_as_save_is_refused_before_training_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "null"  # stands in for /dev/null, which a test must never touch
+    os.mkfifo(fifo)
+    code, out, err = run([*QUICK_TRAIN, "--save", str(fifo)], capsys)
+    assert code == 1 and out == ""
+    assert err == (
+        f"glassgrad train: error: --save: {fifo} is a FIFO (named pipe): refusing to replace it\n"
+    )
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_plots_into_a_file_fail_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "plots"
+    blocker.write_text("keep me")
+    save = tmp_path / "m.json"
+    code, out, err = run([*QUICK_TRAIN, "--save", str(save), "--plots", str(blocker)], capsys)
+    assert code == 1 and out == "" and "--plots" in err and "not a directory" in err
+    assert blocker.read_text() == "keep me" and not save.exists()
+
+
+@posix_only
+def test_save_through_a_symlink_updates_the_target_and_keeps_its_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    real.chmod(0o600)
+    link = tmp_path / "model.json"
+    link.symlink_to(real)
+    code, _, err = run([*QUICK_TRAIN, "--save", str(link)], capsys)
+    assert code == 0, err
+    assert link.is_symlink() and json.loads(real.read_text())["format"] == "glassgrad-model"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+
+
+@posix_only
+def test_a_hard_linked_save_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = tmp_path / "a.json"
+    first.write_text("old")
+    os.link(first, tmp_path / "b.json")
+    code, _, err = run([*QUICK_TRAIN, "--save", str(first)], capsys)
+    assert code == 1 and "2 hard links" in err
+    assert (tmp_path / "b.json").read_text() == "old" == first.read_text()
+
+
+@posix_only
+def test_demo_refuses_a_fifo_in_its_directory_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    os.mkfifo(out_dir / "graph.svg")
+    code, out, err = run(["demo", "--out", str(out_dir)], capsys)
+    assert code == 1 and out == "" and "graph.svg is a FIFO" in err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["graph.svg"]
+
+
+def test_losses_are_printed_with_four_significant_digits(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run([*QUICK_TRAIN, "--lr", "10", "--optimizer", "sgd"], capsys)
+    assert code == 0, err
+    loss = out.split("final loss ")[1].split(",")[0]
+    assert loss == f"{float(loss):.4g}"

@@ -131,3 +131,28 @@ def test_jitter_adds_noisy_copies_with_the_same_labels() -> None:
     assert data.jitter(X, y, copies=0) == (X, y)
     with pytest.raises(ValueError, match="std"):
         data.jitter(X, y, std=-1.0)
+
+
+def test_split_and_jitter_take_numpy_arrays() -> None:
+    np = pytest.importorskip("numpy")
+    X, y = data.moons(20, seed=0)
+    for x_type, y_type in (("float64", "int64"), ("float32", "float32")):
+        X_np, y_np = np.array(X, dtype=x_type), np.array(y, dtype=y_type)
+        X_plain, y_plain = X_np.tolist(), y_np.tolist()
+        for X_given, y_given in ((X_np, y_np), (list(X_np), list(y_np))):
+            parts = data.train_test_split(X_given, y_given, 0.25, seed=1)
+            assert parts == data.train_test_split(X_plain, y_plain, 0.25, seed=1)
+            (X_train, y_train), _ = parts
+            assert {type(v) for row in X_train for v in row} == {float}
+            assert {type(t) for t in y_train} == {type(y_plain[0])}
+            jittered = data.jitter(X_given, y_given, 2, seed=3)
+            assert jittered == data.jitter(X_plain, y_plain, 2, seed=3)
+            assert {type(t) for t in jittered[1]} == {type(y_plain[0])}
+
+
+def test_as_lists_leaves_lists_of_values_alone() -> None:
+    from autograd import Value
+
+    values = [Value(1.0), Value(2.0)]
+    assert data.as_lists(values) is values
+    assert data.as_lists([[1.0, 2.0]]) == [[1.0, 2.0]]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import builtins
 import math
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
 from autograd import Value
-from nn import graph_command
-from nn.expression import ExpressionError, parse_expression
+from nn.cli import main
+from nn.cli.expression import ExpressionError, parse_expression
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
 
@@ -177,12 +178,11 @@ def test_domain_errors_are_the_engines(text: str, error: type[Exception]) -> Non
 
 
 def run(argv: list[str]) -> int:
-    """Run ``glassgrad graph`` the way nn.cli does: register, parse, call args.func."""
-    parser = argparse.ArgumentParser(prog="glassgrad")
-    graph_command.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["graph", *argv])
-    code: int = args.func(args)
-    return code
+    """Run ``glassgrad graph ARGV``; return its exit code."""
+    try:
+        return main(["graph", *argv])
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
 
 
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2", "w1=-3", "x2=0", "w2=1", "b=6.8813735870195432"]
@@ -222,10 +222,22 @@ def test_the_default_output_is_graph_svg_in_the_current_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit):  # "-a" looks like an option to argparse ...
-        run(["-a", "a=1"])
-    assert run(["--", "-a * 2", "a=1"]) == 0  # ... so it goes after --
+    assert run(["--", "-a * 2", "a=1"]) == 0
     assert (tmp_path / "graph.svg").exists()
+
+
+def test_an_expression_starting_with_a_dash_gets_the_double_dash_hint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["-x", "x=3"]) == 2  # "-x" looks like an option to argparse
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unrecognized arguments: -x" in err
+    assert 'glassgrad graph "(-x)" x=3' in err and '-- "-x" x=3' in err
+
+
+@needs_dot
+def test_an_expression_in_parentheses_needs_no_double_dash(tmp_path: Path) -> None:
+    assert run(["(-x) * 2", "x=3", "--out", str(tmp_path / "g.svg")]) == 0
 
 
 @pytest.mark.parametrize(
@@ -288,3 +300,47 @@ def test_the_glassgrad_command_has_graph() -> None:
     with pytest.raises(SystemExit) as exit_:
         cli.main(["graph", "--help"])
     assert exit_.value.code == 0
+
+
+@needs_dot
+def test_a_missing_steps_directory_fails_before_out_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "g.svg"
+    steps = tmp_path / "missing" / "dir" / "x.html"
+    assert run(["a * 2", "a=1", "--out", str(out), "--steps", str(steps)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"glassgrad graph: error: --steps: directory {steps.parent} does not exist\n"
+    assert not out.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_a_fifo_as_out_is_refused_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "null"  # the way /dev/null would be refused; real /dev is never touched
+    os.mkfifo(fifo)
+    assert run(["a * 2", "a=1", "--out", str(fifo), "--format", "svg"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"glassgrad graph: error: --out: {fifo} is a FIFO (named pipe): refusing to replace it\n"
+    )
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_format_and_suffix_must_agree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.png"
+    assert run(["a * 2", "a=1", "--out", str(out), "--format", "svg"]) == 2
+    assert "--format svg does not match" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_same_file_for_out_and_steps_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot is missing")
+    page = tmp_path / "x.html"
+    assert run(["a * 2", "a=1", "--out", str(page), "--format", "svg", "--steps", str(page)]) == 2
+    assert "same file" in capsys.readouterr().err and not page.exists()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import nn.io
 from nn import MLP, Layer, Module, Neuron
 from nn.io import load, load_parameters, save
 
@@ -92,7 +93,11 @@ BROKEN: list[tuple[str, bytes | str, str]] = [
     ("newer", _edit(lambda d: d.update(version=2)), "newer glassgrad"),
     ("no version", _edit(lambda d: d.pop("version")), "unsupported version None"),
     ("no architecture", _edit(lambda d: d.pop("architecture")), "architecture must be an object"),
-    ("unknown type", _edit(lambda d: d["architecture"].update(type="CNN")), "unknown type 'CNN'"),
+    (
+        "unknown type",
+        _edit(lambda d: d["architecture"].update(type="CNN")),
+        "architecture.type must be one of .*, got 'CNN'",
+    ),
     ("extra field", _edit(lambda d: d["architecture"].update(dropout=0.5)), "unexpected fields"),
     (
         "bad activation",
@@ -107,7 +112,7 @@ BROKEN: list[tuple[str, bytes | str, str]] = [
     (
         "huge layer",
         _edit(lambda d: d["architecture"].update(nouts=[10**12, 1])),
-        "has 4000000000001 parameters, the file holds 9",
+        r"nouts\[0\] must be at most 1000000000, got 1000000000000",
     ),
     (
         "missing parameter",
@@ -147,6 +152,163 @@ def test_broken_files_are_refused_with_nothing_changed(
     with pytest.raises(ValueError):
         load_parameters(model, path)
     assert model.state_dict() == before
+
+
+def _deep(depth: int) -> list[Any]:
+    nested: list[Any] = []
+    for _ in range(depth):
+        nested = [nested]
+    return nested
+
+
+def _huge_integer_parameter(document: dict[str, Any]) -> None:
+    document["parameters"]["layers.0.neurons.1.w.0"] = 10**399
+
+
+# Files an attacker (or a bug) could hand to MLP.load: each must be a ValueError naming the
+# file and, where there is one, the field, with any model left as it was.
+HOSTILE: list[tuple[str, bytes | str, str]] = [
+    ("nested 100000 deep", "[" * 100000, "nested too deeply"),
+    ("closed nesting", "[" * 50000 + "]" * 50000, "nested too deeply"),
+    (
+        "nested parameter",
+        _edit(lambda d: d["parameters"].update({"layers.0.neurons.0.b": _deep(900)})),
+        r"parameter layers\.0\.neurons\.0\.b must be a number, got \[\[",
+    ),
+    (
+        "400-digit parameter",
+        _edit(_huge_integer_parameter),
+        r"parameter layers\.0\.neurons\.1\.w\.0 is too large for a float: 1000+\.\.\.0+",
+    ),
+    (
+        "5000-digit integer",
+        _edit(lambda d: d.update(version=1)).replace('"version": 1', '"version": ' + "9" * 5000),
+        "integer of 5000 digits",
+    ),
+    (
+        "400-digit layer size",
+        _edit(lambda d: d["architecture"].update(nouts=[10**399, 1])),
+        r"architecture\.nouts\[0\] must be at most",
+    ),
+    (
+        "400-digit version",
+        _edit(lambda d: d.update(version=10**399)),
+        r"unsupported version 1000+\.\.\.0+, expected 1",
+    ),
+    (
+        "type is a list",
+        _edit(lambda d: d["architecture"].update(type=["MLP"])),
+        r"architecture\.type must be one of .*, got \['MLP'\]",
+    ),
+    (
+        "type is an object",
+        _edit(lambda d: d["architecture"].update(type={"MLP": 1})),
+        r"architecture\.type must be one of",
+    ),
+    (
+        "activation is a list",
+        _edit(lambda d: d["architecture"].update(activation=["relu"])),
+        r"architecture\.activation: unknown activation \['relu'\]",
+    ),
+    (
+        "a million layers",
+        _edit(lambda d: d["architecture"].update(nouts=[1] * 10**6)),
+        r"has 2000001 parameters, the file holds 9",
+    ),
+    (
+        "a megabyte name",
+        _edit(
+            lambda d: d["parameters"].update(
+                {"x" * 10**6: d["parameters"].pop("layers.1.neurons.0.b")}
+            )
+        ),
+        r"parameter x+\.\.\. \(1000000 characters\) is not the name of any parameter",
+    ),
+    (
+        "parameters is a list",
+        _edit(lambda d: d.update(parameters=list(d["parameters"].values()))),
+        "parameters must be an object, got list",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_files_are_clear_errors_with_nothing_changed(
+    tmp_path: Path, name: str, content: bytes | str, message: str
+) -> None:
+    path = tmp_path / "hostile.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    for read in (load, MLP.load):
+        with pytest.raises(ValueError, match=message) as error:
+            read(path)
+        assert str(path) in str(error.value)
+        assert len(str(error.value)) < 400  # a summary, never the hostile content itself
+    model = MLP(2, [2, 1], seed=5)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=str(path)):
+        load_parameters(model, path)
+    assert model.state_dict() == before
+
+
+def test_a_directory_is_a_clear_error_for_every_reader(tmp_path: Path) -> None:
+    model = MLP(2, [2, 1], seed=5)
+    before = model.state_dict()
+    for read in (load, MLP.load, lambda path: load_parameters(model, path)):
+        with pytest.raises(ValueError, match="is a directory, not a model file") as error:
+            read(tmp_path)
+        assert str(error.value).count(str(tmp_path)) == 1
+    assert model.state_dict() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")
+def test_a_pipe_or_a_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # reading it would wait forever for a writer
+    model = MLP(2, [2, 1], seed=5)
+    before = model.state_dict()
+    for path in (fifo, Path("/dev/zero")):  # /dev/zero would fill the memory
+        if not path.exists():
+            continue
+        for read in (load, MLP.load, lambda p: load_parameters(model, p)):
+            with pytest.raises(ValueError, match="is not a regular file") as error:
+                read(path)
+            assert str(error.value).count(str(path)) == 1
+    assert model.state_dict() == before
+
+
+def test_a_file_larger_than_any_model_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nn.io, "LARGEST_FILE", 1000)
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 1001)
+    with pytest.raises(ValueError, match=r"1001 bytes, more than the 1000 .*model file"):
+        MLP.load(path)
+    text = json.dumps(_valid_document()).encode()
+    assert len(text) < 1000
+    path.write_bytes(text.ljust(1000))  # exactly at the limit: read and loaded
+    assert MLP.load(path).state_dict() == _valid_document()["parameters"]
+
+
+def test_nn_io_imports_first_and_module_imports_it_only_when_saving() -> None:
+    import ast
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import nn.io; import nn.module"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    source = Path(__file__).resolve().parent.parent / "nn" / "module.py"
+    top_level = [
+        node
+        for node in ast.parse(source.read_text()).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    imported = {alias.name for node in top_level for alias in node.names} | {
+        node.module for node in top_level if isinstance(node, ast.ImportFrom)
+    }
+    assert "nn.io" not in imported and "io" not in imported
 
 
 def test_load_parameters_into_an_existing_model(tmp_path: Path) -> None:

@@ -139,7 +139,7 @@ def test_l2_is_the_sum_of_squares() -> None:
     p = leaves([0.5, -2.0, 3.0])
     penalty = losses.l2(p)
     assert penalty.data == 0.25 + 4 + 9
-    assert penalty.op == "dot" and penalty.parents == (*p, *p)  # one node, whatever the size
+    assert penalty.op.symbol == "dot" and penalty.parents == (*p, *p)  # one node, whatever the size
     assert losses.l2(v for v in p).data == penalty.data  # any iterable, e.g. a generator
     penalty.backward()
     assert [v.grad for v in p] == [1.0, -4.0, 6.0]
@@ -179,10 +179,96 @@ def test_losses_return_the_mean_and_accept_numbers() -> None:
 def test_a_batch_of_n_is_a_small_graph() -> None:
     scores = leaves([0.5, -0.2, 0.1])
     loss = losses.hinge(scores, [1, -1, 1])
-    ops = [v.op for v in topological_order(loss) if v.parents]
+    ops = [v.op.symbol for v in topological_order(loss) if v.parents]
     assert sorted(ops) == sorted(["-", "+", "-", "relu", "relu", "relu", "sum", "*"])
     single = losses.hinge([scores[0]], [1])
-    assert single.op == "relu"  # a batch of one needs no sum and no scaling
+    assert single.op.symbol == "relu"  # a batch of one needs no sum and no scaling
+
+
+# -- the largest finite numbers ---------------------------------------------------------------
+
+
+def test_binary_cross_entropy_at_the_largest_logits_is_the_finite_mean() -> None:
+    logits = leaves([1e308, -1e308])
+    loss = losses.binary_cross_entropy(logits, [0, 1])
+    assert loss.data == 1e308
+    loss.backward()
+    assert [v.grad for v in logits] == [0.5, -0.5]
+
+
+@pytest.mark.parametrize(
+    ("loss", "predictions", "targets", "mean"),
+    [
+        (losses.mse, [1e154, -1e154, 1e154], [0, 0, 0], 1e308),
+        (losses.binary_cross_entropy, [1.5e308, -1.5e308, 1.5e308], [0, 1, 0], 1.5e308),
+        (losses.hinge, [-1.5e308, 1.5e308, -1.5e308], [1, -1, 1], 1.5e308),
+    ],
+    ids=["mse", "bce", "hinge"],
+)
+def test_a_finite_mean_of_terms_whose_sum_overflows(
+    loss: Callable[..., Value], predictions: list[float], targets: list[int], mean: float
+) -> None:
+    values = leaves(predictions)
+    result = loss(values, targets)
+    assert result.data == pytest.approx(mean, rel=1e-15)
+    result.backward()
+    assert all(math.isfinite(v.grad) for v in values)
+
+
+def test_cross_entropy_far_apart_logits() -> None:
+    # The other class is 2e308 below: e^(z - max) is exactly 0, the loss is 0 (and finite).
+    row = leaves([1e308, -1e308])
+    loss = losses.cross_entropy([row, leaves([-1e308, 1e308])], [0, 1])
+    assert loss.data == 0.0
+    loss.backward()
+    assert [v.grad for v in row] == [0.0, 0.0]
+    # Batch terms near the largest float: their mean is finite even though their sum is not.
+    big = [leaves([0.0, 1.5e308]), leaves([1.5e308, 0.0])]
+    assert losses.cross_entropy(big, [0, 1]).data == pytest.approx(1.5e308, rel=1e-15)
+    with pytest.raises(OverflowError):  # the true loss, 2e308, is beyond the largest float
+        losses.cross_entropy([leaves([1e308, -1e308])], [1])
+
+
+def test_a_batch_mean_of_terms_that_fit_keeps_the_small_graph() -> None:
+    loss = losses.mse(leaves([1.0, 2.0, 3.0]), [0, 0, 0])
+    assert (
+        len([v for v in topological_order(loss) if v.parents]) == 2 * 3 + 1 + 1
+    )  # -, **2, sum, /n
+
+
+# -- numpy data -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_every_loss_takes_numpy_targets(dtype: str) -> None:
+    np = pytest.importorskip("numpy")
+    cases: list[tuple[Callable[..., Value], list[float]]] = [
+        (losses.mse, [0.0, 1.0, 1.0]),
+        (losses.binary_cross_entropy, [0.0, 1.0, 1.0]),
+        (losses.hinge, [-1.0, 1.0, 1.0]),
+    ]
+    for loss, labels in cases:
+        scores = [0.3, -1.2, 2.0]
+        plain = loss(leaves(scores), labels).data
+        assert loss(leaves(scores), np.array(labels, dtype=dtype)).data == plain
+        assert loss(leaves(scores), list(np.array(labels, dtype=dtype))).data == plain
+        numpy_scores = np.array(scores, dtype="float64")
+        assert loss(numpy_scores, np.array(labels, dtype=dtype)).data == plain
+    rows = [leaves([0.1, 0.7, -0.3]), leaves([1.0, 0.0, 0.5])]
+    plain = losses.cross_entropy(rows, [2, 0]).data
+    for targets in (np.array([2, 0]), np.array([2, 0], dtype="int32"), list(np.array([2, 0]))):
+        assert losses.cross_entropy(rows, targets).data == plain
+    as_array = np.array([[0.1, 0.7, -0.3], [1.0, 0.0, 0.5]])
+    assert losses.cross_entropy(as_array, np.array([2, 0])).data == plain
+    with pytest.raises(ValueError, match=r"targets\[0\] must be a class index"):
+        losses.cross_entropy(rows, np.array([2.5, 0.0]))
+
+
+def test_float32_targets_keep_their_exact_value() -> None:
+    np = pytest.importorskip("numpy")
+    target = np.float32(0.1)
+    loss = losses.mse([Value(0.0)], [target])
+    assert loss.data == float(target) ** 2
 
 
 # -- against torch ----------------------------------------------------------------------------

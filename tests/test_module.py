@@ -65,7 +65,7 @@ def test_parameter_has_slots_only() -> None:
     assert not hasattr(p, "__dict__")
     with pytest.raises(AttributeError):
         p.something = 1  # type: ignore[attr-defined]
-    assert p.parents == () and p.op == "" and p.data == 1.5
+    assert p.parents == () and p.op is None and p.data == 1.5
 
 
 def test_call_returns_a_value_for_one_output_and_a_list_otherwise() -> None:
@@ -129,9 +129,9 @@ def test_one_fused_node_per_neuron() -> None:
     model = MLP(2, [3, 3, 1], seed=0)
     out = model([0.5, -1.0])
     assert isinstance(out, Value)
-    ops = [v.op for v in topological_order(out) if v.parents]
+    ops = [v.op.symbol for v in topological_order(out) if v.parents]
     assert ops == ["relu(w·x+b)"] * 6 + ["w·x+b"]
-    assert Neuron(2, "sigmoid", seed=0)([1.0, 1.0]).op == "sigmoid(w·x+b)"
+    assert Neuron(2, "sigmoid", seed=0)([1.0, 1.0]).op.symbol == "sigmoid(w·x+b)"
 
 
 def test_gradients_match_torch() -> None:

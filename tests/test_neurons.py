@@ -1,6 +1,6 @@
 """Fused neuron nodes built a layer or a batch at a time, and the fast paths that use them.
 
-`Value.neurons` and `Value.neurons_batch` must build exactly the nodes `Value.neuron` builds;
+`fused.layer` and `fused.layer_batch` must build exactly the nodes `fused.neuron` builds;
 backward() runs a neuron's rule on the floats the node kept (in `_sweep_into_grads`) and
 walks its parents in parts; `model.batch(X)` must equal `[model(x) for x in X]`. Each of
 these is checked here against the plain version, to the last bit.
@@ -15,11 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, grad, topological_order
-from autograd.backward import _op_nodes_and_leaves
+from autograd import Value, fused, grad, topological_order
+from autograd.fast import walk as _op_nodes_and_leaves
 from autograd.ops import ACTIVATIONS
 from autograd.testing import Expression, expressions, finite_floats
-from autograd.value import operand_data
 from nn import MLP, Layer, Neuron
 
 
@@ -36,8 +35,8 @@ def _layer_parameters(
 def test_neurons_builds_the_nodes_neuron_builds(activation: str) -> None:
     weights, biases = _layer_parameters(3, 4, seed=1)
     x = [Value(0.5), Value(-1.25), 2.0]
-    layer = Value.neurons(weights, x, biases, activation)
-    one_by_one = [Value.neuron(w, x, b, activation) for w, b in zip(weights, biases, strict=True)]
+    layer = fused.layer(weights, x, biases, activation)
+    one_by_one = [fused.neuron(w, x, b, activation) for w, b in zip(weights, biases, strict=True)]
     assert [n.data for n in layer] == [n.data for n in one_by_one]
     assert [n.op for n in layer] == [n.op for n in one_by_one]
     for node, w, b in zip(layer, weights, biases, strict=True):
@@ -52,16 +51,16 @@ def test_neurons_builds_the_nodes_neuron_builds(activation: str) -> None:
 def test_neurons_batch_is_neurons_for_each_sample(activation: str) -> None:
     weights, biases = _layer_parameters(2, 3, seed=2)
     samples = [[0.5, -1.0], [Value(2.0), 0.0], [-0.25, 0.75]]
-    batch = Value.neurons_batch(weights, samples, biases, activation)
+    batch = fused.layer_batch(weights, samples, biases, activation)
     assert len(batch) == len(samples)
     for nodes, x in zip(batch, samples, strict=True):
-        alone = Value.neurons(weights, x, biases, activation)
+        alone = fused.layer(weights, x, biases, activation)
         assert [n.data for n in nodes] == [n.data for n in alone]
 
 
 def test_a_batch_shares_each_weight_tuple_across_samples() -> None:
     weights, biases = _layer_parameters(2, 2, seed=3)
-    batch = Value.neurons_batch(weights, [[1.0, 2.0], [3.0, 4.0]], biases, "tanh")
+    batch = fused.layer_batch(weights, [[1.0, 2.0], [3.0, 4.0]], biases, "tanh")
     first, second = batch
     saved: list[Any] = [first[0], second[0]]
     assert saved[0].weights is saved[1].weights is weights[0]
@@ -75,42 +74,42 @@ def test_a_batch_shares_each_weight_tuple_across_samples() -> None:
 
 
 def test_empty_layer_and_empty_batch() -> None:
-    assert Value.neurons([], [1.0, 2.0], [], "relu") == []
+    assert fused.layer([], [1.0, 2.0], [], "relu") == []
     weights, biases = _layer_parameters(2, 2, seed=4)
-    assert Value.neurons_batch(weights, [], biases, "relu") == []
+    assert fused.layer_batch(weights, [], biases, "relu") == []
 
 
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda w, b: Value.neurons(w, [1.0], b), ValueError, "2 weights per neuron but 1 inputs"),
-        (lambda w, b: Value.neurons(w[:1], [1.0, 2.0], b), ValueError, "1 rows of weights but 2"),
+        (lambda w, b: fused.layer(w, [1.0], b), ValueError, "2 weights per neuron but 1 inputs"),
+        (lambda w, b: fused.layer(w[:1], [1.0, 2.0], b), ValueError, "1 rows of weights but 2"),
         (
-            lambda w, b: Value.neurons([w[0], (w[1][0],)], [1.0, 2.0], b),
+            lambda w, b: fused.layer([w[0], (w[1][0],)], [1.0, 2.0], b),
             ValueError,
             "neuron 1 has 1 weights but neuron 0 has 2",
         ),
         (
-            lambda w, b: Value.neurons([w[0], (w[1][0], 0.5)], [1.0, 2.0], b),
+            lambda w, b: fused.layer([w[0], (w[1][0], 0.5)], [1.0, 2.0], b),
             TypeError,
             r"weights\[1\]\[1\] must be a Value, got 0.5",
         ),
         (
-            lambda w, b: Value.neurons(w, [1.0, 2.0], [b[0], 0.0]),
+            lambda w, b: fused.layer(w, [1.0, 2.0], [b[0], 0.0]),
             TypeError,
             r"biases\[1\] must be a Value, got 0.0",
         ),
         (
-            lambda w, b: Value.neuron([w[0][0], "w"], [1.0, 2.0], b[0]),
+            lambda w, b: fused.neuron([w[0][0], "w"], [1.0, 2.0], b[0]),
             TypeError,
-            r"Value.neuron: weights\[1\] must be a Value, got 'w'",
+            r"neuron: weights\[1\] must be a Value, got 'w'",
         ),
         (
-            lambda w, b: Value.neurons(w, [1.0, float("nan")], b),
+            lambda w, b: fused.layer(w, [1.0, float("nan")], b),
             ValueError,
-            "Value.neurons: input: expected a finite number",
+            "layer: input: expected a finite number",
         ),
-        (lambda w, b: Value.neurons(w, [1.0, 2.0], b, "gelu"), ValueError, "'gelu'"),
+        (lambda w, b: fused.layer(w, [1.0, 2.0], b, "gelu"), ValueError, "'gelu'"),
     ],
 )
 def test_bad_layers_are_refused_naming_the_argument(call: Any, error: type, message: str) -> None:
@@ -121,19 +120,19 @@ def test_bad_layers_are_refused_naming_the_argument(call: Any, error: type, mess
 
 def test_an_overflowing_neuron_raises_naming_the_op() -> None:
     with pytest.raises(OverflowError, match=r"relu\(w·x\+b\): w · x \+ b is inf"):
-        Value.neuron([Value(1e308), Value(1e308)], [1e308, 1e308], Value(0.0), "relu")
+        fused.neuron([Value(1e308), Value(1e308)], [1e308, 1e308], Value(0.0), "relu")
 
 
 def test_a_neuron_node_keeps_the_numbers_it_was_computed_from() -> None:
     # Like PyTorch's saved tensors: changing a weight after the forward pass does not change
     # the gradients of that forward pass, which stay those of the point it was evaluated at.
     w, x, b = Value(2.0), Value(3.0), Value(0.5)
-    out = Value.neuron([w], [x], b, "tanh")
+    out = fused.neuron([w], [x], b, "tanh")
     w.data = 100.0
     out.backward()
     slope = 1 - out.data**2
     assert (w.grad, x.grad, b.grad) == (slope * 3.0, slope * 2.0, slope)
-    assert operand_data(out) == [2.0, 3.0, 0.5]
+    assert out.rule_operands() == [2.0, 3.0, 0.5]
 
 
 @given(
@@ -147,17 +146,17 @@ def test_the_backward_fast_path_is_the_rule_to_the_last_bit(
     weights = [Value(v) for v in numbers[:3]]
     inputs = [Value(v) for v in numbers[3:6]]
     bias = Value(numbers[6])
-    node = Value.neuron(weights, inputs, bias, activation)
+    node = fused.neuron(weights, inputs, bias, activation)
     node.backward(g)  # the leaves start at 0.0, so each .grad is the one contribution
     fast = [p.grad for p in node.parents]
-    contributions = list(node.derivative(g, node.data, *operand_data(node)))  # type: ignore[misc]
-    contributions += [0.0] * (len(node.parents) - len(contributions))
+    assert node.op is not None
+    contributions = list(node.op.derivative(g, node.data, *node.rule_operands()))
     assert fast == contributions
 
 
 def test_a_value_that_is_weight_and_input_gets_both_contributions_in_order() -> None:
     a = Value(1.5)
-    out = Value.neuron([a, a], [a, Value(2.0)], a, "linear")  # a*a + a*2 + a
+    out = fused.neuron([a, a], [a, Value(2.0)], a, "linear")  # a*a + a*2 + a
     out.backward()
     assert a.grad == 1.5 + 2.0 + 1.5 + 1.0  # as w_1 (x_1 = a), w_2 (x_2 = 2), x_1 (w_1 = a), b
 
@@ -217,10 +216,10 @@ def test_the_walk_places_whole_layers_only_where_the_plain_walk_would(
     samples = [[0.3 * i - 0.2, 0.1 * i + 0.4] for i in range(n_samples)]
     if no_grad_first:
         with no_grad():
-            hidden = Value.neurons_batch(w1, samples, b1, "tanh")
+            hidden = fused.layer_batch(w1, samples, b1, "tanh")
     else:
-        hidden = Value.neurons_batch(w1, samples, b1, "tanh")
-    outputs = Value.neurons_batch(w2, hidden, b2, "relu")
+        hidden = fused.layer_batch(w1, samples, b1, "tanh")
+    outputs = fused.layer_batch(w2, hidden, b2, "relu")
     terms = [node for nodes in outputs for node in nodes]
     if hidden_also_used == "before":
         terms.insert(0, hidden[-1][1] * 2.0)
@@ -231,9 +230,9 @@ def test_the_walk_places_whole_layers_only_where_the_plain_walk_would(
 
 def test_a_layer_read_by_two_layers_is_walked_as_the_plain_walk_does() -> None:
     (w1, b1), (w2, b2) = _two_layers(seed=11)
-    hidden = Value.neurons_batch(w1, [[0.5, -1.0], [2.0, 0.25]], b1, "tanh")
-    left = Value.neurons_batch(w2, hidden, b2, "relu")
-    right = Value.neurons_batch(w2, hidden, b2, "sigmoid")
+    hidden = fused.layer_batch(w1, [[0.5, -1.0], [2.0, 0.25]], b1, "tanh")
+    left = fused.layer_batch(w2, hidden, b2, "relu")
+    right = fused.layer_batch(w2, hidden, b2, "sigmoid")
     root = Value.sum([*left[0], *right[1], *right[0], *left[1]])
     _assert_walk_is_the_plain_walk(root)
     root.backward()  # and the gradients are those of the plain sweep's order, to the bit
@@ -243,22 +242,22 @@ def test_a_layer_read_by_two_layers_is_walked_as_the_plain_walk_does() -> None:
 
 def test_neurons_batch_gives_layer_outputs_that_remember_their_inputs() -> None:
     from autograd import no_grad
-    from autograd.value import LayerOutputs
+    from autograd.fused import LayerOutputs
 
     (w1, b1), (w2, b2) = _two_layers(seed=5)
-    hidden = Value.neurons_batch(w1, [[1.0, 2.0], [3.0, 4.0]], b1, "tanh")
+    hidden = fused.layer_batch(w1, [[1.0, 2.0], [3.0, 4.0]], b1, "tanh")
     assert all(type(nodes) is LayerOutputs and len(nodes) == 3 for nodes in hidden)
     first: Any = hidden[0][0]
     assert hidden[0].inputs is first.inputs and hidden[0].rows is hidden[1].rows
     # As the next layer's inputs they are kept as they are, not copied.
-    outputs = Value.neurons_batch(w2, hidden, b2, "relu")
+    outputs = fused.layer_batch(w2, hidden, b2, "relu")
     node: Any = outputs[1][0]
     assert node.inputs is hidden[1]
     with no_grad():
-        plain = Value.neurons_batch(w1, [[1.0, 2.0]], b1, "tanh")
+        plain = fused.layer_batch(w1, [[1.0, 2.0]], b1, "tanh")
     assert plain[0].inputs is None and plain[0].rows is None
-    # Value.neurons and nn's layers still give lists.
-    assert type(Value.neurons(w1, [1.0, 2.0], b1, "tanh")) is list
+    # fused.layer and nn's layers still give lists.
+    assert type(fused.layer(w1, [1.0, 2.0], b1, "tanh")) is list
     assert type(Layer(2, 3, seed=1).batch([[1.0, 2.0]])[0]) is list
     assert type(MLP(2, [3, 2], seed=1).batch([[1.0, 2.0]])[0]) is list
 

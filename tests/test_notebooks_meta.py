@@ -9,7 +9,9 @@ so they are fast and say exactly which cell is wrong:
   touch no ``_private`` attribute, so a lesson never teaches an internal that may change;
 * every notebook states at least one result that a cell asserts, so a changed engine breaks
   the test instead of leaving the lesson wrong; and it starts with a title and ends with
-  suggestions to try.
+  suggestions to try;
+* the course is numbered in reading order (main path 01, 02, ...; side lessons S1, S2, ...)
+  with no gap, and the README's tables list it in that order.
 """
 
 from __future__ import annotations
@@ -28,23 +30,37 @@ MAIN_PATH = [
     "01_values_and_graphs",
     "02_backward_step_by_step",
     "03_neuron_to_xor",
+    "04_gradient_descent",
     "05_moons_classifier",
     "06_multiclass_spirals",
     "07_digits",
+    "08_fine_tuning",
+    "09_sentiment",
+    "10_recommendation",
+    "11_speech_tones",
 ]
 SIDE_LESSONS = [
     "S1_property_based_testing",
     "S2_higher_order",
+    "S3_vanishing_gradients",
+    "S4_pytorch",
 ]
 COURSE = MAIN_PATH + SIDE_LESSONS
 OUR_PACKAGES = ("autograd", "nn")
 PUBLIC_MODULES = {
     # The modules DESIGN.md and the packages' docstrings present to users.
     "autograd",
+    # The reference engine is there to be read, and the course reads it.
+    "autograd.value",
+    "autograd.ops",
+    "autograd.backward",
+    "autograd.fused",
+    "autograd.explorer",
     "autograd.testing",
     "autograd.viz",
     "nn",
     "nn.data",
+    "nn.exercises",
     "nn.io",
     "nn.losses",
     "nn.optim",
@@ -106,6 +122,31 @@ def test_the_whole_course_is_there() -> None:
     names = [path.stem for path in NOTEBOOKS]
     missing = [name for name in COURSE if name not in names]
     assert not missing, f"notebooks missing from notebooks/: {missing}"
+    unlisted = [name for name in names if name not in COURSE]
+    assert not unlisted, f"notebooks not in the course's list (MAIN_PATH, SIDE_LESSONS): {unlisted}"
+
+
+def test_the_numbers_show_the_order() -> None:
+    # Main-path notebooks are numbered 01, 02, ... and side lessons S1, S2, ..., with no gap
+    # and no number used twice, so a file listing shows the order to read them in.
+    main = sorted(p.stem for p in NOTEBOOKS if p.stem[:2].isdigit())
+    side = sorted(
+        (p.stem for p in NOTEBOOKS if p.stem.startswith("S")),
+        key=lambda s: int(s[1:].split("_")[0]),
+    )
+    others = [p.stem for p in NOTEBOOKS if p.stem not in main and p.stem not in side]
+    assert not others, f"notebooks outside the course's numbering: {others}"
+    assert [int(name[:2]) for name in main] == list(range(1, len(main) + 1)), main
+    assert [int(name[1:].split("_")[0]) for name in side] == list(range(1, len(side) + 1)), side
+    assert (main, side) == (MAIN_PATH, SIDE_LESSONS), "the lists above are out of order"
+
+
+def test_the_readme_lists_the_course_in_its_order() -> None:
+    readme = (NOTEBOOKS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Notebooks\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = [row.split("`")[1] for row in rows]
+    assert listed == COURSE, f"README's notebook tables: {listed}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -172,8 +213,8 @@ def test_the_checks_catch_private_access() -> None:
         "x = trace._repr_html_()",
         "v._apply_const(1)",
         "from autograd.backward import _sweep",
-        "from autograd.value import NODE_CLASSES",  # an internal module, even if not _named
-        "import autograd.ops",
+        "from autograd.fast import walk",  # an internal module, even if not _named
+        "import autograd.mode",
     )
     for text in flagged:
         assert private_uses(ast.parse(text)), text

@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Value
 from nn import MLP, Parameter
@@ -127,6 +129,47 @@ def test_huge_finite_gradients_and_values_whose_sum_overflows_are_accepted() -> 
     set_grads(ps, [1.7e308, 1.7e308])
     opt.step()
     assert all(math.isfinite(p.data) and p.data < 1.7e308 for p in ps)
+
+
+def test_adam_refuses_a_gradient_whose_square_overflows_before_changing_anything() -> None:
+    # 1e200 squared is inf: the second moment would become inf and the parameter would
+    # never move again. The step must raise, naming the parameter, and change nothing.
+    ps = params(1.0, 2.0)
+    opt = Adam(ps, lr=0.1)
+    set_grads(ps, [0.5, 0.25])
+    opt.step()
+    state = ([p.data for p in ps], list(opt.m), list(opt.v), opt.steps)
+    set_grads(ps, [0.5, 1e200])
+    with pytest.raises(OverflowError, match=r"Adam: step 1: .*test\.w1.*1e\+200"):
+        opt.step()
+    assert ([p.data for p in ps], opt.m, opt.v, opt.steps) == state
+
+
+@settings(deadline=None)
+@given(
+    gradients=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=4),
+    momentum=st.sampled_from([0.0, 0.9]),
+    use_adam=st.booleans(),
+)
+def test_a_step_either_raises_and_changes_nothing_or_leaves_everything_finite(
+    gradients: list[float], momentum: float, use_adam: bool
+) -> None:
+    ps = params(*[0.5] * len(gradients))
+    opt: Optimizer = Adam(ps, lr=0.01) if use_adam else SGD(ps, lr=0.01, momentum=momentum)
+
+    def state() -> list[float]:
+        buffers = [opt.m, opt.v] if isinstance(opt, Adam) else [opt.velocity]  # type: ignore[attr-defined]
+        return [p.data for p in ps] + [x for buffer in buffers for x in buffer]
+
+    for _ in range(2):
+        set_grads(ps, gradients)
+        before, steps = state(), opt.steps
+        try:
+            opt.step()
+        except OverflowError:
+            assert state() == before and opt.steps == steps
+            return
+        assert all(math.isfinite(x) for x in state())
 
 
 @pytest.mark.parametrize(

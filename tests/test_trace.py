@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from autograd import Value, topological_order
-from autograd.draw import HIGHLIGHT
+from autograd import Value, fused, topological_order
 from autograd.testing import expressions
-from autograd.viz import BackwardTrace, TraceStep, trace_backward
+from autograd.viz import BackwardTrace, GraphTooLargeError, TraceStep, trace_backward
+from autograd.viz.draw import HIGHLIGHT
+from autograd.viz.graph import format_number
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
 
@@ -23,8 +24,8 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's d
 def a_bit_of_everything() -> Value:
     """A graph with constants, a * a, a sum, a live and a dead relu neuron, and a division."""
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.5, label="c")
-    live = Value.neuron([a, b], [c, 1.5], Value(4.0, label="bias"), "relu")
-    dead = Value.neuron([a, b], [c, 1.5], Value(-9.0, label="bias2"), "relu")
+    live = fused.neuron([a, b], [c, 1.5], Value(4.0, label="bias"), "relu")
+    dead = fused.neuron([a, b], [c, 1.5], Value(-9.0, label="bias2"), "relu")
     mixed = (a * a + 2.5 * b - 1 / c) / (b**2 + live.tanh())
     return Value.sum([mixed, dead, c.exp(), abs(b), 2**c, (a - b).sigmoid()])
 
@@ -84,6 +85,21 @@ def test_for_any_expression_trace_and_backward_agree(expr) -> None:  # type: ign
     assert len(trace) == sum(1 for node in topological_order(by_trace) if node.parents)
 
 
+@settings(max_examples=40)
+@given(expressions(variables=3, max_depth=4))
+def test_for_any_expression_every_step_has_its_rule_and_the_page_data_is_json(expr) -> None:  # type: ignore[no-untyped-def]
+    from autograd.viz.page import page_data
+
+    trace = trace_backward(expr(*expr.leaves()))
+    for step in trace:
+        for update in step.updates:
+            assert update.rule.startswith("∂out/∂") and update.rule_numbers
+    data = json.loads(json.dumps(page_data(trace)))
+    assert len(data["backward"]) == len(trace) and len(data["forward"]) == len(trace.forward)
+    for entry, step in zip(data["backward"], trace, strict=True):
+        assert len(entry["rows"]) == len(step.updates)
+
+
 def test_gradients_accumulate_over_passes_as_with_backward() -> None:
     by_backward, by_trace = a_bit_of_everything(), a_bit_of_everything()
     for _ in range(3):
@@ -94,7 +110,7 @@ def test_gradients_accumulate_over_passes_as_with_backward() -> None:
 
 def test_a_dead_relu_neuron_passes_nothing_and_says_so() -> None:
     w, x = [Value(1.0, label="w")], [Value(-5.0, label="x")]
-    dead = Value.neuron(w, x, Value(0.0, label="b"), "relu")
+    dead = fused.neuron(w, x, Value(0.0, label="b"), "relu")
     trace = trace_backward(dead * 3)
     step = trace[1]
     assert step.node is dead and not step.flowed
@@ -109,14 +125,18 @@ def test_explain_says_the_chain_rule_in_one_line() -> None:
     c.label = "c"
     trace = trace_backward(c.tanh())
     # tanh'(-0.5) = 1 - tanh(-0.5)**2 = 0.78645...
-    assert trace.explain(0) == "out = tanh(c): d(out)/d(c) += 1.0000 * 0.7864"
+    assert trace.explain(0) == (
+        "out = tanh(c): c.grad += 1.0000 × 0.7864 = 0.7864 "
+        "[tanh: ∂out/∂x = 1 − out² = 1 − (-0.4621)² = 0.7864]"
+    )
     assert trace.explain(1) == (
-        "c = a * b: d(out)/d(a) += 0.7864 * -1.0000; d(out)/d(b) += 0.7864 * 0.5000"
+        "c = a * b: a.grad += 0.7864 × -1.0000 = -0.7864 [*: ∂out/∂a = b = -1.0000]; "
+        "b.grad += 0.7864 × 0.5000 = 0.3932 [*: ∂out/∂b = a = 0.5000]"
     )
     assert trace.explain(-1) == trace.explain(1)
     square = trace_backward(a * a)
-    assert square.explain(0).count("d(out)/d(a) += 1.0000 * 0.5000") == 2
-    neuron = Value.neuron([a], [b], Value(1.0, label="bias"), "tanh")
+    assert square.explain(0).count("a.grad += 1.0000 × 0.5000 = 0.5000") == 2
+    neuron = fused.neuron([a], [b], Value(1.0, label="bias"), "tanh")
     assert trace_backward(neuron).explain(0).startswith("out = tanh(a·b + bias): ")
     for i in range(len(trace)):
         assert "\n" not in trace.explain(i)
@@ -183,10 +203,16 @@ def test_a_frame_marks_its_node_and_writes_the_products_on_its_edges() -> None:
         assert re.search(rf"\to{k} \[.*color=\"{HIGHLIGHT}\"", source)
         for position, update in enumerate(step.updates):
             (line,) = [ln for ln in source.splitlines() if f"id=e{k}_{position}" in ln]
-            assert HIGHLIGHT in line and "×" in line and "xlabel" in line
+            assert f'<font color="{HIGHLIGHT}"><b>' in line and "×" in line
             assert f"= {update.contribution:.4f}" in line
-        others = [ln for ln in source.splitlines() if "xlabel" in ln]
-        assert len(others) == len(step.updates)  # only this step's edges carry products
+        # Labels, never external labels: graphviz keeps them off the boxes.
+        assert "xlabel" not in source
+        # Every edge keeps its product's room; earlier steps' are grey, later ones not drawn.
+        products = [ln for ln in source.splitlines() if "×" in ln]
+        assert len(products) == sum(len(s.updates) for s in trace)
+        assert sum("#ffffff00" in ln for ln in products) == sum(
+            len(s.updates) for s in trace[i + 1 :]
+        )
 
 
 def test_frames_show_the_gradients_as_they_stood_after_each_step() -> None:
@@ -225,14 +251,19 @@ def test_the_page_holds_the_graph_every_step_and_the_controls(tmp_path: Path) ->
     path = trace.save_html(tmp_path / "steps.html")
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    for css_class in ("gg-prev", "gg-play", "gg-next", "gg-slider", "gg-explain", "gg-graph"):
-        assert f'class="{css_class}"' in page
-    assert f'max="{len(trace) - 1}"' in page
-    assert page.count("<svg") == 1 and "<?xml" not in page
+    for hook in ("prev", "play", "next", "slider", "fit", "zoom-in", "zoom-out", "follow",
+                 "phase", "step-text", "rule", "paths"):  # fmt: skip
+        assert f'data-testid="{hook}"' in page
+    steps = len(trace.forward) + len(trace)
+    assert f'max="{steps - 1}"' in page  # the forward pass, then the backward pass
+    assert page.count("<svg") == 1 and "<?xml" not in page and "<!--" not in page
     (data,) = re.findall(r'<script type="application/json" class="gg-steps">(.*?)</script>', page)
-    steps = json.loads(data)
-    assert [s["caption"] for s in steps] == [
-        f"step {i + 1} of {len(trace)}: {trace.explain(i)}" for i in range(len(trace))
+    steps_data = json.loads(data)
+    assert [s["node"] for s in steps_data["backward"]] == [
+        trace.nodes.index(step.node) for step in trace
+    ]
+    assert [s["node"] for s in steps_data["forward"]] == [
+        trace.nodes.index(step.node) for step in trace.forward
     ]
     assert "src=" not in page and "http://" not in page.replace("http://www.w3.org", "")
     assert list(tmp_path.iterdir()) == [path]  # written atomically: no temporary file left
@@ -251,11 +282,15 @@ def test_a_too_large_graph_is_refused_in_frames_and_pages() -> None:
     y = x
     for _ in range(300):
         y = y * 1.0001
+    with pytest.raises(GraphTooLargeError, match=r"trace_backward: .*max_nodes=500"):
+        trace_backward(y, max_nodes=500)
+    assert x.grad == 0.0  # refused before anything ran
     trace = trace_backward(y)
     assert len(trace) == 300
-    with pytest.raises(ValueError, match="max_nodes"):
-        trace.frame(0)
-    assert "max_nodes" in trace._repr_html_()
+    with pytest.raises(ValueError, match="max_nodes=600"):
+        trace.frame(0, max_nodes=600)
+    with pytest.raises(ValueError, match="max_nodes=600"):
+        trace.to_html(max_nodes=600)
 
 
 def test_a_dot_node_is_explained_as_its_products() -> None:
@@ -263,3 +298,79 @@ def test_a_dot_node_is_explained_as_its_products() -> None:
     trace = trace_backward(Value.dot([a, b], [b, 4.0]))
     line = trace.explain(0)
     assert line.startswith("out = a·b + b·#2: ")  # the number 4.0 became leaf #2
+
+
+def test_the_forward_pass_is_recorded_in_topological_order_with_formulas() -> None:
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    n = x1 * w1 + 1.5
+    n.label = "n"
+    trace = trace_backward(n.tanh())
+    assert [step.node for step in trace.forward] == [
+        node for node in topological_order(trace.root) if node.parents
+    ]
+    assert [trace.explain_forward(i) for i in range(len(trace.forward))] == [
+        "#2 = x1 * w1 = 2.0000 * (-3.0000) = -6.0000",
+        "n = □ + 1.5 = (-6.0000) + 1.5 = -4.5000".replace("□", "#2"),
+        "out = tanh(n) = tanh(-4.5000) = -0.9998",
+    ]
+
+
+def test_every_update_carries_its_rule_and_the_rule_with_numbers() -> None:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    trace = trace_backward(o)
+    (tanh_update,) = trace[0].updates
+    assert tanh_update.rule == "∂out/∂x = 1 − out²"
+    assert tanh_update.rule_numbers == "1 − 0.7071² = 0.5000".removesuffix(" = 0.5000")
+    assert tanh_update.local == pytest.approx(0.5)
+    mul = trace[-1]
+    assert [(u.operand, u.rule, u.rule_numbers) for u in mul.updates] == [
+        ("a", "∂out/∂a = b", "(-3.0000)"),
+        ("b", "∂out/∂b = a", "2.0000"),
+    ]
+    assert [(u.grad_before, u.grad_after) for u in mul.updates] == [
+        (0.0, pytest.approx(-1.5)),
+        (0.0, pytest.approx(1.0)),
+    ]
+
+
+def test_a_neurons_rule_names_each_operand_and_fills_in_its_numbers() -> None:
+    w = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
+    x = [Value(1.0, label="x0"), Value(2.0, label="x1")]
+    y = fused.neuron(w, x, Value(0.25, label="b"), "tanh")
+    trace = trace_backward(y)
+    updates = trace[0].updates
+    assert [u.operand for u in updates] == ["w0", "w1", "x0", "x1", "b"]
+    assert updates[1].rule == "∂out/∂w1 = (1 − out²)·x_i"
+    out = f"({format_number(y.data)})" if y.data < 0 else format_number(y.data)
+    assert updates[1].rule_numbers == f"(1 − {out}²)·2.0000"  # x1 = 2 pairs with w1
+    assert updates[2].rule_numbers == f"(1 − {out}²)·0.5000"  # x0 pairs with w0 = 0.5
+    assert updates[4].rule == "∂out/∂b = 1 − out²"
+    slope = 1 - y.data**2
+    expected = [slope * 1.0, slope * 2.0, slope * 0.5, slope * -1.0, slope]
+    assert [u.local for u in updates] == pytest.approx(expected)
+
+
+def test_parameters_are_named_by_their_module_in_words() -> None:
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    out = model([0.5, -1.0])
+    assert isinstance(out, Value)
+    trace = trace_backward(out)
+    w = model.layers[1].neurons[0].w[0]  # type: ignore[attr-defined]
+    assert trace.full_name(w) == "layers.1.neurons.0.w0"
+    assert "layers.1.neurons.0.w0.grad += " in trace.explain(0)
+
+
+@needs_dot
+def test_the_page_of_a_16_16_network_stays_under_a_megabyte(tmp_path: Path) -> None:
+    from nn import MLP, losses
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    score = model([0.5, -1.2])
+    assert isinstance(score, Value)
+    path = trace_backward(losses.hinge([score], [1])).save_html(tmp_path / "steps.html")
+    assert path.stat().st_size <= 1_000_000

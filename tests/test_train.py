@@ -297,3 +297,195 @@ def test_fit_accepts_a_custom_loss_function() -> None:
         progress=False,
     )
     assert calls == [3, 1, 3, 1]
+
+
+# -- fit checks every argument before it trains ------------------------------------------------
+
+
+def _recorded_fit(model: MLP | Neuron, X: object, y: object, **kwargs: object) -> None:
+    """fit with defaults, asserting that a refusal left the model and optimizer untouched."""
+    optimizer = kwargs.pop("optimizer", None) or optim.SGD(model.parameters(), lr=0.1)
+    arguments: dict[str, object] = {"loss": "bce", "epochs": 3, "batch_size": 2}
+    arguments.update(kwargs)
+    before = model.state_dict()
+    try:
+        fit(model, X, y, optimizer=optimizer, progress=False, **arguments)  # type: ignore[arg-type]
+    finally:
+        assert model.state_dict() == before
+        assert getattr(optimizer, "steps", 0) == 0
+
+
+GOOD_X = [[0.1, 0.2], [0.3, -0.4], [1.0, 0.5], [-0.2, 0.8], [0.0, 0.0], [0.6, -0.1]]
+GOOD_Y = [0, 1, 1, 0, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "kwargs", "error", "message"),
+    [
+        (
+            GOOD_X,
+            GOOD_Y,
+            {"validation": ([[0.1, 0.2, 0.3]], [1])},
+            ValueError,
+            r"fit: validation: X\[0\] has 3 inputs, the model takes 2",
+        ),
+        (
+            [*GOOD_X[:5], [0.1, 0.2, 0.3]],
+            GOOD_Y,
+            {},
+            ValueError,
+            r"fit: X\[5\] has 3 inputs, the model takes 2",
+        ),
+        (
+            [*GOOD_X[:5], [0.1, math.nan]],
+            GOOD_Y,
+            {},
+            ValueError,
+            r"fit: X\[5\]\[1\] must be a finite number, got nan",
+        ),
+        ([*GOOD_X[:5], "ab"], GOOD_Y, {}, ValueError, r"fit: X\[5\] must be a list of 2 numbers"),
+        (
+            GOOD_X,
+            [*GOOD_Y[:5], 2],
+            {},
+            ValueError,
+            r"fit: y does not suit the loss .*targets\[5\] must be in \[0, 1\], got 2",
+        ),
+        (GOOD_X, GOOD_Y, {"loss": "hinge"}, ValueError, r"hinge: targets\[0\] must be -1 or \+1"),
+        (GOOD_X, [*GOOD_Y[:5], math.inf], {}, ValueError, r"y\[5\] must be a finite number"),
+        (
+            GOOD_X,
+            GOOD_Y,
+            {"validation": (GOOD_X, [*GOOD_Y[:5], 3])},
+            ValueError,
+            r"fit: validation: y does not suit the loss .*targets\[5\] must be in \[0, 1\]",
+        ),
+        (
+            GOOD_X,
+            GOOD_Y,
+            {"validation": (GOOD_X, GOOD_Y[:2])},
+            ValueError,
+            "fit: validation: 6 samples but 2 labels",
+        ),
+        (
+            GOOD_X,
+            GOOD_Y,
+            {"validation": GOOD_X},
+            ValueError,
+            r"fit: validation must be a pair \(X_val, y_val\)",
+        ),
+        (
+            GOOD_X,
+            GOOD_Y,
+            {"threshold": math.nan},
+            ValueError,
+            "fit: threshold must be a finite number",
+        ),
+        (
+            GOOD_X,
+            GOOD_Y,
+            {"optimizer": "adam"},
+            TypeError,
+            "fit: optimizer must be an optimizer from nn.optim",
+        ),
+    ],
+)
+def test_fit_refuses_bad_arguments_before_training(
+    X: object, y: object, kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        _recorded_fit(MLP(2, [3, 1], seed=0), X, y, **kwargs)
+
+
+def test_fit_checks_labels_against_the_number_of_classes() -> None:
+    model = MLP(2, [3], activation="linear", output_activation="linear", seed=0)
+    with pytest.raises(
+        ValueError, match=r"cross_entropy: targets\[5\] must be a class index in 0..2"
+    ):
+        _recorded_fit(model, GOOD_X, [0, 1, 2, 0, 1, 3], loss="cross_entropy")
+    with pytest.raises(ValueError, match=r"logits\[0\] must be a list of at least 2 class scores"):
+        _recorded_fit(MLP(2, [3, 1], seed=0), GOOD_X, GOOD_Y, loss="cross_entropy")
+
+
+def test_fit_refuses_an_optimizer_of_another_model() -> None:
+    model, other = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    stranger = optim.Adam(other.parameters())
+    with pytest.raises(ValueError, match="holds none of this model's parameters"):
+        _recorded_fit(model, GOOD_X, GOOD_Y, optimizer=stranger)
+    # An optimizer of some of the parameters (the rest frozen) is a fine choice.
+    last_layer = optim.SGD(model.layers[-1].parameters(), lr=0.1)
+    first_layer = model.layers[0].state_dict()
+    fit(model, GOOD_X, GOOD_Y, loss="bce", optimizer=last_layer, epochs=2, progress=False)
+    assert last_layer.steps == 2 and model.layers[0].state_dict() == first_layer
+
+
+# -- numpy data, as scikit-learn returns it -----------------------------------------------------
+
+
+def test_fit_and_accuracy_take_make_moons_output_as_it_comes() -> None:
+    pytest.importorskip("numpy")
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    X, y = sklearn_datasets.make_moons(120, noise=0.1, random_state=0)
+    assert str(X.dtype) == "float64" and str(y.dtype) == "int64"
+    X_val, y_val = sklearn_datasets.make_moons(40, noise=0.1, random_state=1)
+    model = MLP(2, [8, 8, 1], seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="bce",
+        optimizer=optim.Adam(model.parameters(), lr=0.05),
+        epochs=25,
+        batch_size=32,
+        validation=(X_val, y_val),
+        progress=False,
+        seed=0,
+    )
+    assert history.accuracy[-1] > 0.9
+    assert accuracy(model, X_val, y_val) == history.val_accuracy[-1] > 0.85
+    assert accuracy(model, X.tolist(), y.tolist()) == accuracy(model, X, y)
+    (X_train, y_train), _ = data.train_test_split(X, y, 0.25, seed=0)
+    assert len(X_train) == 90 and type(X_train[0][0]) is float and type(y_train[0]) is int
+
+
+@pytest.mark.parametrize(
+    ("x_type", "y_type"), [("float32", "float32"), ("float32", "int64"), ("float64", "float64")]
+)
+def test_fit_with_numpy_dtypes_equals_fit_with_lists(x_type: str, y_type: str) -> None:
+    np = pytest.importorskip("numpy")
+    X, y = data.moons(30, seed=0)
+    X_np, y_np = np.array(X, dtype=x_type), np.array(y, dtype=y_type)
+    results = []
+    for features, labels in (
+        (X_np.tolist(), y_np.tolist()),
+        (X_np, y_np),
+        (list(X_np), list(y_np)),
+    ):
+        model = MLP(2, [4, 1], seed=0)
+        history = fit(
+            model,
+            features,
+            labels,
+            loss="mse",
+            optimizer=optim.SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            progress=False,
+        )
+        results.append((history.loss, model.state_dict(), accuracy(model, features, labels)))
+    assert results[0] == results[1] == results[2]
+
+
+def test_multi_class_fit_with_numpy_labels() -> None:
+    np = pytest.importorskip("numpy")
+    X, y = data.blobs(30, centers=3, seed=0)
+    model = MLP(2, [3], activation="linear", output_activation="linear", seed=0)
+    fit(
+        model,
+        np.array(X),
+        np.array(y),
+        loss="cross_entropy",
+        optimizer=optim.Adam(model.parameters(), lr=0.1),
+        epochs=20,
+        progress=False,
+    )
+    assert accuracy(model, np.array(X), np.array(y)) > 0.9

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from autograd import Value, topological_order
-from autograd.draw import COLOURS, NOT_COMPUTED_NOTE, format_number
+from autograd import Value, fused, topological_order
 from autograd.testing import expressions
-from autograd.viz import GraphvizNotFoundError, draw_dot, render_svg
+from autograd.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, render_svg
+from autograd.viz.draw import COLOURS, NEGATIVE, NOT_COMPUTED_NOTE, POSITIVE
+from autograd.viz.graph import format_number
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
 
@@ -78,8 +79,8 @@ def test_values_show_label_data_and_grad_and_ops_have_their_own_box() -> None:
         if node.label:
             assert f"<b>{node.label}</b>" in line
         if node.parents:
-            assert f'label="{node.op}"' in node_line(source, f"o{i}") or (
-                f"label={node.op} " in node_line(source, f"o{i}")
+            assert f'label="{node.op.symbol}"' in node_line(source, f"o{i}") or (
+                f"label={node.op.symbol} " in node_line(source, f"o{i}")
             )
             assert f"o{i} -> v{i}" in edges(source)
     assert "data 0.7071" in node_line(source, f"v{len(nodes) - 1}")
@@ -117,35 +118,35 @@ def test_plain_numbers_are_written_into_the_op_on_their_side() -> None:
         assert len(edges(source)) == 2  # x -> op -> result: the number is not a node
 
 
-def test_neuron_and_sum_nodes_are_one_op_each_with_named_edges() -> None:
+def test_neuron_and_sum_nodes_are_one_op_each_with_unnamed_edges_in_operand_order() -> None:
     w = [Value(0.5, label="wa"), Value(-1.0, label="wb")]
     x = [Value(1.0, label="xa"), Value(2.0, label="xb")]
     b = Value(0.25, label="bias")
-    y = Value.neuron(w, x, b, "tanh")
+    y = fused.neuron(w, x, b, "tanh")
     total = Value.sum([y, x[0], x[0]])
     source = draw_dot(total).source
     nodes = topological_order(total)
     i_y = nodes.index(y)
     assert 'label="tanh(w·x+b)"' in node_line(source, f"o{i_y}")
-    for position, (parent, name) in enumerate(
-        zip([*w, *x, b], ["w0", "w1", "x0", "x1", "b"], strict=True)
-    ):
-        assert f"v{nodes.index(parent)} -> o{i_y} [label={name} id=e{i_y}_{position}]" in source
+    for position, parent in enumerate([*w, *x, b]):
+        # No names on a neuron's edges: the boxes say w0, w1, ... and the bundle from one
+        # layer to the next stays followable.
+        assert f"v{nodes.index(parent)} -> o{i_y} [id=e{i_y}_{position}]" in source
     i_total = nodes.index(total)
     assert "label=sum" in node_line(source, f"o{i_total}")
     assert edges(source).count(f"v{nodes.index(x[0])} -> o{i_total}") == 2
     assert len(re.findall(r"^\s*o\d+ \[", source, re.MULTILINE)) == 2
 
 
-def test_a_dot_node_names_its_edges_x_then_y() -> None:
+def test_a_dot_node_has_an_edge_per_operand_in_order() -> None:
     x = [Value(1.0, label="a"), Value(2.0, label="b")]
     y = Value.dot(x, x)
     source = draw_dot(y).source
     nodes = topological_order(y)
     i_y = nodes.index(y)
     assert "label=dot" in node_line(source, f"o{i_y}")
-    for position, (parent, name) in enumerate(zip([*x, *x], ["x0", "x1", "y0", "y1"], strict=True)):
-        assert f"v{nodes.index(parent)} -> o{i_y} [label={name} id=e{i_y}_{position}]" in source
+    for position, parent in enumerate([*x, *x]):
+        assert f"v{nodes.index(parent)} -> o{i_y} [id=e{i_y}_{position}]" in source
 
 
 def test_leaves_parameters_and_root_have_their_own_colours() -> None:
@@ -166,11 +167,11 @@ def test_clusters_group_a_neurons_op_with_its_parameters_nested_by_layer() -> No
 
     def neuron(name: str) -> Value:
         w = [Param(0.1, "w0", name), Param(-0.2, "w1", name)]
-        return Value.neuron(w, x, Param(0.0, "b", name), "relu")
+        return fused.neuron(w, x, Param(0.0, "b", name), "relu")
 
     h = [neuron("layers.0.neurons.0"), neuron("layers.0.neurons.1")]
     w2 = [Param(1.0, "w0", "layers.1.neurons.0"), Param(1.0, "w1", "layers.1.neurons.0")]
-    out = Value.neuron(w2, h, Param(0.0, "b", "layers.1.neurons.0"), "linear")
+    out = fused.neuron(w2, h, Param(0.0, "b", "layers.1.neurons.0"), "linear")
     nodes = topological_order(out)
     source = draw_dot(out).source
 
@@ -228,9 +229,11 @@ def test_too_large_a_graph_is_refused_with_advice() -> None:
     y = x
     for _ in range(300):
         y = y * 1.0001
-    with pytest.raises(ValueError, match=r"601 boxes.*max_nodes=500.*smaller example"):
+    with pytest.raises(GraphTooLargeError, match=r"more than max_nodes=500 boxes.*smaller example"):
         draw_dot(y)
-    assert draw_dot(y, max_nodes=700).source
+    assert draw_dot(y, max_nodes=601).source
+    with pytest.raises(ValueError, match="max_nodes=600"):
+        draw_dot(y, max_nodes=600)
 
 
 @pytest.mark.parametrize(
@@ -305,7 +308,7 @@ def test_without_dot_the_source_works_and_rendering_says_how_to_install(tmp_path
     code = textwrap.dedent(
         """
         from autograd import Value
-        from autograd.viz import GraphvizNotFoundError, draw_dot, render_svg
+        from autograd.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, render_svg
         dot = draw_dot(Value(2.0, label="a") * 3)
         assert "data 6.0000" in dot.source
         for attempt in (lambda: render_svg(dot), lambda: dot.pipe(format="png"),
@@ -360,3 +363,92 @@ def test_an_nn_model_is_drawn_with_one_cluster_per_layer_and_neuron() -> None:
         line = node_line(source, f"v{nodes.index(parameter)}")
         assert COLOURS["parameter"] in line and f"<b>{parameter.label}</b>" in line
     assert len(re.findall(r"^\s*o\d+ \[", source, re.MULTILINE)) == 4  # one node per neuron
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_neurons_parameters_are_drawn_in_order(rankdir: str) -> None:
+    from nn import MLP
+
+    model = MLP(2, [4, 4, 1], seed=0)
+    out = model([0.3, -0.4])
+    assert isinstance(out, Value)
+    nodes = topological_order(out)
+    svg = render_svg(draw_dot(out, rankdir=rankdir))
+    across = 2 if rankdir == "LR" else 1  # a rank is a column (LR) or a row (TB)
+    position = {}
+    box = r'<g id="(v\d+)" class="node">.*?<text[^>]* x="([-\d.]+)" y="([-\d.]+)"'
+    for match in re.finditer(box, svg, re.DOTALL):
+        position[match.group(1)] = float(match.group(1 + across))
+    for neuron in (layer for layer in model.layers for layer in layer.neurons):
+        params = [*neuron.w, neuron.b]  # type: ignore[attr-defined]
+        places = [position[f"v{nodes.index(p)}"] for p in params]
+        assert places == sorted(places), [p.label for p in params]
+
+
+def test_edges_carry_the_gradient_flow_once_there_is_one() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    before = draw_dot(c).source
+    assert POSITIVE not in before and NEGATIVE not in before
+    c.backward()
+    source = draw_dot(c).source
+    nodes = topological_order(c)
+    i = nodes.index(c)
+    # Along a -> *: grad(c) * b = -3 (negative, the largest); along b -> *: 2 (positive).
+    (to_a,) = [ln for ln in source.splitlines() if f"id=e{i}_0" in ln]
+    (to_b,) = [ln for ln in source.splitlines() if f"id=e{i}_1" in ln]
+    assert NEGATIVE in to_a and "penwidth=4.00" in to_a
+    assert POSITIVE in to_b and "penwidth=2.93" in to_b  # 0.8 + 3.2 * 2/3
+    assert "adds to grad" in source and "subtracts" in source  # the legend says so
+    assert draw_dot(c, show_grad=False).source.count("penwidth") == 0
+
+
+def test_max_width_scales_a_wide_drawing_down() -> None:
+    x = Value(1.0, label="x")
+    assert not re.search(r"[ \[]size=", draw_dot(x * 2).source)
+    assert 'size="9.375,10000"' in draw_dot(x * 2, max_width=900).source
+    for bad in (0, -5, float("inf"), "900", True):
+        with pytest.raises(ValueError, match="max_width"):
+            draw_dot(x * 2, max_width=bad)  # type: ignore[arg-type]
+
+
+@needs_dot
+def test_labels_with_control_characters_and_lone_surrogates_draw_as_escapes() -> None:
+    labels = ["a\x00b", "\x1b[31m", "half \ud800 pair", "tab\there"]
+    values = [Value(float(i), label=label) for i, label in enumerate(labels)]
+    out = Value.sum(values)
+    source = draw_dot(out).source
+    for shown in ("a\\x00b", "\\x1b[31m", "half \\ud800 pair", "tab\\there"):
+        assert shown in source
+    svg = render_svg(draw_dot(out))  # graphviz renders it: no CalledProcessError
+    assert "a\\x00b" in svg
+    assert "é∂" in draw_dot(Value(1.0, label="é∂") * 2).source  # printable text stays
+
+
+def test_a_huge_graph_is_refused_while_counting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd.viz.graph
+
+    x = Value(0.5)
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0001
+
+    def never(root: Value) -> list[Value]:
+        raise AssertionError("the whole graph was walked before refusing it")
+
+    # The count stops at the limit, before the full topological order is ever built.
+    monkeypatch.setattr(autograd.viz.graph, "topological_order", never)
+    with pytest.raises(GraphTooLargeError, match="max_nodes=500"):
+        draw_dot(y)
+
+
+def test_the_page_direction_fits_an_expression_top_down_and_a_network_across() -> None:
+    from autograd.viz.draw import fitting_rankdir
+    from nn import MLP
+
+    out, _ = the_classic_neuron()
+    assert fitting_rankdir(topological_order(out)) == "TB"
+    network = MLP(2, [16, 16, 1], seed=0)([0.3, -0.4])
+    assert isinstance(network, Value)
+    assert fitting_rankdir(topological_order(network)) == "LR"

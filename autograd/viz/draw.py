@@ -7,19 +7,24 @@ edges from ``a``.
 
 How the parts read:
 
-* **Names.** A Value shows its label; an unlabelled one shows ``#i``, its position in
-  ``topological_order(root)``, and an unlabelled root shows ``out``. Step-through texts
-  (``autograd.trace``) use the same names, so words and picture match.
+* **Names.** A Value shows its label (control characters written as escapes, ``a\\x00b``);
+  an unlabelled one shows ``#i``, its position in ``topological_order(root)``, and an
+  unlabelled root shows ``out``. Step-through texts
+  (``autograd.viz.trace``) use the same names, so words and picture match.
 * **Numbers** have 4 decimals (``0.5000``); below 0.001 or from a million on they switch to
   scientific notation (``1.2346e-05``), so a small gradient never shows as ``0.0000``.
 * **Constants.** A plain number operand (``x * 2.5``, stored as ``.const``) is written into the
   op box with ``□`` standing for the Value that comes in on the edge: ``□ * 2.5``,
   ``1 - □``, ``2 ** □``. A separate box per number would double the boxes of a typical
   expression and look like a Value with a gradient, which a number never has.
-* **Operand names on edges** where order or role matters: a fused neuron's edges say ``w0``,
-  ``x0``, ..., ``b`` (matching nn's parameter labels), and the two edges of ``-``, ``/`` and
-  ``**`` between two Values say ``1st`` and ``2nd``. A sum's edges carry no name: any order
-  gives the same sum.
+* **Operand names on edges** only where order matters and nothing else shows it: the two edges
+  of ``-``, ``/`` and ``**`` between two Values say ``1st`` and ``2nd``. A neuron's edges
+  carry no names: its weights' boxes say ``w0``, ``w1``, ... and sit in order in the neuron's
+  cluster, and the bundle from one layer to the next stays a plain bundle that can be
+  followed (with a name on each of its edges it could not).
+* **Gradient flow.** Once gradients exist, each edge carries ``grad of the result × local
+  derivative``: its width grows with the size of that contribution and its colour tells the
+  sign (blue positive, orange negative); the legend says so.
 * **Colours** tell leaves (inputs), parameters (Values with a str ``owner``, i.e. nn's
   ``Parameter``), op results and the root apart; a legend above the graph says which is which.
 * **Clusters** (``cluster=True``) box each module's parameters together with the fused neuron
@@ -34,22 +39,27 @@ layout. graphviz is imported only when a drawing is made.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import count
+from itertools import count, pairwise
 from typing import TYPE_CHECKING, Any
 
-from autograd.backward import topological_order
 from autograd.value import Value
+from autograd.viz.graph import (
+    check_max_nodes,
+    constant_side,
+    format_number,
+    local_derivatives,
+    node_names,
+    op_name,
+    op_symbol,
+    owner_of,
+    walk,
+)
 
 if TYPE_CHECKING:
     import graphviz
-
-INSTALL_HINT = (
-    "Install graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
-    "'brew install graphviz' (macOS), 'conda install graphviz' (conda), "
-    "or see https://graphviz.org/download/"
-)
 
 NOT_COMPUTED_NOTE = "grads not computed yet: call backward()"
 
@@ -64,82 +74,39 @@ COLOURS = {
     "op": "#e2e8f0",  # op boxes: grey
 }
 LEGEND_NAMES = {"leaf": "leaf", "parameter": "parameter", "root": "output", "op": "op"}
-HIGHLIGHT = "#dc2626"  # the step-through's current node and the edges it just fed: red
-RECEIVED = "#fecaca"  # grad cells that just received a contribution: light red
+HIGHLIGHT = "#7c3aed"  # the step-through's current node and the edges it feeds: violet
+RECEIVED = "#ddd6fe"  # grad cells that just received a contribution: light violet
+POSITIVE = "#2563eb"  # an edge carrying a positive contribution: blue
+NEGATIVE = "#ea580c"  # an edge carrying a negative contribution: orange
+EDGE = "#475569"  # an edge before any gradient flows: slate
 FONT = "Helvetica,Arial,sans-serif"
 FONT_SIZE = 11
 _CHAR_WIDTH = 7  # points per character at FONT_SIZE, generous, for fixed-width grad cells
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """graphviz's ``dot`` program is missing, so a drawing cannot be rendered.
-
-    Building a drawing and reading its DOT source (``.source``) still work without it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(
-            "graphviz's 'dot' program was not found on PATH, so the graph cannot be rendered "
-            f"(its DOT source, .source, still works). {INSTALL_HINT}"
-        )
-
+_THINNEST, _THICKEST = 0.8, 4.0  # edge widths in points for no flow and the largest flow
+_PX_PER_INCH = 96  # browsers draw a CSS inch as 96 px; graphviz sizes are in inches
 
 # --------------------------------------------------------------------------------------------
 # How single parts are written
 # --------------------------------------------------------------------------------------------
 
 
-def format_number(x: float) -> str:
-    """A number as drawings show it: 4 decimals, or scientific notation when tiny or huge."""
-    if x == 0.0:
-        return "0.0000"  # also for -0.0, which is the same number to a learner
-    if 1e-3 <= abs(x) < 1e6:
-        return f"{x:.4f}"
-    return f"{x:.4e}"
-
-
-def node_names(nodes: Sequence[Value]) -> list[str]:
-    """Each node's name in drawings and explanations, for nodes in topological order.
-
-    The label when there is one; else ``out`` for the root (the last node) and ``#i`` (the
-    node's position) for the others.
-    """
-    last = len(nodes) - 1
-    return [node.label or ("out" if i == last else f"#{i}") for i, node in enumerate(nodes)]
-
-
 def operand_names(node: Value) -> list[str]:
     """The name written on each edge into ``node``'s op box, in operand order ("" for none)."""
-    spec = node.spec
-    n = len(node.parents)
-    if spec is None:
-        return []
-    if spec.name.startswith("neuron_"):  # parents are (w_0..w_k-1, x_0..x_k-1, b)
-        k = (n - 1) // 2
-        return [f"w{i}" for i in range(k)] + [f"x{i}" for i in range(k)] + ["b"]
-    if spec.name == "dot":  # parents are (x_0..x_k-1, y_0..y_k-1)
-        k = n // 2
-        return [f"x{i}" for i in range(k)] + [f"y{i}" for i in range(k)]
-    if spec.name in ("sub", "div", "pow"):
+    if op_name(node) in ("sub", "div", "pow"):
         return ["1st", "2nd"]
-    return [""] * n
+    return [""] * len(node.parents)
 
 
 def op_label(node: Value) -> str:
     """The text of ``node``'s op box: the op, with its plain-number operand written in place."""
-    spec = node.spec
-    if spec is None or node.const is None:
-        return node.op
+    symbol = op_symbol(node)
+    side = constant_side(node)
+    if side is None or node.const is None:
+        return symbol
     number = f"{node.const:.6g}"
-    if spec.constant == "left":
-        return f"{number} {node.op} □"
-    return f"□ {node.op} {number}"
-
-
-def owner_of(node: Value) -> str | None:
-    """The module name a parameter belongs to (nn's ``Parameter.owner``), else None."""
-    owner = getattr(node, "owner", None)
-    return owner if isinstance(owner, str) else None
+    if side == "left":
+        return f"{number} {symbol} □"
+    return f"□ {symbol} {number}"
 
 
 def _cluster_path(owner: str) -> tuple[str, ...]:
@@ -157,11 +124,34 @@ def _cluster_path(owner: str) -> tuple[str, ...]:
 
 def _neuron_owner(node: Value) -> str | None:
     """The one module whose parameters a fused neuron node uses, if there is exactly one."""
-    spec = node.spec
-    if spec is None or not spec.name.startswith("neuron_"):
+    if not op_name(node).startswith("neuron_"):
         return None
     owners = {owner_of(p) for p in node.parents} - {None}
     return owners.pop() if len(owners) == 1 else None
+
+
+def edge_flows(nodes: Sequence[Value], grads: Sequence[float]) -> dict[tuple[int, int], float]:
+    """What flows along each edge: the result's grad times the local derivative.
+
+    Keyed by (index of the result, operand position), for nodes in topological order with
+    ``grads`` their gradients.
+    """
+    flows: dict[tuple[int, int], float] = {}
+    for i, node in enumerate(nodes):
+        if node.parents and grads[i]:
+            for position, local in enumerate(local_derivatives(node)):
+                flows[(i, position)] = grads[i] * local
+    return flows
+
+
+def flow_style(flow: float, largest: float) -> dict[str, str]:
+    """An edge's colour by the sign of what flows along it, and its width by the size."""
+    if not flow or not largest:
+        return {}
+    share = min(1.0, abs(flow) / largest)
+    width = _THINNEST + (_THICKEST - _THINNEST) * share
+    colour = POSITIVE if flow > 0 else NEGATIVE
+    return {"color": colour, "penwidth": f"{width:.2f}"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -176,22 +166,24 @@ class FrameMarks:
     Attributes:
         current: index (in topological order) of the node whose backward step this is, or
             None for a frame that highlights nothing (the step-through page's base picture).
-        edge_notes: text per operand position of ``current``: the chain-rule product that
-            went along that edge. Written as an external label so the layout stays put.
         received: indices of the nodes whose gradient changed in this step.
         grad_widths: a fixed width in points for each node's grad cell, the same in every
             frame, so that changing numbers never move the boxes between frames.
-        products: for the step-through page's one picture, the product that goes along every
-            edge, keyed by (node index, operand position) and written under the operand's name
-            in the edge's label, so graphviz leaves room for it; the page shows only the
-            current step's.
+        products: the product ``upstream × local = contribution`` that goes along every edge,
+            keyed by (node index, operand position), written in the edge's label so graphviz
+            leaves room for it and no label covers a box. Every frame writes all of them (so
+            all frames share one layout) and colours them by ``shown``.
+        shown: how each product is written: "current" (this step's, in the highlight
+            colour), "done" (an earlier step's, grey) or missing (a later step's: drawn
+            transparent, keeping its room). The page (no ``shown``) hides all but the
+            current step's with its script.
     """
 
     current: int | None
-    edge_notes: Mapping[int, str]
     received: frozenset[int]
     grad_widths: Sequence[int]
     products: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    shown: Mapping[tuple[int, int], str] | None = None
 
 
 @dataclass
@@ -201,6 +193,7 @@ class _Box:
     dot_id: str
     attrs: dict[str, str]
     cluster: tuple[str, ...] = ()
+    leaf: bool = False
 
 
 @dataclass
@@ -241,13 +234,18 @@ def build_digraph(
     cluster: bool = True,
     note: str | None = None,
     marks: FrameMarks | None = None,
+    flows: Mapping[tuple[int, int], float] | None = None,
+    max_width: float | None = None,
+    legend: bool = True,
 ) -> graphviz.Digraph:
     """The drawing of ``nodes`` (a topological order, root last) showing ``grads``.
 
     `draw_dot` calls this with the live gradients; a step-through frame calls it with the
-    gradients as they were after one step, plus `FrameMarks`.
+    gradients as they were after one step, plus `FrameMarks`. ``flows`` (see `edge_flows`)
+    sets each edge's width and colour. ``legend=False`` leaves the legend out (the
+    step-through page shows its own, which stays in view when the graph is zoomed).
     """
-    from autograd._graphviz import Drawing
+    from autograd.viz._graphviz import Drawing
 
     names = node_names(nodes)
     root = len(nodes) - 1
@@ -269,23 +267,32 @@ def build_digraph(
             path = _cluster_path(owner) if owner is not None else ()
         label = _value_label(i, names[i], bool(node.label), node.data, grads[i], kinds[i],
                              show_grad, marks)  # fmt: skip
-        layout.add(_Box(f"v{i}", {"label": label, "shape": "plain", "id": f"v{i}"}, path))
+        box_attrs = {"label": label, "shape": "plain", "id": f"v{i}"}
+        layout.add(_Box(f"v{i}", box_attrs, path, leaf=not node.parents))
 
+    graph_attr = {"rankdir": rankdir, "fontname": FONT, "fontsize": str(FONT_SIZE),
+                  "labelloc": "t", "labeljust": "l", "nodesep": "0.15",
+                  "ranksep": "0.35", "remincross": "false"}  # fmt: skip
+    if max_width is not None:
+        # graphviz scales the whole drawing down (never up) to fit this many inches.
+        graph_attr["size"] = f"{max_width / _PX_PER_INCH:.3f},10000"
     dot = Drawing(
         name="computation_graph",
-        graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": str(FONT_SIZE),
-                    "labelloc": "t", "labeljust": "l", "nodesep": "0.15", "ranksep": "0.35",
-                    "forcelabels": "true"},
+        graph_attr=graph_attr,
         node_attr={"fontname": FONT, "fontsize": str(FONT_SIZE)},
-        edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6", "color": "#475569"},
-    )  # fmt: skip
-    dot.attr(label=_graph_label(kinds, note, marks))
+        edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6", "color": EDGE},
+    )
+    flows = flows or {}
+    if legend:
+        dot.attr(label=_graph_label(kinds, note, marks, bool(flows)))
     for box in layout.top:
         dot.node(box.dot_id, **box.attrs)
-    _add_clusters(dot, layout, (), count())
+    _add_clusters(dot, layout, (), count(), rankdir)
+    largest = max((abs(flow) for flow in flows.values()), default=0.0)
     for i, node in enumerate(nodes):
         if node.parents:
-            _add_edges(dot, node, i, [index[p] for p in node.parents], marks)
+            parent_indices = [index[p] for p in node.parents]
+            _add_edges(dot, node, i, parent_indices, marks, flows, largest)
     return dot
 
 
@@ -321,14 +328,16 @@ def _value_label(
         cells.append(f"<td{grad_attrs}>grad {format_number(grad)}</td>")
     border, colour = ("2", "#15803d") if kind == "root" else ("0", "#475569")
     if marks is not None and marks.current == i:
-        border, colour = "2", HIGHLIGHT
+        border, colour = "3", HIGHLIGHT
     return (
         f'<<table border="{border}" color="{colour}" cellborder="1" cellspacing="0" '
         f'cellpadding="3" bgcolor="{COLOURS[kind]}"><tr>{"".join(cells)}</tr></table>>'
     )
 
 
-def _graph_label(kinds: Sequence[str], note: str | None, marks: FrameMarks | None) -> str:
+def _graph_label(
+    kinds: Sequence[str], note: str | None, marks: FrameMarks | None, flows: bool
+) -> str:
     """The legend (only the kinds present) and, when there is one, a note above it."""
     present = {"op" if k == "result" else k for k in kinds}
     cells = []
@@ -341,6 +350,11 @@ def _graph_label(kinds: Sequence[str], note: str | None, marks: FrameMarks | Non
         cells.append('<td align="left">this step</td>')
         cells.append(f'<td bgcolor="{RECEIVED}" border="1" width="12"> </td>')
         cells.append('<td align="left">grad just received</td>')
+    if flows or marks is not None:
+        cells.append(f'<td><font color="{POSITIVE}"><b>━━</b></font></td>')
+        cells.append('<td align="left">adds to grad</td>')
+        cells.append(f'<td><font color="{NEGATIVE}"><b>━━</b></font></td>')
+        cells.append('<td align="left">subtracts (width: how much)</td>')
     rows = f"<tr>{''.join(cells)}</tr>"
     if note:
         rows = (
@@ -351,7 +365,11 @@ def _graph_label(kinds: Sequence[str], note: str | None, marks: FrameMarks | Non
 
 
 def _add_clusters(
-    graph: graphviz.Digraph, layout: _Layout, path: tuple[str, ...], numbers: Iterator[int]
+    graph: graphviz.Digraph,
+    layout: _Layout,
+    path: tuple[str, ...],
+    numbers: Iterator[int],
+    rankdir: str,
 ) -> None:
     """Add the clusters inside ``path`` (recursively), each holding its boxes."""
     for child in layout.children(path):
@@ -359,9 +377,54 @@ def _add_clusters(
         with graph.subgraph(name=f"cluster_{next(numbers)}") as sub:
             sub.attr(label=child or "(model)", style="rounded,dashed", color="#94a3b8",
                      fontcolor="#64748b", fontsize="9")  # fmt: skip
-            for box in layout.clustered.get(inner, []):
+            boxes = layout.clustered.get(inner, [])
+            for box in boxes:
                 sub.node(box.dot_id, **box.attrs)
-            _add_clusters(sub, layout, inner, numbers)
+            _keep_in_order(sub, [box.dot_id for box in boxes if box.leaf], rankdir)
+            _add_clusters(sub, layout, inner, numbers, rankdir)
+
+
+def _keep_in_order(graph: graphviz.Digraph, dot_ids: Sequence[str], rankdir: str) -> None:
+    """Stack a module's parameters in their order (w0, w1, ..., b) instead of graphviz's.
+
+    Invisible edges between neighbours in one rank fix their order (across a rank an edge
+    puts its head after its tail: above it in a left-to-right drawing, right of it in a
+    top-to-bottom one);
+    left alone, graphviz orders them to save crossings, which reads as a shuffle (``w3, b,
+    w0, w1, w2``). The graph's ``remincross=false`` keeps the last pass over clusters from
+    undoing it.
+    """
+    if len(dot_ids) < 2:
+        return
+    with graph.subgraph() as same_rank:
+        same_rank.attr(rank="same")
+        for first, then in pairwise(dot_ids):
+            if rankdir in ("LR", "RL"):
+                same_rank.edge(then, first, style="invis")
+            else:
+                same_rank.edge(first, then, style="invis")
+
+
+_PRODUCT_COLOURS = {"current": HIGHLIGHT, "done": "#64748b"}
+
+
+def _edge_label(name: str, product: str | None, shown: str | None) -> str | None:
+    """An edge's label: its operand name and, in a step-through, its chain-rule product.
+
+    The product takes two lines, ``g × local`` and ``= contribution``: half as wide, so the
+    labels of edges that meet at one op stay apart.
+    """
+    if product is None:
+        return name or None
+    factors, equals, result = product.partition(" = ")
+    lines = [factors, f"= {result}"] if equals else [product]
+    if shown is None:  # the page: its script shows the current step's products
+        return "\n".join([name, *lines] if name else lines)
+    colour = _PRODUCT_COLOURS.get(shown, "#ffffff00")  # a later step's: room kept, not drawn
+    weight = ("<b>", "</b>") if shown == "current" else ("", "")
+    text = "<br/>".join(html.escape(line) for line in lines)
+    shown_lines = f'<font color="{colour}">{weight[0]}{text}{weight[1]}</font>'
+    return f"<{html.escape(name)}<br/>{shown_lines}>" if name else f"<{shown_lines}>"
 
 
 def _add_edges(
@@ -370,20 +433,24 @@ def _add_edges(
     i: int,
     parent_indices: Sequence[int],
     marks: FrameMarks | None,
+    flows: Mapping[tuple[int, int], float],
+    largest: float,
 ) -> None:
     """Edges from each operand into node ``i``'s op box, then from the op box to the node."""
     current = marks is not None and marks.current == i
     for position, (p, name) in enumerate(zip(parent_indices, operand_names(node), strict=True)):
         # Ids name each node and edge in the SVG, so the step-through page can mark them.
+        attrs: dict[str, Any] = {"id": f"e{i}_{position}"}
         product = marks.products.get((i, position)) if marks is not None else None
-        label = "\n".join(text for text in (name, product) if text)
-        attrs: dict[str, Any] = {"id": f"e{i}_{position}"} | ({"label": label} if label else {})
+        shown = None
+        if marks is not None and marks.shown is not None:
+            shown = marks.shown.get((i, position), "later")
+        label = _edge_label(name, product, shown)
+        if label:
+            attrs["label"] = label
+        attrs |= flow_style(flows.get((i, position), 0.0), largest)
         if current:
-            assert marks is not None
-            attrs |= {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "2"}
-            note = marks.edge_notes.get(position)
-            if note:
-                attrs["xlabel"] = note
+            attrs |= {"fontcolor": HIGHLIGHT}
         dot.edge(f"v{p}", f"o{i}", **attrs)
     highlight = {"color": HIGHLIGHT, "penwidth": "2"} if current else {}
     dot.edge(f"o{i}", f"v{i}", id=f"r{i}", **highlight)
@@ -394,23 +461,6 @@ def _add_edges(
 # --------------------------------------------------------------------------------------------
 
 
-def count_boxes(nodes: Sequence[Value]) -> int:
-    """How many graphviz nodes a drawing of ``nodes`` has: one per Value and one per op."""
-    return len(nodes) + sum(1 for node in nodes if node.parents)
-
-
-def check_size(nodes: Sequence[Value], max_nodes: int, what: str) -> None:
-    """Raise a ValueError when drawing ``nodes`` would take more than ``max_nodes`` boxes."""
-    boxes = count_boxes(nodes)
-    if boxes > max_nodes:
-        raise ValueError(
-            f"{what}: the graph has {boxes} boxes to draw ({len(nodes)} values and their ops), "
-            f"more than max_nodes={max_nodes}; graphviz would take very long. Draw a smaller "
-            "example (one sample instead of a batch, a smaller model), or pass a larger "
-            "max_nodes if you are ready to wait"
-        )
-
-
 def draw_dot(
     root: Value,
     *,
@@ -418,6 +468,7 @@ def draw_dot(
     show_grad: bool = True,
     cluster: bool = True,
     max_nodes: int = 500,
+    max_width: float | None = None,
 ) -> graphviz.Digraph:
     """The computation graph that ``root`` was computed by, as a ``graphviz.Digraph``.
 
@@ -432,12 +483,18 @@ def draw_dot(
 
     Args:
         root: the Value to draw the graph of (usually a loss or an output).
-        rankdir: graphviz's direction of flow: "LR" (left to right), "TB", "RL" or "BT".
-        show_grad: show each Value's ``.grad``; before any ``backward()`` (all zero) a note
-            above the graph says so.
+        rankdir: graphviz's direction of flow: "LR" (left to right), "TB" (top to bottom:
+            narrower for long chains, good in a notebook), "RL" or "BT".
+        show_grad: show each Value's ``.grad`` and, once there are gradients, what flows
+            along each edge (width: how much; colour: the sign). Before any ``backward()``
+            (all zero) a note above the graph says so.
         cluster: box the parameters of each nn module with the neuron nodes that use them.
         max_nodes: the most boxes (Values plus ops) to draw; a larger graph raises a
-            ValueError rather than leaving graphviz running for minutes.
+            `GraphTooLargeError` (a ValueError) rather than leaving graphviz running for
+            minutes. Counting stops at the limit, so refusing a huge graph is quick.
+        max_width: the widest the rendered picture may be, in CSS pixels (a notebook's cell
+            is about 900); a wider drawing is scaled down to fit, a narrower one is left as
+            it is. None (the default) keeps the natural size.
 
     Rendering needs graphviz's ``dot`` program; without it, rendering raises
     `GraphvizNotFoundError` saying how to install it, while ``.source`` still works.
@@ -446,15 +503,50 @@ def draw_dot(
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
-    nodes = topological_order(root)
-    check_size(nodes, max_nodes, "draw_dot")
+    check_max_nodes(max_nodes, "draw_dot")
+    if max_width is not None and (
+        isinstance(max_width, bool)
+        or not isinstance(max_width, int | float)
+        or not 0 < max_width < float("inf")
+    ):
+        raise ValueError(
+            f"draw_dot: max_width must be a positive number of pixels, got {max_width!r}"
+        )
+    nodes = walk(root, max_nodes, "draw_dot")
     grads = [node.grad for node in nodes]
     note = NOT_COMPUTED_NOTE if show_grad and not any(grads) else None
-    return build_digraph(
-        nodes, grads, rankdir=rankdir, show_grad=show_grad, cluster=cluster, note=note
-    )
+    flows = edge_flows(nodes, grads) if show_grad else None
+    return build_digraph(nodes, grads, rankdir=rankdir, show_grad=show_grad, cluster=cluster,
+                         note=note, flows=flows, max_width=max_width)  # fmt: skip
+
+
+# Rough sizes in points of what graphviz draws, for choosing a direction before any layout:
+# a value box and the gap after it, an op box and the gap after it, a box's height with the
+# gap between neighbours.
+_VALUE_ACROSS, _OP_ACROSS, _ROW = 200.0, 70.0, 30.0
+
+
+def fitting_rankdir(nodes: Sequence[Value], width: float = 820, height: float = 620) -> str:
+    """ "LR" or "TB": the direction in which ``nodes`` fit a ``width`` × ``height`` view best.
+
+    A long expression is wide from left to right and fits better from top to bottom; a
+    network, a few layers of many neurons, is the opposite. Estimated from the graph's depth
+    and its widest rank, without a layout: a layout costs as much as the drawing itself.
+    """
+    index = {node: i for i, node in enumerate(nodes)}
+    depth = [0] * len(nodes)
+    for i, node in enumerate(nodes):  # topological order: parents come first
+        for parent in node.parents:
+            depth[i] = max(depth[i], depth[index[parent]] + 1)
+    ranks = max(depth, default=0) + 1
+    widest = max(Counter(depth).values(), default=1)
+    along = ranks * _VALUE_ACROSS + (ranks - 1) * _OP_ACROSS  # value and op boxes alternate
+    along_tall = ranks * _ROW * 2.5  # a rank is a value row and an op row
+    across = widest * _ROW
+    across_wide = widest * _VALUE_ACROSS
+    left_to_right = min(width / along, height / across)
+    top_to_bottom = min(width / across_wide, height / along_tall)
+    return "TB" if top_to_bottom > left_to_right else "LR"
 
 
 def render_svg(dot: graphviz.Digraph) -> str:

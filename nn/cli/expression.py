@@ -26,7 +26,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from autograd import Value
-from autograd.value import FUNCTIONS  # the functions an expression may call, by name
+
+# The functions an expression may call, by name: Value's one-argument methods.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    name: getattr(Value, name)
+    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos")
+} | {"abs": Value.__abs__}
 
 MAX_LENGTH = 2000
 """The longest expression accepted, in characters (a guard against pathological input)."""

@@ -2,29 +2,41 @@
 
     glassgrad graph "tanh(a*b + c)" a=2 b=-3 c=10 --out graph.svg --steps backward.html
 
-The expression is read by `nn.expression.parse_expression` (``ast``, a fixed grammar, never
+The expression is read by `nn.cli.expression.parse_expression` (``ast``, a fixed grammar, never
 ``eval``). Each ``NAME=VALUE`` becomes a leaf labelled NAME; the result is differentiated
 (``backward()``, or `trace_backward` when ``--steps`` asks for the step-through page), drawn by
 `draw_dot` and rendered by graphviz's ``dot``.
 
 Exit codes: 0 done; 2 bad input (the expression, a ``NAME=VALUE``, an option, or a value
-outside an op's domain such as ``log(-1)``); 1 when the drawing cannot be rendered or written
-(graphviz's ``dot`` missing, an unwritable path). Every error is one line on stderr.
+outside an op's domain such as ``log(-1)``, a ``--format`` that disagrees with ``--out``'s
+suffix); 1 when the drawing cannot be rendered or written (graphviz's ``dot`` missing, an
+unwritable path, or a path that is not a regular file, such as ``/dev/null``). Both output paths
+are checked before anything is computed, and the picture and the page are written together: a
+failure leaves neither behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from autograd import Value
-from nn.expression import ExpressionError, check_variable_name, parse_expression
+from nn.cli.expression import ExpressionError, check_variable_name, parse_expression
+from nn.cli.outputs import check_outputs, write_outputs
 
 FORMATS = ("svg", "png", "pdf")
+PICTURE_SUFFIXES = {*FORMATS, "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "eps", "ps"}
+"""File suffixes that say what kind of picture a file is: ``--format`` must agree with them."""
 BAD_INPUT, CANNOT_RENDER = 2, 1
+DASH_HINT = (
+    "An expression that starts with '-' looks like an option: put it in parentheses, "
+    "glassgrad graph \"(-x)\" x=3, or after '--' (options first), "
+    'glassgrad graph --out g.svg -- "-x" x=3'
+)
 
 _EPILOG = """\
 examples:
@@ -46,6 +58,7 @@ def register(subparsers: Any) -> None:
     """
     parser = subparsers.add_parser(
         "graph",
+        dash_hint=DASH_HINT,
         help="draw the computation graph of an expression, after its backward pass",
         description=(
             "Draw the computation graph of EXPR, with every value and gradient, after its\n"
@@ -103,9 +116,14 @@ def _output(out: Path | None, picture_format: str | None) -> tuple[Path, str]:
     if out is None:
         chosen = picture_format or "svg"
         return Path(f"graph.{chosen}"), chosen
-    if picture_format is not None:
-        return out, picture_format
     suffix = out.suffix.lower().lstrip(".")
+    if picture_format is not None:
+        if suffix in PICTURE_SUFFIXES and suffix != picture_format:
+            raise _InputError(
+                f"--format {picture_format} does not match {str(out)!r}: name the file "
+                f"*.{picture_format} or drop --format"
+            )
+        return out, picture_format
     if suffix in FORMATS:
         return out, suffix
     raise _InputError(f"cannot tell the format of {str(out)!r}; add --format {'|'.join(FORMATS)}")
@@ -120,8 +138,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from autograd.draw import INSTALL_HINT
-    from autograd.viz import GraphvizNotFoundError, draw_dot, trace_backward
+    from autograd.viz import INSTALL_HINT, GraphvizNotFoundError, draw_dot, trace_backward
 
     expression = parse_expression(args.expression)
     values = parse_assignments(args.assignments)
@@ -136,6 +153,15 @@ def _run(args: argparse.Namespace) -> int:
     if not expression.variables:
         raise _InputError("the expression has no variables, so there is nothing to differentiate")
     out, picture_format = _output(args.out, args.format)
+    outputs = [out] if args.steps is None else [out, args.steps]
+    try:
+        check_outputs([out], "--out")
+        if args.steps is not None:
+            check_outputs([args.steps], "--steps")
+            if os.path.realpath(args.steps) == os.path.realpath(out):
+                raise _InputError(f"--out and --steps are the same file, {out}: give each its own")
+    except OSError as error:
+        return _fail(str(error), CANNOT_RENDER)
 
     leaves = {name: Value(value, label=name) for name, value in values.items()}
     try:
@@ -145,8 +171,10 @@ def _run(args: argparse.Namespace) -> int:
         if trace is None:
             result.backward()
         picture = draw_dot(result, rankdir=args.rankdir).pipe(format=picture_format)
+        contents = [picture]
         if trace is not None:
-            trace.to_html()  # renders the frames now, so a failure leaves no file written
+            title = f"Backward pass of {args.expression}"
+            contents.append(trace.to_page(title=title).encode("utf-8"))
     except GraphvizNotFoundError:
         return _fail(
             f"graphviz's 'dot' program was not found, so nothing could be drawn. {INSTALL_HINT}",
@@ -155,14 +183,9 @@ def _run(args: argparse.Namespace) -> int:
     except (ValueError, ZeroDivisionError, OverflowError) as error:  # domain errors, size
         return _fail(str(error), BAD_INPUT)
 
-    from autograd._files import write_atomically
-
     try:
-        write_atomically(out, picture, "glassgrad graph --out")
-        print(f"wrote {out}")
-        if trace is not None:
-            trace.save_html(args.steps, title=f"Backward pass of {args.expression}")
-            print(f"wrote {args.steps}")
+        for path in write_outputs(dict(zip(outputs, contents, strict=True)), "glassgrad graph"):
+            print(f"wrote {path}")
     except OSError as error:
         return _fail(str(error), CANNOT_RENDER)
 

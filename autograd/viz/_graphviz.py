@@ -10,7 +10,7 @@ from typing import Any
 
 import graphviz
 
-from autograd.draw import GraphvizNotFoundError
+from autograd.viz.errors import GraphvizNotFoundError
 
 
 class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints

@@ -1,0 +1,142 @@
+"""The standing fuzz suite (benchmarks/fuzz.py): random programs against PyTorch float64, with
+disagreements judged against an exact mpmath reference. ``make fuzz`` runs 10,000."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+pytest.importorskip("torch")
+mpmath = pytest.importorskip("mpmath")
+
+from benchmarks import fuzz  # noqa: E402  (after the skips: it needs torch and mpmath to run)
+
+
+def test_300_programs_agree_with_pytorch_or_with_the_exact_answer() -> None:
+    summary = fuzz.fuzz(300, seed=0)
+    assert summary.programs == 300
+    assert summary.failed == 0, summary.report()
+    # Value, three gradients per input, the Hessian: at least 5 comparisons per program.
+    assert summary.comparisons >= 5 * 300
+    available, _ = fuzz.available_ops()
+    assert set(summary.op_uses) == {op.name for op in available}  # every op was exercised
+
+
+def _planted(monkeypatch: pytest.MonkeyPatch, name: str, glassgrad: object) -> None:
+    ops = [
+        dataclasses.replace(op, glassgrad=glassgrad) if op.name == name else op for op in fuzz.OPS
+    ]
+    monkeypatch.setattr(fuzz, "OPS", ops)
+
+
+def test_a_derivative_off_by_one_in_a_million_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The value is exactly tanh's (x - x.detach() is 0), the derivative is 1e-6 too large.
+    _planted(monkeypatch, "tanh", lambda x: x.tanh() + (x - x.detach()) * 1e-6)
+    summary = fuzz.fuzz(60, seed=1)
+    assert summary.failed > 0
+    assert "glassgrad wrong" in summary.causes
+    assert "tanh(" in summary.failures[0] and "exact" in summary.failures[0]
+
+
+def test_a_second_derivative_error_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Value and first derivative exact; the second derivative gets an extra 1e-6.
+    _planted(monkeypatch, "sin", lambda x: x.sin() + (x - x.detach()) ** 2 * 5e-7)
+    summary = fuzz.fuzz(60, seed=2)
+    assert summary.failed > 0
+    assert all("hessian" in failure for failure in summary.failures)
+
+
+def test_a_wrong_value_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    _planted(monkeypatch, "exp", lambda x: x.exp() * (1 + 1e-7))
+    summary = fuzz.fuzz(60, seed=3)
+    assert summary.failed > 0
+
+
+def _ops() -> dict[str, fuzz.Op]:
+    return {op.name: op for op in fuzz.available_ops()[0]}
+
+
+def test_an_exact_sum_where_pytorch_cancels_is_put_down_to_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    # 1e8 + 1e-8 - 1e8: Value.sum rounds once (1e-8); PyTorch adds in turn and gets 0.
+    program = fuzz.Program(
+        (1e8, 1e-8), (fuzz.Step("mul_const", (0,), -1.0), fuzz.Step("sum", (0, 1, 2)))
+    )
+    summary = fuzz.Summary()
+    fuzz.check_program(program, _ops(), torch, summary, "by hand")
+    assert summary.comparisons == 1 + 3 * 2 + 4
+    assert summary.causes == {"torch inexact": 1}
+
+
+def test_the_judge() -> None:
+    mpf = mpmath.mpf
+    # glassgrad exact, PyTorch within rounding noise of it: cancellation, not a fault.
+    assert fuzz.judge(0.0, 1.7e-15, mpf(0), mpf(6e-16)) == "torch inexact"
+    # Both off the exact answer, both within rounding noise of it: cancellation.
+    assert fuzz.judge(1e-16, 1.7e-15, mpf(0), mpf(6e-16)) == "rounding (cancellation)"
+    assert fuzz.judge(0.5, 0.5000001, mpf(0.5), mpf(1e-17)) == "torch inexact"
+    assert fuzz.judge(0.5000001, 0.5, mpf(0.5), mpf(1e-17)) == "glassgrad wrong"
+    assert fuzz.judge("OverflowError", math.inf, mpf(10) ** 400, mpf(0)) == "overflow in both"
+    assert fuzz.judge("OverflowError", 1.0, mpf(1), mpf(0)) == "glassgrad overflow"
+    assert fuzz.judge("ValueError", 1.0, mpf(1), mpf(0)) == "glassgrad wrong"
+    assert fuzz.judge(2.0, math.nan, mpf(2), mpf(0)) == "torch overflow"
+    assert fuzz.judge(math.inf, math.inf, mpf(2), mpf(0)) == "glassgrad wrong"  # silent inf
+
+
+def test_programs_replay_from_seed_and_index() -> None:
+    first, again = fuzz.replay(7, 12), fuzz.replay(7, 12)
+    assert first == again and first != fuzz.replay(7, 13)
+    text = first.text()
+    assert text.startswith("v0 = ") and len(text.splitlines()) == len(first.inputs) + len(
+        first.steps
+    )
+
+
+def test_inputs_and_constants_span_1e_minus_8_to_1e8() -> None:
+    numbers = [
+        abs(x)
+        for index in range(300)
+        for x in fuzz.replay(0, index).inputs
+        if abs(x) > 3.0 or abs(x) < 1e-3
+    ]
+    assert min(numbers) < 1e-6 and max(numbers) > 1e6
+    assert all(1e-8 <= x <= 1e8 for x in numbers)
+
+
+def test_the_exact_reference_has_second_derivatives() -> None:
+    ops = _ops()
+    # v2 = x0 * x1, v3 = sin(v2): d2/dx0dx1 = cos(x0 x1) - x0 x1 sin(x0 x1).
+    program = fuzz.Program((0.5, 3.0), (fuzz.Step("mul", (0, 1)), fuzz.Step("sin", (2,))))
+    answers = fuzz.exact(program, ops, ["value", "grad x1", "hessian x0 x1"])
+    product = mpmath.mpf(1.5)
+    with mpmath.workprec(200):
+        assert abs(answers["value"][0] - mpmath.sin(product)) < mpmath.mpf(2) ** -190
+        assert abs(answers["grad x1"][0] - 0.5 * mpmath.cos(product)) < mpmath.mpf(2) ** -190
+        mixed = mpmath.cos(product) - product * mpmath.sin(product)
+        assert abs(answers["hessian x0 x1"][0] - mixed) < mpmath.mpf(2) ** -190
+        assert 0 < answers["value"][1] < 1e-15  # the simulated rounding spread
+
+
+def test_kinked_ops_are_applied_near_their_kink_but_never_on_it() -> None:
+    ops = _ops()
+    near = 0
+    for index in range(300):
+        program = fuzz.replay(0, index)
+        values = [v.data for v in fuzz.build(program, ops)]
+        first_step = len(program.inputs)
+        for step in program.steps:
+            if step.op not in fuzz.NEAR_KINKS:
+                continue
+            operands = [values[i] for i in step.operands]
+            if len(operands) == 2:  # maximum, minimum: the distance between the two
+                distance, scale = abs(operands[1] - operands[0]), abs(operands[0])
+            else:  # the distance from 0, against the number it was made from
+                distance, scale = abs(operands[0]), abs(operands[0])
+                made_by = step.operands[0] - first_step
+                if made_by >= 0 and program.steps[made_by].const is not None:
+                    scale = abs(program.steps[made_by].const or 0.0)
+            assert distance > 0.0
+            near += distance <= 1e-6 * max(scale, 1e-8)
+    assert near >= 20, near  # a hair from the kink, many times

@@ -1,0 +1,200 @@
+"""The docs site in a real browser: a small site (the home page, two course notebooks, the op
+table, the API reference, the benchmarks, a step-through page) is built with
+``docs/build_site.py`` into a temporary directory and opened from disk in Debian's chromium.
+
+Every page must load with no console error and no request to another host (the site is
+offline: MathJax, the search shim and the fonts are local); the math must be typeset; the
+step-through's Prev/Next buttons must move through the steps, inside a notebook page and on a
+standalone page. The full site is what ``make docs`` builds; this one uses two notebooks to
+stay within CI's time.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+NOTEBOOKS = ["01_values_and_graphs", "02_backward_step_by_step"]
+LOCAL = ("file:", "data:", "blob:", "about:blank")
+DOCS_EXTRA = ("mkdocs", "material", "mkdocs_jupyter", "mkdocstrings", "jupyter_server_mathjax")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)"
+    ),
+    pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small site built the way ``make docs`` builds the whole one."""
+    for module in (
+        "mkdocs",
+        "material",
+        "mkdocs_jupyter",
+        "mkdocstrings",
+        "jupyter_server_mathjax",
+    ):
+        pytest.importorskip(module, reason="the docs extra is not installed")
+    from docs import build_site
+
+    out = tmp_path_factory.mktemp("site") / "site"
+    pages = build_site.build(out, NOTEBOOKS, jobs=2)
+    assert pages >= 10
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Opened:
+    """A page of the site in the browser, with the problems seen while it loaded."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        assert path.exists(), path
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"error: {error}"))
+        self.page.on(
+            "console",
+            lambda msg: (
+                self.problems.append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+        self.page.on(
+            "request",
+            lambda request: (
+                None
+                if request.url.startswith(LOCAL)
+                else self.problems.append(f"request to another host: {request.url}")
+            ),
+        )
+        self.page.on(
+            "requestfailed", lambda request: self.problems.append(f"not found: {request.url}")
+        )
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+
+def math_typeset(page: Any) -> int:
+    """How many formulas MathJax has typeset, once it has finished."""
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
+        " && document.querySelectorAll('.MathJax').length > 0",
+        timeout=20000,
+    )
+    count: int = page.evaluate("document.querySelectorAll('.MathJax').length")
+    assert page.locator(".MathJax_Error, merror").count() == 0
+    return count
+
+
+def broken_images(page: Any) -> list[str]:
+    """The pictures of the page that did not load."""
+    broken: list[str] = page.evaluate(
+        "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
+        ".map(i => i.src.slice(0, 80))"
+    )
+    return broken
+
+
+def step_through_works(trace: Any) -> None:
+    """Next moves one step forward and changes the text; Prev moves back."""
+    assert trace.get_attribute("data-gg-ready") == "1"
+    assert trace.get_by_test_id("prev").is_disabled()
+    first = trace.get_by_test_id("step-text").text_content()
+    trace.get_by_test_id("next").click()
+    assert trace.get_attribute("data-step") == "1"
+    assert trace.get_by_test_id("step-text").text_content() != first
+    assert trace.get_by_test_id("prev").is_enabled()
+    trace.get_by_test_id("next").click()
+    trace.get_by_test_id("prev").click()
+    assert trace.get_attribute("data-step") == "1"
+    trace.get_by_test_id("prev").click()
+    assert trace.get_attribute("data-step") == "0"
+    assert trace.get_by_test_id("step-text").text_content() == first
+
+
+def test_the_home_page_is_the_readme(site: Path, browser: Any) -> None:
+    opened = Opened(browser, site / "index.html")
+    page = opened.page
+    assert page.locator("h1").first.text_content().strip().startswith("glassgrad")
+    assert page.get_by_role("link", name="01 · Values and graphs").count() >= 1
+    assert broken_images(page) == []
+    assert opened.problems == []
+
+
+def test_a_course_page_shows_its_outputs_and_math(site: Path, browser: Any) -> None:
+    opened = Opened(browser, site / "course" / "01_values_and_graphs.html")
+    page = opened.page
+    assert math_typeset(page) >= 5
+    assert page.locator(".jp-RenderedSVG img").count() >= 1  # the drawn graphs
+    assert broken_images(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "site_course.png"))
+    assert opened.problems == []
+
+
+def test_the_step_through_in_a_notebook_page_steps(site: Path, browser: Any) -> None:
+    opened = Opened(browser, site / "course" / "02_backward_step_by_step.html")
+    page = opened.page
+    math_typeset(page)
+    traces = page.locator(".gg-trace")
+    assert traces.count() >= 1
+    trace = traces.first
+    trace.scroll_into_view_if_needed()
+    step_through_works(trace)
+    page.screenshot(path=str(ARTIFACTS / "site_step_through_in_notebook.png"))
+    assert opened.problems == []
+
+
+def test_the_standalone_step_through_page_steps(site: Path, browser: Any) -> None:
+    opened = Opened(browser, site / "examples" / "neuron_steps.html")
+    step_through_works(opened.page.locator(".gg-trace"))
+    assert opened.problems == []
+
+
+@pytest.mark.parametrize("page", ["ops.html", "benchmarks.html", "api/1_autograd.html"])
+def test_the_other_pages_load_cleanly(site: Path, browser: Any, page: str) -> None:
+    opened = Opened(browser, site / page)
+    assert opened.page.locator("h1").count() >= 1
+    assert opened.problems == []
+
+
+def test_the_api_reference_is_read_from_the_docstrings(site: Path) -> None:
+    from autograd import Value
+
+    page = (site / "api" / "1_autograd.html").read_text(encoding="utf-8")
+    first_line = (Value.__doc__ or "").strip().splitlines()[0]
+    assert first_line.split("`")[0][:30] in page
+    assert "backward" in page
+
+
+def test_search_works_from_disk(site: Path, browser: Any) -> None:
+    opened = Opened(browser, site / "index.html")
+    page = opened.page
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.keyboard.type("gradcheck", delay=20)  # the search listens to key presses
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    assert page.locator(".md-search-result__item").count() >= 1
+    assert opened.problems == []
