@@ -20,7 +20,7 @@ a Ctrl-C) put back.
 from __future__ import annotations
 
 import math
-from operator import attrgetter
+from operator import attrgetter, mul
 from typing import Any
 
 from autograd.backward import contributions_of, gradient_overflow
@@ -163,12 +163,16 @@ def _sweep_in_place(order: list[Value]) -> None:
                 continue
             # The neuron rule of ops.py (neuron_derivative) written out: the same products in
             # the same order, on the numbers the node kept at forward.
-            local = g * node.op.activation.slope(node.data)  # type: ignore[union-attr]
+            activation: Any = node.op.activation  # type: ignore[union-attr]
+            weights, weight_data, bias, bias_data = node.row
+            inputs, input_data = node.sample
+            if activation.slope_of_z:  # gelu, silu, elu: z again, as the forward computed it
+                local = g * activation.slope(sum(map(mul, weight_data, input_data), bias_data))
+            else:
+                local = g * activation.slope(node.data)
             if local:  # else a relu that is off: nothing flows back
                 # No strict=True: the builder made the parts of one length, and a keyword
                 # argument makes CPython 3.11 parse it on every call.
-                weights, weight_data, bias, _ = node.row
-                inputs, input_data = node.sample
                 for weight, x in zip(weights, input_data):  # noqa: B905
                     weight.grad += local * x
                 for input_node, w in zip(inputs, weight_data):  # noqa: B905

@@ -6,7 +6,7 @@ domain errors. Skipped without torch (the ``reference`` extra)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -18,108 +18,11 @@ from hypothesis import strategies as st
 from autograd import Value, functions, grad
 from autograd.functions import (
     INV_SQRT_2PI,
-    TWO_OVER_SQRT_PI,
-    exp,
-    gaussian,
-    normal_cdf,
-    normal_pdf,
-    sigmoid,
-    tie_share,
 )
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 F64 = torch.float64
-
-# --------------------------------------------------------------------------------------------
-# Phase-1 harness: the new ops' rules, attached to Value for this module only. Replaced by the
-# op table (autograd/ops.py) once the new core has landed.
-# --------------------------------------------------------------------------------------------
-
-
-RULES: dict[str, tuple[Callable[..., float], Callable[..., Any], bool]] = {
-    "tan": (functions.tan_float, lambda g, out, x: (g * (1 + out * out),), False),
-    "atan": (
-        functions.atan_float,
-        lambda g, out, x: (g / (1 + x * x) if -1e8 < x < 1e8 else g / x / x,),
-        False,
-    ),
-    "log1p": (functions.log1p_float, lambda g, out, x: (g / (1 + x),), False),
-    "expm1": (functions.expm1_float, lambda g, out, x: (g * exp(x),), False),
-    "softplus": (functions.softplus_float, lambda g, out, x: (g * sigmoid(x),), False),
-    "gelu": (
-        functions.gelu_float,
-        lambda g, out, x: (g * (normal_cdf(x) + x * normal_pdf(x)),),
-        False,
-    ),
-    "silu": (
-        functions.silu_float,
-        lambda g, out, x: (g * sigmoid(x) * (1 + x * (1 - sigmoid(x))),),
-        False,
-    ),
-    "erf": (
-        functions.erf_float,
-        lambda g, out, x: (g * TWO_OVER_SQRT_PI * gaussian(x),),
-        False,
-    ),
-    "erfc": (
-        functions.erfc_float,
-        lambda g, out, x: (-g * TWO_OVER_SQRT_PI * gaussian(x),),
-        False,
-    ),
-    "leaky_relu": (
-        functions.leaky_relu_float,
-        lambda g, out, x, c: (g * (1.0 if x > 0 else c),),
-        True,
-    ),
-    "elu": (
-        functions.elu_float,
-        lambda g, out, x, c: (g if x > 0 else g * c * exp(x) if x < 0 else g * c,),
-        True,
-    ),
-    "maximum": (
-        functions.maximum_float,
-        lambda g, out, a, b: (g * tie_share(a, b), g * tie_share(b, a)),
-        False,
-    ),
-    "minimum": (
-        functions.minimum_float,
-        lambda g, out, a, b: (g * tie_share(b, a), g * tie_share(a, b)),
-        False,
-    ),
-}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _new_ops_on_value() -> Iterator[None]:
-    from autograd import value as value_module
-    from autograd.ops import Op
-
-    with pytest.MonkeyPatch.context() as patch:
-        for name, (forward, rule, has_constant) in RULES.items():
-            op = Op(name, name, forward, rule, constant="right" if has_constant else None)
-            node_class = value_module._node_class(op)
-            if has_constant:
-                default = 0.01 if name == "leaky_relu" else 1.0
-
-                def method(self: Value, c: float = default, _n: Any = node_class) -> Value:
-                    return value_module._apply_const(_n, self, c)
-
-            elif name in ("maximum", "minimum"):
-
-                def method(a: Any, b: Any, _n: Any = node_class) -> Value:  # type: ignore[misc]
-                    parents = tuple(v if isinstance(v, Value) else Value(v) for v in (a, b))
-                    return value_module._apply(_n, parents)
-
-                method = staticmethod(method)  # type: ignore[assignment]
-            else:
-
-                def method(self: Value, _n: Any = node_class) -> Value:  # type: ignore[misc]
-                    return value_module._apply(_n, (self,))
-
-            patch.setattr(Value, name, method, raising=False)
-        yield
-
 
 # --------------------------------------------------------------------------------------------
 # The cases: our function, torch's, and where to draw inputs

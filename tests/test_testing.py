@@ -252,7 +252,7 @@ def test_a_failure_shrinks_to_a_small_readable_expression(op: str) -> None:
         ({"variables": 0}, ValueError, "variables must be an int >= 1"),
         ({"variables": 1.5}, ValueError, "variables must be an int >= 1"),
         ({"max_depth": 0}, ValueError, "max_depth must be an int in 1..8"),
-        ({"ops": {"tan"}}, ValueError, r"unknown ops \['tan'\]"),
+        ({"ops": {"tangent"}}, ValueError, r"unknown ops \['tangent'\]"),
         ({"ops": set()}, ValueError, "at least one op"),
         ({"ops": "sin"}, TypeError, "collection of op names"),
     ],
