@@ -132,7 +132,7 @@ def test_the_engine_is_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch
     Value(1.0).backward(2)
     assert called == [2.0]
     monkeypatch.setenv("GLASSGRAD_ENGINE", "turbo")
-    with pytest.raises(ValueError, match="GLASSGRAD_ENGINE='turbo'.*fast.*reference"):
+    with pytest.raises(ValueError, match=r"GLASSGRAD_ENGINE='turbo'.*fast.*reference"):
         Value(1.0).backward()
     monkeypatch.delenv("GLASSGRAD_ENGINE")
     assert engine() == "fast"
@@ -175,7 +175,7 @@ def test_a_ctrl_c_at_any_moment_leaves_every_grad_as_before_or_the_pass_done(nam
     # SIGALRM stands in for SIGINT (the same KeyboardInterrupt, delivered at a chosen time).
     # One that lands in a garbage-collector callback (hypothesis installs one) is reported
     # as unraisable by Python and lost: that pass then simply completes.
-    leaf, root = chain(20_000)
+    _, root = chain(20_000)
     nodes = topological_order(root)
     for node in nodes:
         node.grad = 0.25
