@@ -560,6 +560,30 @@ class Generated:
     forward_errors: list[str] = field(default_factory=list)
 
 
+NEAR_KINKS = frozenset({"abs", "relu", "leaky_relu", "elu", "fuzz_softsign", "maximum", "minimum"})
+"""Ops with a kink (at 0, or at a tie): `generate` often moves their operand next to it."""
+
+
+def _near_kink(
+    op: Op, picks: list[int], nodes: list[Value], steps: list[Step], rng: random.Random
+) -> list[int] | None:
+    """Add a step that puts the operand of ``op`` a hair from its kink (a relative 1e-12 to
+    1e-6, never on it) and return the new operand indices; None if rounding hit the kink."""
+    x = nodes[picks[0]]
+    hair = rng.choice((-1.0, 1.0)) * max(abs(x.data), 1e-8) * float(10.0 ** rng.uniform(-12, -6))
+    if op.kind == "binary":  # maximum, minimum: the second operand next to the first
+        step = Step("add_const", (picks[0],), hair)
+        node = x + hair
+    else:  # x - (x - hair) is hair, up to rounding
+        step = Step("sub_const", (picks[0],), x.data - hair)
+        node = x - (x.data - hair)
+    if node.data == x.data or (op.kind == "unary" and node.data == 0.0):
+        return None
+    nodes.append(node)
+    steps.append(step)
+    return [picks[0], len(nodes) - 1] if op.kind == "binary" else [len(nodes) - 1]
+
+
 def generate(rng: random.Random, ops: Sequence[Op], size: int) -> Generated:
     """A random program of ``size`` steps (plus a final sum of its sinks).
 
@@ -586,6 +610,10 @@ def generate(rng: random.Random, ops: Sequence[Op], size: int) -> Generated:
             else:
                 picks.append(rng.randrange(len(nodes)))
         const = _constant(rng, op) if op.kind in ("value_const", "const_value") else None
+        if op.name in NEAR_KINKS and len(steps) + 1 < size and rng.random() < 0.3:
+            moved = _near_kink(op, picks, nodes, steps, rng)
+            if moved is not None:
+                picks = moved
         operands = [nodes[i] for i in picks]
         if not op.allowed([v.data for v in operands], const):
             continue
@@ -627,16 +655,21 @@ def _failed(error: BaseException) -> str:
     return type(error).__name__
 
 
-def run_glassgrad(program: Program, ops: dict[str, Op]) -> dict[str, Outcome]:
-    """Value, gradients (three ways) and Hessian of ``program``, as glassgrad computes them."""
-    leaves = [Value(x) for x in program.inputs]
-    nodes: list[Value] = list(leaves)
+def build(program: Program, ops: dict[str, Op]) -> list[Value]:
+    """Every node of ``program`` as a glassgrad Value (the inputs first, the output last)."""
+    nodes = [Value(x) for x in program.inputs]
     for step in program.steps:
         nodes.append(
             apply_op(ops[step.op], "glassgrad", [nodes[i] for i in step.operands], step.const)
         )
-    output = nodes[-1]
-    n = len(leaves)
+    return nodes
+
+
+def run_glassgrad(program: Program, ops: dict[str, Op]) -> dict[str, Outcome]:
+    """Value, gradients (three ways) and Hessian of ``program``, as glassgrad computes them."""
+    nodes = build(program, ops)
+    n = len(program.inputs)
+    leaves, output = nodes[:n], nodes[-1]
     results: dict[str, Outcome] = {"value": output.data}
     try:
         output.backward()

@@ -16,8 +16,9 @@ midway leaves the old file as it was, never half a model.
 Loading checks everything (JSON syntax, format, version, architecture, the number, names and
 values of the parameters) before building the model; any problem is a ValueError that names
 the file and the field. That holds for hostile files too (JSON nested 100,000 deep, a
-parameter written as a 400-digit integer, a list where a name belongs, a directory): the
-message shows an abbreviation of the offending value, and no model is changed.
+parameter written as a 400-digit integer, a list where a name belongs, a directory, a pipe
+or a device, a file beyond `LARGEST_FILE`): the message shows an abbreviation of the
+offending value, and no model is changed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import reprlib
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -117,12 +120,29 @@ _LONGEST_NAME = 100
 MAX_SIZE = 10**9
 
 
+LARGEST_FILE = 256 * 2**20
+"""The largest model file `load` reads, in bytes (256 MiB, some five million parameters):
+anything bigger is refused before it is read into memory."""
+
+
 def _read(path: str | Path) -> bytes:
-    """The bytes of the file at ``path``; a directory is a ValueError naming it once."""
-    try:
-        return Path(path).read_bytes()
-    except IsADirectoryError:
-        raise ValueError(f"{path}: is a directory, not a model file") from None
+    """The bytes of the model file at ``path``, which must be a regular file of at most
+    `LARGEST_FILE` bytes: a directory, a device (``/dev/zero`` never ends) or a pipe (which
+    waits for a writer) is a ValueError naming the path once, and nothing is read."""
+    info = os.stat(path)  # FileNotFoundError and PermissionError stay as they are
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError(f"{path}: is a directory, not a model file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: is not a regular file (a device, pipe or socket)")
+    with open(path, "rb") as file:
+        data = file.read(LARGEST_FILE + 1)  # + 1: a file that grew since stat is seen too
+    if len(data) > LARGEST_FILE or info.st_size > LARGEST_FILE:
+        size = max(len(data), info.st_size)
+        raise ValueError(
+            f"{path}: {size} bytes, more than the {LARGEST_FILE} bytes of the largest model "
+            "file glassgrad reads"
+        )
+    return data
 
 
 def _reject_constant(name: str) -> float:

@@ -117,3 +117,26 @@ def test_the_exact_reference_has_second_derivatives() -> None:
         mixed = mpmath.cos(product) - product * mpmath.sin(product)
         assert abs(answers["hessian x0 x1"][0] - mixed) < mpmath.mpf(2) ** -190
         assert 0 < answers["value"][1] < 1e-15  # the simulated rounding spread
+
+
+def test_kinked_ops_are_applied_near_their_kink_but_never_on_it() -> None:
+    ops = _ops()
+    near = 0
+    for index in range(300):
+        program = fuzz.replay(0, index)
+        values = [v.data for v in fuzz.build(program, ops)]
+        first_step = len(program.inputs)
+        for step in program.steps:
+            if step.op not in fuzz.NEAR_KINKS:
+                continue
+            operands = [values[i] for i in step.operands]
+            if len(operands) == 2:  # maximum, minimum: the distance between the two
+                distance, scale = abs(operands[1] - operands[0]), abs(operands[0])
+            else:  # the distance from 0, against the number it was made from
+                distance, scale = abs(operands[0]), abs(operands[0])
+                made_by = step.operands[0] - first_step
+                if made_by >= 0 and program.steps[made_by].const is not None:
+                    scale = abs(program.steps[made_by].const or 0.0)
+            assert distance > 0.0
+            near += distance <= 1e-6 * max(scale, 1e-8)
+    assert near >= 20, near  # a hair from the kink, many times

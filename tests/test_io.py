@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import nn.io
 from nn import MLP, Layer, Module, Neuron
 from nn.io import load, load_parameters, save
 
@@ -257,6 +258,36 @@ def test_a_directory_is_a_clear_error_for_every_reader(tmp_path: Path) -> None:
             read(tmp_path)
         assert str(error.value).count(str(tmp_path)) == 1
     assert model.state_dict() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")
+def test_a_pipe_or_a_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # reading it would wait forever for a writer
+    model = MLP(2, [2, 1], seed=5)
+    before = model.state_dict()
+    for path in (fifo, Path("/dev/zero")):  # /dev/zero would fill the memory
+        if not path.exists():
+            continue
+        for read in (load, MLP.load, lambda p: load_parameters(model, p)):
+            with pytest.raises(ValueError, match="is not a regular file") as error:
+                read(path)
+            assert str(error.value).count(str(path)) == 1
+    assert model.state_dict() == before
+
+
+def test_a_file_larger_than_any_model_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nn.io, "LARGEST_FILE", 1000)
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 1001)
+    with pytest.raises(ValueError, match=r"1001 bytes, more than the 1000 .*model file"):
+        MLP.load(path)
+    text = json.dumps(_valid_document()).encode()
+    assert len(text) < 1000
+    path.write_bytes(text.ljust(1000))  # exactly at the limit: read and loaded
+    assert MLP.load(path).state_dict() == _valid_document()["parameters"]
 
 
 def test_nn_io_imports_first_and_module_imports_it_only_when_saving() -> None:
