@@ -62,10 +62,12 @@ CAUSES = {
     "torch overflow": "PyTorch gave inf or nan; glassgrad matches the exact answer",
     "glassgrad overflow": "glassgrad raised OverflowError; the exact answer is finite",
     "glassgrad wrong": "glassgrad is farther from the exact answer than rounding explains",
+    "backward differs from grad": "backward() (the fast sweep) and grad() (the reference "
+    "sweep) gave different bits, which the design forbids",
 }
 """Why glassgrad and PyTorch differ, as judged against the exact reference."""
 
-FAILING_CAUSES = frozenset({"glassgrad wrong"})
+FAILING_CAUSES = frozenset({"glassgrad wrong", "backward differs from grad"})
 
 
 # -- the exact side: hyper-dual numbers over mpmath ----------------------------------------------
@@ -892,6 +894,14 @@ def check_program(
     summary.programs += 1
     summary.comparisons += len(keys)
     summary.op_uses.update(step.op for step in program.steps)
+    for i in range(len(program.inputs)):
+        # Not a comparison with PyTorch: glassgrad's two sweeps must agree to the last bit.
+        fast, reference = ours[f"backward x{i}"], ours[f"grad x{i}"]
+        if fast != reference:
+            summary.causes["backward differs from grad"] += 1
+            summary.failures.append(
+                f"{label}, x{i}: backward() gave {fast!r}, grad() {reference!r}\n{program.text()}"
+            )
     differing = [key for key in keys if not _agree(ours[key], theirs[key])]
     if not differing:
         return

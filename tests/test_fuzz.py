@@ -140,3 +140,19 @@ def test_kinked_ops_are_applied_near_their_kink_but_never_on_it() -> None:
             assert distance > 0.0
             near += distance <= 1e-6 * max(scale, 1e-8)
     assert near >= 20, near  # a hair from the kink, many times
+
+
+def test_backward_and_grad_must_agree_to_the_last_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = fuzz.run_glassgrad
+
+    def one_ulp_off(program: fuzz.Program, ops: dict[str, fuzz.Op]) -> dict[str, fuzz.Outcome]:
+        results = run(program, ops)
+        fast = results["backward x0"]
+        assert isinstance(fast, float)
+        results["backward x0"] = math.nextafter(fast, math.inf)
+        return results
+
+    monkeypatch.setattr(fuzz, "run_glassgrad", one_ulp_off)
+    summary = fuzz.fuzz(5, seed=0)
+    assert summary.causes["backward differs from grad"] == 5
+    assert "backward() gave" in summary.failures[0]
