@@ -153,13 +153,11 @@ def define_op(
 
 def _operands(name: str, forward: Callable[..., float]) -> tuple[tuple[str, ...], bool]:
     """The operand names from ``forward``'s parameters, and whether it takes any number of
-    them (``*xs``: names ``("xs_i",)``)."""
+    them (``*xs``: names ``("xs_i",)``; also when its parameters cannot be read)."""
     try:
         signature = inspect.signature(forward)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"define_op({name!r}): cannot read forward's parameters; write it as a def or lambda"
-        ) from None
+    except (TypeError, ValueError):  # some built-in functions (math.hypot) do not say
+        return ("x_i",), True
     names: list[str] = []
     for parameter in signature.parameters.values():
         if parameter.kind is parameter.VAR_POSITIONAL:

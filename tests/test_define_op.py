@@ -265,3 +265,13 @@ def test_the_examples_in_the_docstrings_run() -> None:
 
     failed, attempted = doctest.testmod(autograd.define, verbose=False)
     assert attempted >= 4 and failed == 0
+
+
+def test_a_built_in_function_whose_parameters_cannot_be_read_takes_any_number() -> None:
+    builtin_hypot = define_op(
+        "builtin_hypot", math.hypot, lambda g, out, a, b: (g * a / out, g * b / out)
+    )
+    a, b = Value(3.0), Value(4.0)
+    y = builtin_hypot(a, b)
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (5.0, 0.6, 0.8)
