@@ -18,7 +18,8 @@ carrying first and second derivatives), and the *rounding spread* is estimated: 
 the exact answer float64 rounding alone can take an evaluation (see `exact`). A disagreement
 is then put down to one of the `CAUSES`: glassgrad within `NOISE_FACTOR` spreads of the exact
 answer is fine (PyTorch is the one off, or both are as close as float64 allows, typically
-after a cancellation); only "glassgrad wrong" fails the test.
+after a cancellation); only "glassgrad wrong" fails the test. Apart from PyTorch,
+``backward()`` (the fast sweep) must equal ``grad()`` (the reference sweep) to the bit.
 
 Ops are a table: an op glassgrad does not have yet (checked with ``hasattr``) is skipped, so
 the suite grows with the engine. User ops from ``autograd.define_op`` are included when
@@ -41,7 +42,6 @@ from typing import Any
 import autograd
 from autograd import Value, grad
 
-Number = float | int
 Outcome = float | str
 """A compared quantity: a number, or the name of the exception raised while computing it."""
 
