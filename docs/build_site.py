@@ -195,13 +195,21 @@ def _ops_page() -> str:
             "op": f"`{name}`",
             "symbol": f"`{getattr(op, 'symbol', name)}`",
             "operands": ", ".join(getattr(op, "names", ()) or ()),
-            "local derivatives": "; ".join(getattr(op, "formula", ()) or ()),
+            "local derivatives": _derivatives(op),
         }
         lines.append("| " + " | ".join(_cell(cells[column]) for column in columns) + " |")
     domains = _readme_section("The ops")
     if domains:
         lines += ["", "## Domains and derivative notes", "", domains]
     return "\n".join(lines) + "\n"
+
+
+def _derivatives(op: Any) -> str:
+    """``∂out/∂a = b, ∂out/∂b = a``: the op's formula paired with its Value operands' names
+    (a number operand, such as ``c`` in ``x * c``, has no derivative of its own)."""
+    formula = getattr(op, "formula", ()) or ()
+    names = getattr(op, "names", ()) or ()
+    return ", ".join(f"∂out/∂{name} = {rule}" for name, rule in zip(names, formula, strict=False))
 
 
 def _cell(text: str) -> str:

@@ -176,7 +176,7 @@ BAD_ARGUMENTS = [
     (["train", "--lr", "-1"], "argument --lr: must be in (0, 10], got -1"),
     (["train", "--lr", "1e6"], "argument --lr: must be in (0, 10], got 1e6"),
     (["train", "--noise", "1e308"], "argument --noise: must be in [0, 10], got 1e308"),
-    (["train", "--noise", "1e309"], "argument --noise: expected a finite number, got '1e309'"),
+    (["train", "--noise", "1e309"], "argument --noise: '1e309': expected a finite number, got inf"),
     (["train", "--hidden", "20000,20000"], "a layer of 20,000 neurons is too wide"),
     (["train", "--hidden", "1,1,1,1,1,1,1,1,1,1,1"], "11 hidden layers: at most 10"),
     (["train", "--hidden", "500,500"], "makes 252,501 parameters, more than 200,000"),

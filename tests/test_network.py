@@ -344,3 +344,19 @@ def test_in_chromium_every_number_is_legible_and_nothing_covers_a_circle(tmp_pat
                 page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_the_readme_picture_is_what_the_readme_code_draws() -> None:
+    """docs/network.svg (shown in the README) is up to date with draw_network."""
+    model = model_2441()
+    x = [2.0, -1.0]
+    out = model(x)
+    assert isinstance(out, Value)
+    loss = (out - 1.0) ** 2
+    loss.backward()
+    expected = draw_network(model, x, loss=loss).svg
+    shown = (Path(__file__).resolve().parent.parent / "docs" / "network.svg").read_text("utf-8")
+    assert shown == expected, (
+        "docs/network.svg is out of date: run the README's draw_network example and save it "
+        "to docs/network.svg"
+    )

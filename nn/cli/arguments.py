@@ -10,9 +10,10 @@ a typo such as ``--hidden 20000,20000`` is one line, not a ``MemoryError`` after
 from __future__ import annotations
 
 import argparse
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import NoReturn
+
+from autograd.validate import finite_float
 
 MAX_WIDTH = 1000
 """The widest hidden layer ``--hidden`` accepts."""
@@ -63,14 +64,16 @@ def integer_between(low: int, high: int, what: str = "integer") -> Callable[[str
 
 
 def finite_number(text: str) -> float:
-    """A finite float (``nan``, ``inf`` and numbers that overflow to inf are refused)."""
+    """A finite float (``nan``, ``inf`` and numbers that overflow to inf are refused by
+    `autograd.validate.finite_float`, the check every number entering glassgrad passes)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
+    try:
+        return finite_float(value, repr(text))
+    except (ValueError, OverflowError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def number_in(
@@ -135,8 +138,3 @@ def version_text() -> str:
 def one_line(message: str) -> str:
     """``message`` with every run of white space (newlines included) made one space."""
     return " ".join(message.split())
-
-
-def names(choices: Sequence[str]) -> str:
-    """``a, b or c``, for messages listing choices."""
-    return ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
