@@ -88,13 +88,11 @@ def test_for_any_expression_trace_and_backward_agree(expr) -> None:  # type: ign
 @settings(max_examples=40)
 @given(expressions(variables=3, max_depth=4))
 def test_for_any_expression_every_step_has_its_rule_and_the_page_data_is_json(expr) -> None:  # type: ignore[no-untyped-def]
-    from autograd.viz.page import page_data
-
     trace = trace_backward(expr(*expr.leaves()))
     for step in trace:
         for update in step.updates:
             assert update.rule.startswith("∂out/∂") and update.rule_numbers
-    data = json.loads(json.dumps(page_data(trace)))
+    data = json.loads(json.dumps(trace.page_data()))
     assert len(data["backward"]) == len(trace) and len(data["forward"]) == len(trace.forward)
     for entry, step in zip(data["backward"], trace, strict=True):
         assert len(entry["rows"]) == len(step.updates)
