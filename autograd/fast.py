@@ -56,12 +56,20 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
     placed_inputs: tuple[Value, ...] = ()
     placed_weights: dict[Value, tuple[Value, ...]] = {}
     placed_rows: dict[int, list[Any]] = {}
-    # A stack entry is a node, or a LayerOutputs placed as a whole, with an iterator over
-    # what must be placed before it.
-    stack: list[tuple[Any, Any]] = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+    # The stack, as three lists side by side: a node (or a LayerOutputs placed as a whole),
+    # what must be placed before it, and how far into that it has got. No tuple or iterator
+    # per entry: objects the garbage collector tracks, made by the million on a long chain,
+    # would make it run again and again over the whole graph (benchmarks/DECISIONS.md).
+    stack_nodes: list[Any] = [root]
+    stack_parents: list[tuple[Value, ...]] = [root.parents]
+    stack_next: list[int] = [0]
+    while stack_nodes:
+        parents = stack_parents[-1]
+        i = stack_next[-1]
+        count = len(parents)
+        while i < count:
+            parent = parents[i]
+            i += 1
             if parent in seen:
                 continue
             seen.add(parent)
@@ -69,7 +77,10 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
                 if parent.op is None:
                     leaves.append(parent)
                     continue
-                stack.append((parent, iter(parent.parents)))
+                stack_next[-1] = i
+                stack_nodes.append(parent)
+                stack_parents.append(parent.parents)
+                stack_next.append(0)
                 break
             weights, _, bias, _ = parent.row  # a neuron: its parents come in parts
             inputs = parent.sample[0]
@@ -81,24 +92,33 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
                 placed_inputs = inputs
                 order.append(parent)
                 continue
+            stack_next[-1] = i
             if not (weights_placed and _is_new_layer(inputs, seen, placed_rows)):
-                stack.append((parent, iter(parent.parents)))
+                stack_nodes.append(parent)
+                stack_parents.append(parent.parents)
+                stack_next.append(0)
                 break
             # Its inputs are all it waits for, and they are a layer: the neuron waits for the
             # layer, and the layer for its own inputs, which may be a layer again.
-            stack.append((parent, iter(())))
+            stack_nodes.append(parent)
+            stack_parents.append(())
+            stack_next.append(0)
             layer: Any = inputs
             while True:
                 seen.update(layer)
+                stack_nodes.append(layer)
+                stack_next.append(0)
                 if _is_new_layer(layer.inputs, seen, placed_rows):
-                    stack.append((layer, iter(())))
+                    stack_parents.append(())
                     layer = layer.inputs
                 else:
-                    stack.append((layer, iter(layer.inputs)))
+                    stack_parents.append(layer.inputs)
                     break
             break
-        else:
-            stack.pop()
+        else:  # everything before this entry is placed: it follows
+            stack_parents.pop()
+            stack_next.pop()
+            node = stack_nodes.pop()
             if type(node) is LayerOutputs:
                 order.extend(node)
             else:
@@ -179,24 +199,32 @@ def _sweep_in_place(order: list[Value]) -> None:
         const = node.const
         derivative: Any = node.op.derivative  # type: ignore[union-attr]
         try:
-            # One- and two-operand nodes, the most common, are spelled out: that saves a
-            # list comprehension (a function call of its own in Python 3.11) per node.
+            # One- and two-operand nodes, the most common, are spelled out: that saves a list
+            # comprehension and a zip per node, and unpacking checks the count for free.
             if const is not None:
-                contributions = derivative(g, node.data, parents[0].data, const)
-            elif len(parents) == 1:
-                contributions = derivative(g, node.data, parents[0].data)
+                (parent,) = parents
+                (contribution,) = derivative(g, node.data, parent.data, const)
+                parent.grad += contribution
             elif len(parents) == 2:
-                contributions = derivative(g, node.data, parents[0].data, parents[1].data)
+                first, second = parents
+                to_first, to_second = derivative(g, node.data, first.data, second.data)
+                first.grad += to_first
+                second.grad += to_second
+            elif len(parents) == 1:
+                (parent,) = parents
+                (contribution,) = derivative(g, node.data, parent.data)
+                parent.grad += contribution
             else:
                 contributions = derivative(g, node.data, *[p.data for p in parents])
-            if len(contributions) != len(parents):
-                raise ValueError
+                if len(contributions) != len(parents):
+                    raise ValueError
+                for parent, contribution in zip(parents, contributions):  # noqa: B905
+                    parent.grad += contribution
         except (ArithmeticError, ValueError, TypeError):
-            # The reference's call raises the same error with the op's name in it.
+            # The reference's call raises the same error with the op's name in it. (No
+            # .grad has changed for this node: every rule returns before anything is added.)
             contributions_of(node, g, node.data, node.rule_operands())
             raise
-        for parent, contribution in zip(parents, contributions):  # noqa: B905
-            parent.grad += contribution
 
 
 BACKWARD_ENGINES["fast"] = backward
