@@ -203,24 +203,32 @@ def _sweep_in_place(order: list[Value]) -> None:
         const = node.const
         derivative: Any = node.op.derivative  # type: ignore[union-attr]
         try:
-            # One- and two-operand nodes, the most common, are spelled out: that saves a
-            # list comprehension (a function call of its own in Python 3.11) per node.
+            # One- and two-operand nodes, the most common, are spelled out: that saves a list
+            # comprehension and a zip per node, and unpacking checks the count for free.
             if const is not None:
-                contributions = derivative(g, node.data, parents[0].data, const)
-            elif len(parents) == 1:
-                contributions = derivative(g, node.data, parents[0].data)
+                (parent,) = parents
+                (contribution,) = derivative(g, node.data, parent.data, const)
+                parent.grad += contribution
             elif len(parents) == 2:
-                contributions = derivative(g, node.data, parents[0].data, parents[1].data)
+                first, second = parents
+                to_first, to_second = derivative(g, node.data, first.data, second.data)
+                first.grad += to_first
+                second.grad += to_second
+            elif len(parents) == 1:
+                (parent,) = parents
+                (contribution,) = derivative(g, node.data, parent.data)
+                parent.grad += contribution
             else:
                 contributions = derivative(g, node.data, *[p.data for p in parents])
-            if len(contributions) != len(parents):
-                raise ValueError
+                if len(contributions) != len(parents):
+                    raise ValueError
+                for parent, contribution in zip(parents, contributions):  # noqa: B905
+                    parent.grad += contribution
         except (ArithmeticError, ValueError, TypeError):
-            # The reference's call raises the same error with the op's name in it.
+            # The reference's call raises the same error with the op's name in it. (No
+            # .grad has changed for this node: every rule returns before anything is added.)
             contributions_of(node, g, node.data, node.rule_operands())
             raise
-        for parent, contribution in zip(parents, contributions):  # noqa: B905
-            parent.grad += contribution
 
 
 BACKWARD_ENGINES["fast"] = backward
