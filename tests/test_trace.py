@@ -14,7 +14,7 @@ from hypothesis import given, settings
 
 from autograd import Value, fused, topological_order
 from autograd.testing import expressions
-from autograd.viz import BackwardTrace, GraphTooLargeError, TraceStep, trace_backward
+from autograd.viz import BackwardTrace, GraphTooLargeError, TraceStep, draw_dot, trace_backward
 from autograd.viz.draw import HIGHLIGHT
 from autograd.viz.graph import format_number
 
@@ -399,3 +399,60 @@ def test_an_overflowing_gradient_leaves_every_grad_as_it_was() -> None:
     with pytest.raises(OverflowError, match="trace_backward"):
         trace_backward(y)
     assert [x.grad, y.grad] == grads_before
+
+
+def test_a_users_op_is_drawn_with_its_symbol_and_traced_with_its_formula() -> None:
+    from autograd import define_op
+
+    cube = define_op(
+        "viz_test_cube",
+        lambda x: x**3,
+        lambda g, out, x: (g * 3 * x**2,),
+        symbol="cube",
+        formula="3·x²",
+    )
+    spread = define_op(
+        "viz_test_spread",
+        lambda *xs: max(xs) - min(xs),
+        lambda g, out, *xs: [g if x == max(xs) else -g if x == min(xs) else 0 * g for x in xs],
+        symbol="range",
+        formula="±1",
+    )
+    x, y = Value(-2.0, label="x"), Value(1.0, label="y")
+    out = cube(x) + spread(x, y, Value(0.5, label="z"))
+    assert "label=cube" in draw_dot(out).source and "label=range" in draw_dot(out).source
+    trace = trace_backward(out)
+    by_op = {step.op: step for step in trace}
+    (cube_update,) = by_op["cube"].updates
+    assert cube_update.rule == "∂out/∂x = 3·x²"
+    assert cube_update.rule_numbers == "3·(-2.0000)²"
+    assert cube_update.local == 12.0
+    assert [u.operand for u in by_op["range"].updates] == ["xs0", "xs1", "xs2"]
+    assert [u.contribution for u in by_op["range"].updates] == [-1.0, 1.0, 0.0]
+    assert "cube(x)" in " ".join(trace.explain(i) for i in range(len(trace)))
+    assert trace.forward[0].formula == "cube(x)"
+
+
+def test_a_users_op_without_a_formula_shows_its_local_derivative_only() -> None:
+    from autograd import define_op
+
+    halve = define_op("viz_test_halve", lambda x: x / 2, lambda g, out, x: (g / 2,))
+    trace = trace_backward(halve(Value(3.0, label="x")))
+    (update,) = trace[0].updates
+    assert update.local == 0.5 and update.rule_numbers == ""
+    rule = "[viz_test_halve: ∂out/∂x = ∂viz_test_halve/∂x = 0.5000]"
+    assert trace.explain(0).endswith(f"x.grad += 1.0000 × 0.5000 = 0.5000 {rule}")
+
+
+@needs_dot
+def test_labels_that_cannot_be_drawn_as_they_are_are_escaped_in_words_and_pages(
+    tmp_path: Path,
+) -> None:
+    a = Value(1.0, label="half \ud800 pair")
+    b = Value(2.0, label="a\x00b\x1b[31m")
+    trace = trace_backward((a * b).tanh())
+    assert "half \\ud800 pair.grad += " in trace.explain(1)
+    assert "a\\x00b\\x1b[31m.grad += " in trace.explain(1)
+    page = trace.save_html(tmp_path / "steps.html").read_text(encoding="utf-8")
+    assert "a\\\\x00b" in page or "a\\x00b" in page  # in the JSON and in the SVG
+    assert "\x00" not in page and "\x1b" not in page
