@@ -31,6 +31,11 @@ TORCH_ACTIVATIONS: dict[str, str] = {
     "tanh": "Tanh",
     "sigmoid": "Sigmoid",
     "linear": "Identity",
+    "leaky_relu": "LeakyReLU",  # negative_slope 0.01 in both
+    "elu": "ELU",  # alpha 1.0 in both
+    "gelu": "GELU",  # the exact (erf) form in both
+    "silu": "SiLU",
+    "softplus": "Softplus",  # torch returns z itself above z = 20 (off by < 2e-9); we do not
 }
 """The ``torch.nn`` module that applies each activation, by the activation's name. ``to_torch``
 writes no module for ``linear``; ``from_torch`` accepts none or an ``Identity``."""
