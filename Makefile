@@ -27,8 +27,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Every test and notebook on the default (fast) engine, then the tests again on the reference
+# engine (autograd/backward.py), the one a learner reads: both must pass the same suite.
 pytest: install
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-kernel=python3 tests notebooks
+	GLASSGRAD_ENGINE=reference $(BIN)/python -m pytest -n 2 -q -m "not browser" tests
 
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'

@@ -56,12 +56,20 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
     placed_inputs: tuple[Value, ...] = ()
     placed_weights: dict[Value, tuple[Value, ...]] = {}
     placed_rows: dict[int, list[Any]] = {}
-    # A stack entry is a node, or a LayerOutputs placed as a whole, with an iterator over
-    # what must be placed before it.
-    stack: list[tuple[Any, Any]] = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+    # The stack, as three lists side by side: a node (or a LayerOutputs placed as a whole),
+    # what must be placed before it, and how far into that it has got. No tuple or iterator
+    # per entry: objects the garbage collector tracks, made by the million on a long chain,
+    # would make it run again and again over the whole graph (benchmarks/DECISIONS.md).
+    stack_nodes: list[Any] = [root]
+    stack_parents: list[tuple[Value, ...]] = [root.parents]
+    stack_next: list[int] = [0]
+    while stack_nodes:
+        parents = stack_parents[-1]
+        i = stack_next[-1]
+        count = len(parents)
+        while i < count:
+            parent = parents[i]
+            i += 1
             if parent in seen:
                 continue
             seen.add(parent)
@@ -69,7 +77,10 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
                 if parent.op is None:
                     leaves.append(parent)
                     continue
-                stack.append((parent, iter(parent.parents)))
+                stack_next[-1] = i
+                stack_nodes.append(parent)
+                stack_parents.append(parent.parents)
+                stack_next.append(0)
                 break
             weights, _, bias, _ = parent.row  # a neuron: its parents come in parts
             inputs = parent.sample[0]
@@ -81,24 +92,33 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
                 placed_inputs = inputs
                 order.append(parent)
                 continue
+            stack_next[-1] = i
             if not (weights_placed and _is_new_layer(inputs, seen, placed_rows)):
-                stack.append((parent, iter(parent.parents)))
+                stack_nodes.append(parent)
+                stack_parents.append(parent.parents)
+                stack_next.append(0)
                 break
             # Its inputs are all it waits for, and they are a layer: the neuron waits for the
             # layer, and the layer for its own inputs, which may be a layer again.
-            stack.append((parent, iter(())))
+            stack_nodes.append(parent)
+            stack_parents.append(())
+            stack_next.append(0)
             layer: Any = inputs
             while True:
                 seen.update(layer)
+                stack_nodes.append(layer)
+                stack_next.append(0)
                 if _is_new_layer(layer.inputs, seen, placed_rows):
-                    stack.append((layer, iter(())))
+                    stack_parents.append(())
                     layer = layer.inputs
                 else:
-                    stack.append((layer, iter(layer.inputs)))
+                    stack_parents.append(layer.inputs)
                     break
             break
-        else:
-            stack.pop()
+        else:  # everything before this entry is placed: it follows
+            stack_parents.pop()
+            stack_next.pop()
+            node = stack_nodes.pop()
             if type(node) is LayerOutputs:
                 order.extend(node)
             else:

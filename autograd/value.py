@@ -49,14 +49,23 @@ class Value:
 
     __slots__ = ("_label", "const", "data", "grad", "op", "parents")
 
-    def __init__(self, data: Number, label: str = "") -> None:
-        """Make a leaf: a Value with no parents, such as an input or a weight."""
+    def __init__(
+        self,
+        data: Number,
+        label: str = "",
+        *,
+        parents: tuple[Value, ...] = (),
+        op: Op | None = None,
+        const: float | None = None,
+    ) -> None:
+        """A Value holding ``data``. Made with a number alone it is a leaf, such as an input
+        or a weight; `apply` passes the ``parents``, ``op`` and ``const`` of an op's result."""
         self.data = finite_float(data, "Value")
         self.grad = 0.0
-        self.label = label
-        self.parents: tuple[Value, ...] = ()
-        self.op: Op | None = None
-        self.const: float | None = None
+        self._label = check_label(label)
+        self.parents = parents
+        self.op = op
+        self.const = const
 
     @property
     def label(self) -> str:
@@ -234,10 +243,9 @@ def apply(op: Op, parents: tuple[Value, ...], const: float | None = None) -> Val
     data = op.forward(*operands)
     if not math.isfinite(data):  # finite operands overflowed
         raise OverflowError(f"{op.symbol}: the result is {data} for operands {_shown(operands)}")
-    node = Value(data)
-    if is_grad_enabled():
-        node.parents, node.op, node.const = parents, op, const
-    return node
+    if not is_grad_enabled():
+        return Value(data)
+    return Value(data, parents=parents, op=op, const=const)
 
 
 def _binary(op: Op, op_with_number: Op, x: Value, other: Value | Number) -> Value:

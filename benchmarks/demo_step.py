@@ -238,9 +238,13 @@ class GlassgradNNStep:
         self.optimizer.zero_grad()
         scores = self.scores()
         loss = self.hinge(scores, problem.labels) + ALPHA * self.l2(self.params)
-        loss.backward()
+        self.backward(loss)
         self.optimizer.step()
         return float(loss.data)
+
+    def backward(self, loss: Value) -> None:
+        """``loss.backward()``: the fast engine, the default."""
+        loss.backward()
 
     def parameters(self) -> list[float]:
         """The current parameters, flat (nn's order is micrograd's order)."""
@@ -259,6 +263,19 @@ class GlassgradNNPerSampleStep(GlassgradNNStep):
     def scores(self) -> list[Any]:
         """``[model(x) for x in X]``."""
         return [self.model(point) for point in self.problem.points]
+
+
+class GlassgradNNReferenceStep(GlassgradNNStep):
+    """The nn step with the reference sweep of ``autograd/backward.py`` (what
+    ``GLASSGRAD_ENGINE=reference`` runs): the engine a learner reads, measured too."""
+
+    name = "glassgrad (nn, reference engine)"
+
+    def backward(self, loss: Value) -> None:
+        """The reference ``backward``: a dict sweep over ``topological_order``."""
+        from autograd.backward import backward
+
+        backward(loss, 1.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,6 +423,7 @@ class HandFloatStep:
 IMPLEMENTATIONS: dict[str, Callable[[DemoProblem], DemoStep]] = {
     GlassgradNNStep.name: GlassgradNNStep,
     GlassgradNNPerSampleStep.name: GlassgradNNPerSampleStep,
+    GlassgradNNReferenceStep.name: GlassgradNNReferenceStep,
     GlassgradNeuronStep.name: GlassgradNeuronStep,
     GlassgradBinaryStep.name: GlassgradBinaryStep,
     MicrogradStep.name: MicrogradStep,

@@ -21,7 +21,7 @@ import math
 import numbers
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 Points = list[list[float]]
 Labels = list[int]
@@ -42,7 +42,7 @@ def as_lists(data: Any) -> Any:
     return data
 
 
-def is_real(x: object) -> bool:
+def is_real(x: object) -> TypeGuard[numbers.Real]:
     """Whether ``x`` is a real number: an int or float, a numpy number, a Fraction; not a bool."""
     if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
         return True
@@ -53,7 +53,7 @@ def real(x: object, what: str) -> float:
     """``x`` as a finite float, or a ValueError naming ``what`` and the value."""
     if is_real(x):
         try:
-            number = float(x)  # type: ignore[arg-type]  # is_real checked it
+            number = float(x)
         except OverflowError:  # an int beyond the largest float
             number = math.inf
         if math.isfinite(number):
@@ -62,13 +62,15 @@ def real(x: object, what: str) -> float:
 
 
 def _count(n: object, what: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
+    """``n`` as an int (numpy's ints too), checked to be at least ``minimum``."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
         raise ValueError(f"{what} must be an int >= {minimum}, got {n!r}")
-    return n
+    return int(n)
 
 
 def _non_negative(x: object, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float) or not 0 <= x < math.inf:
+    """``x`` as a float (numpy's numbers too), checked to be finite and >= 0."""
+    if not is_real(x) or not 0 <= float(x) < math.inf:
         raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")
     return float(x)
 
@@ -117,7 +119,7 @@ def circles(
     """
     n = _count(n, "circles: n", 2)
     noise = _non_negative(noise, "circles: noise")
-    if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0 < factor < 1:
+    if not is_real(factor) or not 0 < float(factor) < 1:
         raise ValueError(f"circles: factor must be a number in (0, 1), got {factor!r}")
     rng = random.Random(seed)
     points, labels = [], []
@@ -197,13 +199,14 @@ def train_test_split(
     X, y = as_lists(X), as_lists(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} points but {len(y)} labels; they must match")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, int | float):
+    if not is_real(test_fraction):
         raise ValueError(f"train_test_split: test_fraction must be a number, got {test_fraction!r}")
-    if not 0 < test_fraction < 1:
+    fraction = float(test_fraction)
+    if not 0 < fraction < 1:
         raise ValueError(
             f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}"
         )
-    n_test = round(test_fraction * len(X))
+    n_test = round(fraction * len(X))
     if not 0 < n_test < len(X):
         raise ValueError(
             f"train_test_split: a test fraction of {test_fraction} of {len(X)} samples leaves "

@@ -156,3 +156,20 @@ def test_as_lists_leaves_lists_of_values_alone() -> None:
     values = [Value(1.0), Value(2.0)]
     assert data.as_lists(values) is values
     assert data.as_lists([[1.0, 2.0]]) == [[1.0, 2.0]]
+
+
+def test_sizes_and_rates_may_be_numpy_numbers() -> None:
+    np = pytest.importorskip("numpy")
+    assert data.moons(np.int64(10), noise=np.float32(0.1), seed=0) == data.moons(
+        10, noise=float(np.float32(0.1)), seed=0
+    )
+    assert data.circles(np.int32(10), factor=np.float64(0.5), seed=1) == data.circles(10, seed=1)
+    X, y = data.blobs(10, centers=np.int64(2), seed=0)
+    assert data.train_test_split(X, y, np.float32(0.5), seed=0) == data.train_test_split(
+        X, y, 0.5, seed=0
+    )
+    assert data.jitter(X, y, copies=np.int64(1), std=np.float32(0.5), seed=0) == data.jitter(
+        X, y, copies=1, std=float(np.float32(0.5)), seed=0
+    )
+    with pytest.raises(ValueError, match="must be an int"):
+        data.moons(np.float64(10.0))

@@ -284,3 +284,34 @@ def test_importing_autograd_does_not_import_the_explorer_or_ipywidgets() -> None
 def test_docstring_examples() -> None:
     result = doctest.testmod(autograd.explorer, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+@needs_dot
+def test_an_executed_notebook_exported_to_html_shows_the_static_drawing(tmp_path: Path) -> None:
+    pytest.importorskip("ipywidgets")
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nbconvert = pytest.importorskip("nbconvert")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from autograd.explorer import explore\n"
+            "explore(lambda a, b: (a * b).tanh(), a=2.0, b=-0.5)"
+        )
+    ]
+    # Executed without saving widget state (as the docs site does): the exporter then has
+    # no widget to draw and takes the static drawing from the same output.
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        store_widget_state=False,
+        timeout=120,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    (output,) = notebook.cells[0].outputs
+    assert WIDGET_VIEW in output["data"] and "text/html" in output["data"]
+    page, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    assert f"data {math.tanh(-1.0):.4f}" in unescape(page)
+    assert f"∂out/∂a = {-0.5 * (1 - math.tanh(-1.0) ** 2):.4f}" in page
+    assert 'type="application/vnd.jupyter.widget-view+json"' not in page

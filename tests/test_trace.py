@@ -204,7 +204,7 @@ def test_a_frame_marks_its_node_and_writes_the_products_on_its_edges() -> None:
         for position, update in enumerate(step.updates):
             (line,) = [ln for ln in source.splitlines() if f"id=e{k}_{position}" in ln]
             assert f'<font color="{HIGHLIGHT}"><b>' in line and "×" in line
-            assert f"= {update.contribution:.4f}" in line
+            assert f"= {format_number(update.contribution)}" in line
         # Labels, never external labels: graphviz keeps them off the boxes.
         assert "xlabel" not in source
         # Every edge keeps its product's room; earlier steps' are grey, later ones not drawn.
@@ -374,3 +374,30 @@ def test_the_page_of_a_16_16_network_stays_under_a_megabyte(tmp_path: Path) -> N
     assert isinstance(score, Value)
     path = trace_backward(losses.hinge([score], [1])).save_html(tmp_path / "steps.html")
     assert path.stat().st_size <= 1_000_000
+
+
+def test_the_steps_come_from_the_engines_one_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd.viz.trace
+    from autograd.backward import sweep
+
+    calls = []
+
+    def spy(root: Value, seed: float = 1.0, **kwargs: object) -> object:
+        calls.append(kwargs)
+        return sweep(root, seed, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(autograd.viz.trace, "sweep", spy)
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    trace = trace_backward((a * b).tanh())
+    assert len(calls) == 1 and callable(calls[0]["on_step"])
+    assert len(trace) == 2 and a.grad == trace[1].updates[0].grad_after
+
+
+def test_an_overflowing_gradient_leaves_every_grad_as_it_was() -> None:
+    x = Value(1.0, label="x")
+    y = x * 1e308
+    y.backward()
+    grads_before = [x.grad, y.grad]
+    with pytest.raises(OverflowError, match="trace_backward"):
+        trace_backward(y)
+    assert [x.grad, y.grad] == grads_before

@@ -3,8 +3,9 @@
 * `walk` lists a graph's nodes in topological order, refusing a graph over ``max_nodes``
   while it counts, so a huge graph is refused in the time it takes to count ``max_nodes``.
 * `node_names` and `full_name` name each node the same way in pictures and in words.
-* `op_of`, `rule_of`, `local_derivatives` and `rule_with_numbers` read each op's entry in the
-  op table: its symbol, operand names, local-derivative formulas and their numbers.
+* `op_symbol`, `rule_of`, `local_derivatives` and `rule_with_numbers` read each op's entry in
+  the op table (``autograd.ops``): its symbol, operand names, local-derivative formulas
+  (``Op.names``, ``Op.formula``) and the same with the forward pass's numbers.
 * `format_number` writes every number the pictures show.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
 
 from autograd.backward import topological_order
 from autograd.value import Value
@@ -116,109 +116,42 @@ def full_name(node: Value, name: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def op_of(node: Value) -> Any:
-    """The op-table entry (an ``autograd.ops.Op``) that made ``node``, or None for a leaf."""
-    op = getattr(node, "op", None)
-    if op is None or isinstance(op, str):
-        return getattr(node, "spec", None)
-    return op
-
-
 def op_symbol(node: Value) -> str:
     """The op as drawings show it (``*``, ``tanh``, ``tanh(w·x+b)``); "" for a leaf."""
-    op = op_of(node)
-    return "" if op is None else str(op.symbol)
+    return "" if node.op is None else node.op.symbol
 
 
 def op_name(node: Value) -> str:
     """The op's name in the op table (``mul``, ``tanh``, ``neuron_tanh``); "" for a leaf."""
-    op = op_of(node)
-    return "" if op is None else str(op.name)
+    return "" if node.op is None else node.op.name
 
 
 def constant_side(node: Value) -> str | None:
     """``"left"`` or ``"right"``: where a node's plain-number operand stands; None if none."""
-    if node.const is None:
+    if node.const is None or node.op is None:
         return None
-    op = op_of(node)
-    side = getattr(op, "constant", None)
-    return side if side in ("left", "right") else "right"
-
-
-def rule_contributions(node: Value, g: float) -> list[float]:
-    """What ``node``'s rule hands each parent for an upstream gradient ``g``, as it returns it.
-
-    One number per Value operand, or none at all when nothing flows (a relu neuron that is
-    off).
-    """
-    op = op_of(node)
-    if op is None:
-        return []
-    return list(op.derivative(g, node.data, *node.rule_operands()))
+    return node.op.constant or "right"
 
 
 def local_derivatives(node: Value) -> list[float]:
     """d(node)/d(parent) for each parent in operand order, at the values of the forward pass.
 
-    A rule returns ``g * local`` for each operand; with ``g = 1`` that is the local
-    derivative alone. A rule may return nothing when nothing flows (a relu neuron that is
-    off): its local derivatives are all 0 then.
+    The op's rule with an upstream gradient of 1 (``Op.local``), on the numbers the node was
+    computed from.
     """
-    local = rule_contributions(node, 1.0)
-    return local + [0.0] * (len(node.parents) - len(local))
-
-
-# The local-derivative formulas, until the op table carries them itself: per op name, the
-# operands' names and d(out)/d(operand) for each Value operand. ``c`` is a plain-number
-# operand; ``_i`` names stand for each member of a group (a sum's terms, a neuron's weights).
-_FORMULAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "add": (("a", "b"), ("1", "1")),
-    "sub": (("a", "b"), ("1", "−1")),
-    "mul": (("a", "b"), ("b", "a")),
-    "div": (("a", "b"), ("1/b", "−out/b")),
-    "pow": (("a", "b"), ("b·a^(b−1)", "out·ln(a)")),
-    "add_const": (("x", "c"), ("1",)),
-    "sub_const": (("x", "c"), ("1",)),
-    "rsub_const": (("x", "c"), ("−1",)),
-    "mul_const": (("x", "c"), ("c",)),
-    "div_const": (("x", "c"), ("1/c",)),
-    "rdiv_const": (("x", "c"), ("−out/x",)),
-    "pow_const": (("x", "c"), ("c·x^(c−1)",)),
-    "rpow_const": (("x", "c"), ("out·ln(c)",)),
-    "neg": (("x",), ("−1",)),
-    "abs": (("x",), ("sign(x)",)),
-    "exp": (("x",), ("out",)),
-    "log": (("x",), ("1/x",)),
-    "sqrt": (("x",), ("1/(2·out)",)),
-    "tanh": (("x",), ("1 − out²",)),
-    "sigmoid": (("x",), ("out·(1 − out)",)),
-    "relu": (("x",), ("(1 if x > 0 else 0)",)),
-    "sin": (("x",), ("cos(x)",)),
-    "cos": (("x",), ("−sin(x)",)),
-    "sum": (("x_i",), ("1",)),
-    "dot": (("x_i", "y_i"), ("y_i", "x_i")),
-    "neuron_linear": (("w_i", "x_i", "b"), ("x_i", "w_i", "1")),
-    "neuron_relu": (
-        ("w_i", "x_i", "b"),
-        ("(1 if z > 0 else 0)·x_i", "(1 if z > 0 else 0)·w_i", "(1 if z > 0 else 0)"),
-    ),
-    "neuron_tanh": (("w_i", "x_i", "b"), ("(1 − out²)·x_i", "(1 − out²)·w_i", "1 − out²")),
-    "neuron_sigmoid": (
-        ("w_i", "x_i", "b"),
-        ("out·(1 − out)·x_i", "out·(1 − out)·w_i", "out·(1 − out)"),
-    ),
-}
+    if node.op is None:
+        return []
+    return list(node.op.local(node.data, *node.rule_operands()))
 
 
 def rule_of(node: Value) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """The op's operand names and local-derivative formulas, or None when it has none."""
-    op = op_of(node)
-    if op is None:
+    """The op's operand names and local-derivative formulas from the op table, or None.
+
+    None for a leaf and for an op defined without formulas (its rule exists only as code).
+    """
+    if node.op is None or not node.op.formula:
         return None
-    names, formula = getattr(op, "names", None), getattr(op, "formula", None)
-    if names and formula:
-        return tuple(names), tuple(formula)
-    return _FORMULAS.get(str(op.name))
+    return tuple(node.op.names), tuple(node.op.formula)
 
 
 def _layout(names: Sequence[str], formula: Sequence[str], count: int) -> list[tuple[str, int]]:

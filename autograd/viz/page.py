@@ -429,7 +429,7 @@ _SCRIPT = r"""
         "upstream \u2202" + rootName + "/\u2202" + name + " = " + b.upstream];
       if (!b.flowed) {
         lines.push(b.upstream === "0.0000" ? "nothing flows back: the upstream gradient is 0"
-                                             : "the unit is off (output 0): nothing flows back");
+                                             : "every local derivative is 0: nothing flows back");
       } else if (b.rows.length <= 4) {
         b.rows.forEach(function (r) {
           lines.push(r[1] + ".grad += " + b.upstream + " \u00d7 " + r[4] + " = " + r[5]);

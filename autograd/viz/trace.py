@@ -16,12 +16,14 @@ the same page to a file.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
+from autograd.backward import commit, gradient_overflow, sweep
 from autograd.files import check_output_path, write_atomically
 from autograd.value import Value
 from autograd.viz.draw import (
@@ -42,7 +44,6 @@ from autograd.viz.graph import (
     node_names,
     op_symbol,
     operand_labels,
-    rule_contributions,
     rule_with_numbers,
     walk,
 )
@@ -127,13 +128,13 @@ class ForwardStep:
 
 
 def trace_backward(root: Value, *, max_nodes: int = DEFAULT_MAX_NODES) -> BackwardTrace:
-    """Run ``root.backward()`` and return a record of its steps, one per op node.
+    """Run the backward pass of ``root`` and return a record of its steps, one per op node.
 
-    The gradients are those of ``root.backward()`` itself, which this calls: they accumulate
-    the same way, and an error (an infinite derivative, an overflowing gradient) leaves every
-    ``.grad`` as backward() leaves it. The steps are recorded by a sweep over the same order
-    with the same derivative rules and the same additions, so each step's numbers are the
-    ones backward() computed, bit for bit.
+    The steps come from the engine's one reverse sweep (``autograd.backward.sweep``), which
+    reports each node as it passes the node's gradient back: the numbers recorded are the
+    ones it computed, bit for bit. The gradients are then added into ``.grad`` as
+    ``backward()`` adds them, all or nothing: they accumulate the same way, and an error (an
+    infinite derivative, an overflowing gradient) leaves every ``.grad`` as it was.
 
     A graph of more than ``max_nodes`` boxes (values plus ops) raises `GraphTooLargeError`
     (a ValueError) before anything is computed; counting stops at the limit, so a huge graph
@@ -153,31 +154,40 @@ def trace_backward(root: Value, *, max_nodes: int = DEFAULT_MAX_NODES) -> Backwa
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
     check_max_nodes(max_nodes, "trace_backward")
     nodes = walk(root, max_nodes, "trace_backward")
-    root.backward()
     names = dict(zip(nodes, node_names(nodes), strict=True))
     # This pass's gradient of every node, as the sweep fills it in: the root is seeded with
     # 1, every other node starts at 0 and receives its contributions in the sweep's order.
     this_pass = {node: 0.0 for node in nodes}
     this_pass[root] = 1.0
     start_grads = tuple(this_pass[node] for node in nodes)
-    op_nodes = [node for node in nodes if node.parents]
-    forward = [_forward_step(node, names) for node in op_nodes]
-    steps = [_step(i, node, names, this_pass) for i, node in enumerate(reversed(op_nodes))]
+    steps: list[TraceStep] = []
+
+    def record(node: Value, g: float, contributions: Sequence[float]) -> None:
+        steps.append(_step(len(steps), node, names, this_pass, g, contributions))
+
+    gradients = sweep(root, 1.0, on_step=record)
+    updates = [(node, node.grad + g) for node, g in gradients.items()]
+    for node, total in updates:
+        if not math.isfinite(total):
+            raise gradient_overflow("trace_backward", node, total)
+    commit(updates)
+    forward = [_forward_step(node, names) for node in nodes if node.parents]
     return BackwardTrace(nodes, start_grads, steps, forward)
 
 
-def _step(index: int, node: Value, names: dict[Value, str], grads: dict[Value, float]) -> TraceStep:
-    """Record one node's backward step (the arithmetic of backward()), updating ``grads``."""
-    g = grads[node]
+def _step(
+    index: int,
+    node: Value,
+    names: dict[Value, str],
+    grads: dict[Value, float],
+    g: float,
+    contributions: Sequence[float],
+) -> TraceStep:
+    """Record one node's step of the sweep, adding its contributions into ``grads``."""
     locals_ = local_derivatives(node)
-    # The rule itself with g (not g times the local derivative), so that every number is
-    # the one backward() computed, bit for bit. A rule may return nothing (a relu neuron
-    # that is off): nothing flows then.
-    contributions = list(rule_contributions(node, g)) if g else []
-    # A neuron whose activation is flat at its output (a relu that is off) passes only zeros.
-    activation = node.op.activation if node.op is not None else None
-    flowed = bool(contributions) and not (activation and not activation.slope(node.data))
-    contributions += [0.0] * (len(node.parents) - len(contributions))
+    # Nothing flows back when the upstream gradient is 0 or every local derivative is (a
+    # relu that is off): the contributions are all zeros then.
+    flowed = bool(g) and any(locals_)
     rules = rule_with_numbers(node)
     updates = []
     for k, (parent, operand) in enumerate(zip(node.parents, operand_labels(node), strict=True)):
@@ -280,7 +290,7 @@ class BackwardTrace(Sequence[TraceStep]):
         if not step.upstream:
             return head + f"d({self.names[-1]})/d({step.name}) is 0, so nothing flows back"
         if not step.flowed:
-            return head + "the unit is off (output 0), so nothing flows back"
+            return head + "every local derivative is 0 here, so nothing flows back"
         g = format_number(step.upstream)
         parts = []
         for name, u in zip(parents, step.updates, strict=True):
