@@ -23,6 +23,10 @@ A function answer is run at a few points and compared with a reference; a deriva
 
     exercises.check_function(my_step, reference_step, [(0.5,), (2.0,)], what="step")
     exercises.check_gradient(my_exp, math.exp, [-1.0, 0.0, 2.5], what="exp's rule")
+
+And a property, such as a hypothesis test, is judged by running it::
+
+    exercises.check_property(test_my_softplus, what="softplus's rule")
 """
 
 from __future__ import annotations
@@ -184,4 +188,29 @@ def check_gradient(
         except Exception as error:  # a rule that raises is a wrong rule too
             problem = f"at {x!r} its derivative raised {type(error).__name__}: {error}"
             return _verdict(False, what, problem)
+    return _verdict(True, what)
+
+
+def check_property(test: Callable[[], Any] | None, *, what: str) -> bool:
+    """Judge a property by running ``test``, a function of no arguments that raises when the
+    property fails: a hypothesis ``@given`` test, say. Right when it returns; the verdict of a
+    failure names the error and, for hypothesis, the falsifying example it shrank to.
+    """
+    if test is None:
+        return _not_answered(what)
+    if not callable(test):
+        return _verdict(False, what, f"expected a test function, got {test!r}.")
+    try:
+        test()
+    except Exception as error:  # the learner's property: report whatever it raised
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        # hypothesis adds the example it shrank to as a note ("Falsifying example: ..." or
+        # "Failing test case: ...", depending on its version), on several lines
+        notes = [
+            " ".join(note.split())
+            for note in getattr(error, "__notes__", [])
+            if note.startswith(("Falsifying example", "Failing test case"))
+        ]
+        found = f" ({notes[0]})" if notes else ""
+        return _verdict(False, what, f"{type(error).__name__}: {first_line}{found}")
     return _verdict(True, what)

@@ -95,3 +95,26 @@ def test_a_derivative_rule_is_graded_by_gradcheck(capsys: pytest.CaptureFixture[
     assert not exercises.check_gradient(lambda x: 3.0, math.exp, [0.5], what="exp")  # type: ignore[arg-type, return-value]
     assert "not a Value" in capsys.readouterr().out
     assert not exercises.check_gradient(None, math.exp, [0.5], what="exp")
+
+
+def test_a_property_is_judged_by_running_it(capsys: pytest.CaptureFixture[str]) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=50, derandomize=True, database=None)
+    @given(st.floats(-10, 10))
+    def holds(x: float) -> None:
+        assert abs(x) >= 0
+
+    @settings(max_examples=50, derandomize=True, database=None)
+    @given(st.floats(-10, 10))
+    def fails(x: float) -> None:
+        assert x < 5, "too big"
+
+    assert exercises.check_property(holds, what="p")
+    assert capsys.readouterr().out == "✓ p: right.\n"
+    assert not exercises.check_property(fails, what="p")
+    out = capsys.readouterr().out
+    assert out.startswith("✗ p: AssertionError: too big (") and "x=5.0" in out
+    assert not exercises.check_property(None, what="p")
+    assert "not answered" in capsys.readouterr().out

@@ -56,6 +56,7 @@ PUBLIC_MODULES = {
     "autograd.backward",
     "autograd.fused",
     "autograd.explorer",
+    "autograd.functions",
     "autograd.testing",
     "autograd.viz",
     "nn",

@@ -223,7 +223,10 @@ def rule_with_numbers(node: Value) -> list[tuple[str, str]]:
     for name, i in layout:
         text = formula[names.index(name)]
         shown = name.replace("_i", str(i)) if name.endswith("_i") else name
-        rows.append((f"∂out/∂{shown} = {text}", _substitute(text, values, i)))
+        # A formula that is itself a derivative symbol (a user's op without one written out,
+        # "∂softsign/∂x") has nothing to put numbers into.
+        numbers = "" if "∂" in text else _substitute(text, values, i)
+        rows.append((f"∂out/∂{shown} = {text}", numbers))
     return rows
 
 

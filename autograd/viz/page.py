@@ -150,7 +150,7 @@ _STYLE = f"""
 .gg-trace .gg-view.gg-dragging {{ cursor: grabbing; }}
 .gg-trace .gg-view svg text {{ font-family: Helvetica, Arial, sans-serif; }}
 .gg-trace .gg-view svg {{ display: block; width: 100%; height: 100%; user-select: none; }}
-.gg-trace .gg-side {{ flex: 0 0 min(440px, 40%); max-height: var(--gg-height, 560px);
+.gg-trace .gg-side {{ flex: 0 0 min(470px, 42%); max-height: var(--gg-height, 560px);
   overflow: auto; font-size: 13px; }}
 .gg-trace .gg-explain {{ font-family: Menlo, Consolas, monospace; font-size: 12.5px;
   background: #f8fafc; border-left: 3px solid {HIGHLIGHT}; padding: 4px 8px;

@@ -445,7 +445,7 @@ def _rule_in_numbers(rule: str, numbers: str, local: str) -> str:
     """``∂out/∂x = 1 − out² = 1 − 0.7071² = 0.5000``, without repeating what is the same."""
     formula = rule.split(" = ", 1)[-1]
     parts = [rule]
-    if numbers not in (formula, local, f"({local})"):
+    if numbers and numbers not in (formula, local, f"({local})"):
         parts.append(numbers)
     if not _same_number(formula, local):
         parts.append(local)
