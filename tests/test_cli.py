@@ -409,3 +409,14 @@ def test_losses_are_printed_with_four_significant_digits(
     assert code == 0, err
     loss = out.split("final loss ")[1].split(",")[0]
     assert loss == f"{float(loss):.4g}"
+
+
+def test_save_onto_a_plot_is_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plots = tmp_path / "plots"
+    code, out, err = run(
+        [*QUICK_TRAIN, "--save", str(plots / "loss.png"), "--plots", str(plots)], capsys
+    )
+    assert code == 2 and out == "" and "is one of the pictures --plots writes" in err
+    assert not plots.exists()
