@@ -8,19 +8,23 @@
 8.0
 
 Public names: `Value`, `grad`, `no_grad`, `enable_grad`, `is_grad_enabled`,
-`topological_order`, `gradcheck`, `GradcheckError`. Drawings live in `autograd.viz` and
-hypothesis strategies in `autograd.testing`; both import their heavy dependencies only there.
+`topological_order`, `gradcheck`, `GradcheckError`, `define_op` (your own op). The functions
+of a float or a Value that derivative rules are written with are in `autograd.functions`.
+Drawings live in `autograd.viz` and hypothesis strategies in `autograd.testing`; both import
+their heavy dependencies only there.
 """
 
 from autograd import fast  # noqa: F401  # registers the fast sweep, Value.backward()'s default
 from autograd.backward import grad, topological_order
 from autograd.check import GradcheckError, gradcheck
+from autograd.define import define_op
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
 from autograd.value import Value
 
 __all__ = [
     "GradcheckError",
     "Value",
+    "define_op",
     "enable_grad",
     "grad",
     "gradcheck",

@@ -78,6 +78,11 @@ def contributions_of(node: Value, g: Any, out: Any, operands: Sequence[Any]) -> 
     except ArithmeticError as error:  # e.g. sqrt at 0, whose slope is infinite
         shown = tuple(x if isinstance(x, float) else x.data for x in operands)
         raise type(error)(f"{node.op.symbol}: no derivative at operands {shown}: {error}") from None
+    if not isinstance(contributions, Sequence):
+        raise TypeError(
+            f"{node.op.name}: its derivative rule must return a sequence, one contribution per"
+            f" Value operand, got {type(contributions).__name__} {contributions!r}"
+        )
     if len(contributions) != len(node.parents):
         raise ValueError(
             f"{node.op.name}: its derivative rule returned {len(contributions)} contributions"

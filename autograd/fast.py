@@ -20,7 +20,7 @@ a Ctrl-C) put back.
 from __future__ import annotations
 
 import math
-from operator import attrgetter
+from operator import attrgetter, mul
 from typing import Any
 
 from autograd.backward import contributions_of, gradient_overflow
@@ -183,12 +183,16 @@ def _sweep_in_place(order: list[Value]) -> None:
                 continue
             # The neuron rule of ops.py (neuron_derivative) written out: the same products in
             # the same order, on the numbers the node kept at forward.
-            local = g * node.op.activation.slope(node.data)  # type: ignore[union-attr]
+            activation: Any = node.op.activation  # type: ignore[union-attr]
+            weights, weight_data, bias, bias_data = node.row
+            inputs, input_data = node.sample
+            if activation.slope_of_z:  # gelu, silu, elu: z again, as the forward computed it
+                local = g * activation.slope(sum(map(mul, weight_data, input_data), bias_data))
+            else:
+                local = g * activation.slope(node.data)
             if local:  # else a relu that is off: nothing flows back
                 # No strict=True: the builder made the parts of one length, and a keyword
                 # argument makes CPython 3.11 parse it on every call.
-                weights, weight_data, bias, _ = node.row
-                inputs, input_data = node.sample
                 for weight, x in zip(weights, input_data):  # noqa: B905
                     weight.grad += local * x
                 for input_node, w in zip(inputs, weight_data):  # noqa: B905
@@ -199,24 +203,32 @@ def _sweep_in_place(order: list[Value]) -> None:
         const = node.const
         derivative: Any = node.op.derivative  # type: ignore[union-attr]
         try:
-            # One- and two-operand nodes, the most common, are spelled out: that saves a
-            # list comprehension (a function call of its own in Python 3.11) per node.
+            # One- and two-operand nodes, the most common, are spelled out: that saves a list
+            # comprehension and a zip per node, and unpacking checks the count for free.
             if const is not None:
-                contributions = derivative(g, node.data, parents[0].data, const)
-            elif len(parents) == 1:
-                contributions = derivative(g, node.data, parents[0].data)
+                (parent,) = parents
+                (contribution,) = derivative(g, node.data, parent.data, const)
+                parent.grad += contribution
             elif len(parents) == 2:
-                contributions = derivative(g, node.data, parents[0].data, parents[1].data)
+                first, second = parents
+                to_first, to_second = derivative(g, node.data, first.data, second.data)
+                first.grad += to_first
+                second.grad += to_second
+            elif len(parents) == 1:
+                (parent,) = parents
+                (contribution,) = derivative(g, node.data, parent.data)
+                parent.grad += contribution
             else:
                 contributions = derivative(g, node.data, *[p.data for p in parents])
-            if len(contributions) != len(parents):
-                raise ValueError
+                if len(contributions) != len(parents):
+                    raise ValueError
+                for parent, contribution in zip(parents, contributions):  # noqa: B905
+                    parent.grad += contribution
         except (ArithmeticError, ValueError, TypeError):
-            # The reference's call raises the same error with the op's name in it.
+            # The reference's call raises the same error with the op's name in it. (No
+            # .grad has changed for this node: every rule returns before anything is added.)
             contributions_of(node, g, node.data, node.rule_operands())
             raise
-        for parent, contribution in zip(parents, contributions):  # noqa: B905
-            parent.grad += contribution
 
 
 BACKWARD_ENGINES["fast"] = backward

@@ -10,17 +10,17 @@ Each entry is an `Op`:
 - ``formula`` is that local derivative d(out)/d(operand) as text, one per Value operand, written
   in the operand names ``names``; the step-through shows it beside the numbers.
 
-The derivative rules use only arithmetic operators and the helpers at the top of this file
-(``cos``, ``log``, ...), which work on floats and on Values alike. The backward sweep calls a
-rule with floats (``backward()``) or with Values (``create_graph=True``); in the second case
-the rule builds new graph nodes, so the derivative can itself be differentiated.
+The derivative rules use only arithmetic operators and the functions of ``functions.py``
+(``cos``, ``log``, ``sigmoid``, ...), which work on floats and on Values alike. The backward
+sweep calls a rule with floats (``backward()``) or with Values (``create_graph=True``); in the
+second case the rule builds new graph nodes, so the derivative can itself be differentiated.
 
 Ops whose ``constant`` is ``"right"`` or ``"left"`` take a plain number as their last operand
 (``x * 2.5`` or ``2.5 - x``). The number is stored on the node as ``.const`` instead of being
 wrapped in a new Value: it saves a node per use, and a number never needs a gradient.
 
 Adding an op is one entry here plus, if it should be a method or operator, one line in
-``value.py``.
+``value.py``. A user adds an op to the same table with ``define_op`` (``define.py``).
 """
 
 from __future__ import annotations
@@ -31,36 +31,37 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-# --------------------------------------------------------------------------------------------
-# Helpers that work on floats and on Values. Derivative rules call these instead of `math`,
-# so that the same rule serves floats (backward) and Values (create_graph=True).
-# --------------------------------------------------------------------------------------------
-
-
-def cos(x: Any) -> Any:
-    """cos(x) for a float or a Value."""
-    return math.cos(x) if isinstance(x, float) else x.cos()
-
-
-def sin(x: Any) -> Any:
-    """sin(x) for a float or a Value."""
-    return math.sin(x) if isinstance(x, float) else x.sin()
-
-
-def log(x: Any) -> Any:
-    """Natural log of x for a float or a Value."""
-    return math.log(x) if isinstance(x, float) else x.log()
-
-
-def step(x: Any) -> float:
-    """1.0 where x > 0, else 0.0: the slope of relu. A constant, so its own derivative is 0."""
-    return 1.0 if x > 0 else 0.0
-
-
-def sign(x: Any) -> float:
-    """-1.0, 0.0 or 1.0: the slope of abs, with abs'(0) = 0 as in PyTorch."""
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
+# Derivative rules call these functions of a float or a Value instead of `math`, so that the
+# same rule serves floats (backward) and Values (create_graph=True). The *_float ones are the
+# forwards, with their domain checks.
+from autograd.functions import (
+    TWO_OVER_SQRT_PI,
+    atan_float,
+    cos,
+    elu_float,
+    erf_float,
+    erfc_float,
+    exp,
+    expm1,
+    expm1_float,
+    gaussian,
+    gelu_float,
+    leaky_relu_float,
+    log,
+    log1p_float,
+    maximum_float,
+    minimum_float,
+    normal_cdf,
+    normal_pdf,
+    sigmoid,
+    sign,
+    silu_float,
+    sin,
+    softplus_float,
+    step,
+    tan_float,
+    tie_share,
+)
 
 # --------------------------------------------------------------------------------------------
 # The Op record
@@ -200,13 +201,17 @@ class Activation:
     ``apply`` maps z to the neuron's output, on floats. ``slope`` is d(output)/dz written as a
     function of the *output* (for tanh, ``1 - out * out``), so the backward sweep needs nothing
     but the node's own data; like the derivative rules it works on floats and on Values.
-    ``slope_formula`` is that slope as text.
+    ``slope_formula`` is that slope as text. An activation whose slope cannot be read off its
+    output (gelu and silu are not one-to-one; elu's would lose digits) has ``slope_of_z``:
+    its slope is a function of z, which the rule computes again from the operands, the same
+    products in the same order as the forward pass, so the same z to the last bit.
     """
 
     name: str
     apply: Callable[[float], float]
     slope: Callable[[Any], Any]
     slope_formula: str
+    slope_of_z: bool = False
 
 
 # fmt: off
@@ -215,6 +220,17 @@ _ACTIVATION_TABLE = [
     Activation("relu", _relu, step, "step(out)"),
     Activation("tanh", math.tanh, lambda out: 1 - out * out, "1 − out²"),
     Activation("sigmoid", _sigmoid, lambda out: out * (1 - out), "out·(1 − out)"),
+    # At 0 the slope is PyTorch's: negative_slope for leaky_relu, 1 for elu (whose second
+    # derivative PyTorch takes as 0 there).
+    Activation("leaky_relu", leaky_relu_float, lambda out: 1.0 if out > 0 else 0.01,
+               "1 if out > 0 else 0.01"),
+    Activation("elu", elu_float, lambda z: exp(z) if z < 0 else 1.0,
+               "1 if z ≥ 0 else exp(z)", slope_of_z=True),
+    Activation("gelu", gelu_float, lambda z: normal_cdf(z) + z * normal_pdf(z),
+               "Φ(z) + z·φ(z)", slope_of_z=True),
+    Activation("silu", silu_float, lambda z: sigmoid(z) * (1 + z * (1 - sigmoid(z))),
+               "s·(1 + z·(1 − s)), s = sigmoid(z)", slope_of_z=True),
+    Activation("softplus", softplus_float, lambda out: -expm1(-out), "1 − exp(−out)"),
 ]
 # fmt: on
 
@@ -234,9 +250,13 @@ def neuron_forward(activation: Activation, operands: Sequence[float]) -> float:
 
 def neuron_derivative(activation: Activation, g: Any, out: Any, *operands: Any) -> list[Any]:
     """d/dw_i = act'(z)·x_i, d/dx_i = act'(z)·w_i and d/db = act'(z), each times g."""
-    local = g * activation.slope(out)  # d(root)/dz
     n = len(operands) // 2
     weights, inputs = operands[:n], operands[n:-1]
+    if activation.slope_of_z:
+        z = sum(map(operator.mul, weights, inputs), operands[-1])  # as neuron_forward does
+        local = g * activation.slope(z)  # d(root)/dz
+    else:
+        local = g * activation.slope(out)
     return [local * x for x in inputs] + [local * w for w in weights] + [local]
 
 
@@ -332,6 +352,50 @@ _TABLE = [
     Op("cos", "cos", math.cos,
        lambda g, out, x: (-g * sin(x),),
        formula=("−sin(x)",)),
+    Op("tan", "tan", tan_float,
+       lambda g, out, x: (g * (1 + out * out),),
+       formula=("1 + out²",)),
+    # Beyond |x| = 1e8, 1 + x² is x² in floats, and x * x would overflow from 1.3e154 on.
+    Op("atan", "atan", atan_float,
+       lambda g, out, x: (g / (1 + x * x) if -1e8 < x < 1e8 else g / x / x,),
+       formula=("1/(1 + x²)",)),
+    Op("log1p", "log1p", log1p_float,
+       lambda g, out, x: (g / (1 + x),),
+       formula=("1/(1 + x)",)),
+    Op("expm1", "expm1", expm1_float,  # exp(x), not out + 1, which is 0 for x < -37
+       lambda g, out, x: (g * exp(x),),
+       formula=("exp(x)",)),
+    Op("softplus", "softplus", softplus_float,
+       lambda g, out, x: (g * sigmoid(x),),
+       formula=("sigmoid(x)",)),
+    Op("gelu", "gelu", gelu_float,
+       lambda g, out, x: (g * (normal_cdf(x) + x * normal_pdf(x)),),
+       formula=("Φ(x) + x·φ(x)",)),
+    Op("silu", "silu", silu_float,
+       lambda g, out, x: (g * sigmoid(x) * (1 + x * (1 - sigmoid(x))),),
+       formula=("s·(1 + x·(1 − s)), s = sigmoid(x)",)),
+    Op("erf", "erf", erf_float,
+       lambda g, out, x: (g * TWO_OVER_SQRT_PI * gaussian(x),),
+       formula=("2/√π·exp(−x²)",)),
+    Op("erfc", "erfc", erfc_float,
+       lambda g, out, x: (-g * TWO_OVER_SQRT_PI * gaussian(x),),
+       formula=("−2/√π·exp(−x²)",)),
+    # --- a Value and a parameter (stored as .const); the slopes at 0 are PyTorch's -----------
+    Op("leaky_relu", "leaky_relu", leaky_relu_float,
+       lambda g, out, x, c: (g * (1.0 if x > 0 else c),),
+       names=("x", "c"), formula=("1 if x > 0 else c",), constant="right"),
+    Op("elu", "elu", elu_float,
+       lambda g, out, x, c: (g if x > 0 else g * c * exp(x) if x < 0 else g * c,),
+       names=("x", "c"), formula=("1 if x > 0 else c·exp(x)",), constant="right"),
+    # --- two Values; a tie splits the gradient 0.5 / 0.5, as in PyTorch ---------------------
+    Op("maximum", "max", maximum_float,
+       lambda g, out, a, b: (g * tie_share(a, b), g * tie_share(b, a)),
+       names=("a", "b"), formula=("1 if a > b, ½ if a = b, else 0",
+                                  "1 if b > a, ½ if a = b, else 0")),
+    Op("minimum", "min", minimum_float,
+       lambda g, out, a, b: (g * tie_share(b, a), g * tie_share(a, b)),
+       names=("a", "b"), formula=("1 if a < b, ½ if a = b, else 0",
+                                  "1 if b < a, ½ if a = b, else 0")),
     # --- many Values --------------------------------------------------------------------------
     Op("sum", "sum", _sum,
        lambda g, out, *xs: [g] * len(xs),

@@ -5,17 +5,19 @@ Two kinds of strategy:
 * ``finite_floats(min_value, max_value)``: well-conditioned floats (never nan, inf or
   subnormal, always inside the bounds), for the inputs of your own functions.
 * ``expressions()``: random expression trees over the whole op set (``+ - * / **`` with Value
-  or number operands on either side, ``neg abs exp log tanh sigmoid relu sqrt sin cos``,
-  ``Value.sum`` and ``fused.neuron`` with every activation), and over your own ops too
-  (``extra_ops``, each with the domain you state). Each draw is an ``Expression``: its
-  variables' values, a readable formula, and a way to evaluate it on Values or on any other
-  backend (PyTorch, plain floats).
+  or number operands on either side, ``Value.maximum`` and ``Value.minimum``, ``neg abs exp
+  log tanh sigmoid relu sqrt sin cos tan atan log1p expm1 softplus gelu silu erf erfc
+  leaky_relu elu``, ``Value.sum`` and ``fused.neuron`` with every activation), and over
+  your own ops too (``extra_ops``, each with the domain you state). Each draw is an
+  ``Expression``: its variables' values, a readable formula, and a way to evaluate it on
+  Values or on any other backend (PyTorch, plain floats).
 
 Every expression stays inside each op's domain and away from its kinks at the drawn point,
-with room to spare: ``log`` and ``sqrt`` see inputs > 0.1, ``relu`` and ``abs`` inputs with
-``|x| > 0.1``, ``/`` divisors with ``|x| > 0.1``, ``**`` with a Value exponent a base > 0.1,
-and every subexpression stays within ``±10``. So finite differences are accurate there and any
-disagreement is a real bug.
+with room to spare: ``log`` and ``sqrt`` see inputs > 0.1, ``log1p`` inputs > -0.9, ``relu``,
+``abs``, ``leaky_relu`` and ``elu`` inputs with ``|x| > 0.1``, ``/`` divisors with
+``|x| > 0.1``, ``**`` with a Value exponent a base > 0.1, ``maximum`` and ``minimum``
+operands 0.1 apart, and every subexpression stays within ``±10``. So finite differences are
+accurate there and any disagreement is a real bug.
 
 Example (a test file)::
 
@@ -73,18 +75,24 @@ __all__ = [
 ]
 
 MARGIN = 0.1
-"""Distance kept from every domain edge and kink (log, sqrt, division, relu, abs, pow)."""
+"""Distance kept from every domain edge, kink and tie (log, sqrt, division, relu, abs, pow,
+log1p, leaky_relu, elu, maximum, minimum)."""
 
 BOUND = 10.0
 """Largest magnitude any subexpression may take at the drawn point: keeps gradients tame."""
 
 _EXP_LIMIT = 5.0  # exp only sees moderate inputs (and its result must fit in BOUND as well)
 
-BINARY_OPS = ("add", "sub", "mul", "div", "pow")
-"""The binary operators, by name: ``+ - * / **``."""
+BINARY_OPS = ("add", "sub", "mul", "div", "pow", "maximum", "minimum")
+"""The two-operand ops, by name: ``+ - * / **``, ``Value.maximum`` and ``Value.minimum``."""
 
-UNARY_OPS = ("neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos")
-"""The one-operand ops, by name (``neg`` is unary minus)."""
+UNARY_OPS = (
+    *("neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos"),
+    *("tan", "atan", "log1p", "expm1", "softplus", "gelu", "silu", "erf", "erfc"),
+    *("leaky_relu", "elu"),
+)
+"""The one-operand ops, by name (``neg`` is unary minus; leaky_relu and elu with their
+default parameters)."""
 
 OP_NAMES = (*BINARY_OPS, *UNARY_OPS, "sum", "dot", "neuron")
 """Every op name an ``Expression`` uses and a backend must provide."""
@@ -376,6 +384,8 @@ VALUE_OPS: Backend = {
     "neg": operator.neg,
     "abs": Value.__abs__,
     **{name: getattr(Value, name) for name in UNARY_OPS if name not in ("neg", "abs")},
+    "maximum": Value.maximum,
+    "minimum": Value.minimum,
     "sum": _value_sum,
     "dot": Value.dot,
     "neuron": _value_neuron,
@@ -391,11 +401,20 @@ def _float_sigmoid(x: float) -> float:
     return math.exp(x) / (1.0 + math.exp(x))
 
 
+def _float_gelu(x: float) -> float:
+    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
 _FLOAT_ACTIVATIONS: dict[str, Callable[[float], float]] = {
     "linear": lambda z: z,
     "relu": lambda z: max(z, 0.0),
     "tanh": math.tanh,
     "sigmoid": _float_sigmoid,
+    "leaky_relu": lambda z: z if z > 0 else 0.01 * z,
+    "elu": lambda z: z if z > 0 else math.exp(z) - 1.0,
+    "gelu": _float_gelu,
+    "silu": lambda z: z / (1.0 + math.exp(-z)),
+    "softplus": lambda z: math.log1p(math.exp(z)),  # the inputs here are at most BOUND
 }
 
 
@@ -426,6 +445,17 @@ FLOAT_OPS: Backend = {
     "sqrt": math.sqrt,
     "sin": math.sin,
     "cos": math.cos,
+    "tan": math.tan,
+    "atan": math.atan,
+    "log1p": math.log1p,
+    "expm1": math.expm1,
+    "erf": math.erf,
+    "erfc": math.erfc,
+    **{
+        name: _FLOAT_ACTIVATIONS[name] for name in ("softplus", "gelu", "silu", "leaky_relu", "elu")
+    },
+    "maximum": max,
+    "minimum": min,
     "sum": math.fsum,
     "dot": _float_dot,
     "neuron": _float_neuron,
@@ -442,9 +472,11 @@ def _unary_fits(op: str, x: float) -> bool:
     """True when ``op(x)`` is inside the op's domain, away from kinks, and within BOUND."""
     if op in ("log", "sqrt") and not x > MARGIN:
         return False
-    if op in ("abs", "relu") and not abs(x) > MARGIN:
+    if op in ("abs", "relu", "leaky_relu", "elu") and not abs(x) > MARGIN:
         return False
-    if op == "exp" and not abs(x) <= _EXP_LIMIT:
+    if op == "log1p" and not x > -1.0 + MARGIN:
+        return False
+    if op in ("exp", "expm1") and not abs(x) <= _EXP_LIMIT:
         return False
     result: float = FLOAT_OPS[op](x)
     return abs(result) <= BOUND
@@ -454,6 +486,8 @@ def _binary_fits(op: str, left: Term | float, right: Term | float) -> bool:
     """True when ``left op right`` is well inside the op's domain and within BOUND."""
     a, b = _value(left), _value(right)
     if op == "div" and not abs(b) > MARGIN:
+        return False
+    if op in ("maximum", "minimum") and not abs(a - b) > MARGIN:  # away from the tie
         return False
     if op == "pow":
         if not isinstance(right, float):
@@ -470,7 +504,7 @@ def _binary_fits(op: str, left: Term | float, right: Term | float) -> bool:
 
 
 def _activation_fits(activation: str, z: float) -> bool:
-    if activation == "relu" and not abs(z) > MARGIN:
+    if activation in ("relu", "leaky_relu", "elu") and not abs(z) > MARGIN:
         return False
     return abs(_FLOAT_ACTIVATIONS[activation](z)) <= BOUND
 

@@ -174,6 +174,60 @@ class Value:
         """Cosine (radians)."""
         return apply(OPS["cos"], (self,))
 
+    def tan(self) -> Value:
+        """Tangent (radians); finite for every float (none is exactly a pole)."""
+        return apply(OPS["tan"], (self,))
+
+    def atan(self) -> Value:
+        """Arctangent, in (-π/2, π/2)."""
+        return apply(OPS["atan"], (self,))
+
+    def log1p(self) -> Value:
+        """log(1 + x), accurate for tiny x; the value must be > -1."""
+        return apply(OPS["log1p"], (self,))
+
+    def expm1(self) -> Value:
+        """e ** x - 1, accurate for tiny x."""
+        return apply(OPS["expm1"], (self,))
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), stable for any finite x (no threshold shortcut)."""
+        return apply(OPS["softplus"], (self,))
+
+    def gelu(self) -> Value:
+        """x · Φ(x), Φ the standard normal distribution function (the exact, erf form)."""
+        return apply(OPS["gelu"], (self,))
+
+    def silu(self) -> Value:
+        """x · sigmoid(x) (also called swish)."""
+        return apply(OPS["silu"], (self,))
+
+    def erf(self) -> Value:
+        """The error function, in [-1, 1]."""
+        return apply(OPS["erf"], (self,))
+
+    def erfc(self) -> Value:
+        """1 - erf(x), accurate where erf(x) is near 1."""
+        return apply(OPS["erfc"], (self,))
+
+    def leaky_relu(self, negative_slope: Number = 0.01) -> Value:
+        """x for x > 0, else negative_slope · x; at 0 the slope is negative_slope (PyTorch)."""
+        return apply(OPS["leaky_relu"], (self,), finite_float(negative_slope, "leaky_relu"))
+
+    def elu(self, alpha: Number = 1.0) -> Value:
+        """x for x > 0, else alpha · (e^x - 1); at 0 the slope is alpha (PyTorch)."""
+        return apply(OPS["elu"], (self,), finite_float(alpha, "elu"))
+
+    @staticmethod
+    def maximum(a: Value | Number, b: Value | Number) -> Value:
+        """The larger of a and b as a node; a tie splits the gradient 0.5 / 0.5 (PyTorch)."""
+        return apply(OPS["maximum"], (_as_value(a, "maximum"), _as_value(b, "maximum")))
+
+    @staticmethod
+    def minimum(a: Value | Number, b: Value | Number) -> Value:
+        """The smaller of a and b as a node; a tie splits the gradient 0.5 / 0.5 (PyTorch)."""
+        return apply(OPS["minimum"], (_as_value(a, "minimum"), _as_value(b, "minimum")))
+
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """The sum of many values as one node (instead of a chain of ``+`` nodes)."""

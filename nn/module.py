@@ -17,8 +17,9 @@ Initialisation is seeded per model with its own ``random.Random(seed)`` (never t
 random state) and scaled to the activation, so that signals neither die out nor blow up as
 they pass through the layers:
 
-* ``relu``: He (Kaiming) uniform, weights from U(-a, a) with ``a = sqrt(6 / fan_in)``.
-* ``tanh``, ``sigmoid``, ``linear``: Xavier (Glorot) uniform, ``a = sqrt(6 / (fan_in +
+* ``relu`` and its smooth or leaky kin (``leaky_relu``, ``elu``, ``gelu``, ``silu``): He
+  (Kaiming) uniform, weights from U(-a, a) with ``a = sqrt(6 / fan_in)``.
+* ``tanh``, ``sigmoid``, ``softplus``, ``linear``: Xavier (Glorot) uniform, ``a = sqrt(6 / (fan_in +
   fan_out))``, where ``fan_out`` is the number of neurons in the layer.
 
 Biases start at 0. The same seed gives the same weights, bit for bit.
@@ -62,6 +63,10 @@ class Parameter(Value):
         """A leaf holding ``data``; see the class docstring for ``label`` and ``owner``."""
         super().__init__(data, label)
         self.owner = owner
+
+
+HE_INITIALISED = ("relu", "leaky_relu", "elu", "gelu", "silu")
+"""The activations whose neurons start He-initialised (zero or small for negative z)."""
 
 
 def check_activation(activation: object, what: str) -> str:
@@ -253,9 +258,10 @@ class Neuron(Module):
 
     Args:
         nin: the number of inputs.
-        activation: ``"relu"`` (the default), ``"tanh"``, ``"sigmoid"`` or ``"linear"``.
-        seed: see `Seed`; weights are He-uniform for relu, Xavier-uniform otherwise (module
-            docstring), the bias is 0.
+        activation: ``"relu"`` (the default), ``"tanh"``, ``"sigmoid"``, ``"linear"``,
+            ``"leaky_relu"``, ``"elu"``, ``"gelu"``, ``"silu"`` or ``"softplus"``.
+        seed: see `Seed`; weights are He-uniform for relu and its kin, Xavier-uniform
+            otherwise (module docstring), the bias is 0.
         fan_out: the number of neurons in this neuron's layer, for Xavier scaling (`Layer`
             passes it; 1 for a neuron on its own).
     """
@@ -268,7 +274,7 @@ class Neuron(Module):
         self.activation = check_activation(activation, "Neuron")
         fan_out = _check_size(fan_out, "Neuron: fan_out")
         rng = _rng(seed)
-        fan = nin if activation == "relu" else nin + fan_out
+        fan = nin if activation in HE_INITIALISED else nin + fan_out
         limit = math.sqrt(6.0 / fan)
         # A tuple, not a list: every sample's neuron node shares it (autograd.fused).
         self.w = tuple(Parameter(rng.uniform(-limit, limit), label=f"w{i}") for i in range(nin))

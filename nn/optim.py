@@ -20,17 +20,17 @@ import math
 from collections.abc import Callable, Iterable
 
 from autograd import Value
+from nn.data import real
 
 LearningRate = float | Callable[[int], float]
 
 
 def _check_rate(x: object, what: str, *, positive: bool = False, below_one: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
-        raise ValueError(f"{what} must be a finite number, got {x!r}")
-    if x < 0 or (positive and x == 0) or (below_one and x >= 1):
+    number = real(x, what)  # any real number type, numpy's included
+    if number < 0 or (positive and number == 0) or (below_one and number >= 1):
         bounds = "> 0" if positive else "in [0, 1)" if below_one else ">= 0"
         raise ValueError(f"{what} must be {bounds}, got {x!r}")
-    return float(x)
+    return number
 
 
 def _describe(p: Value) -> str:

@@ -101,8 +101,8 @@ BROKEN: list[tuple[str, bytes | str, str]] = [
     ("extra field", _edit(lambda d: d["architecture"].update(dropout=0.5)), "unexpected fields"),
     (
         "bad activation",
-        _edit(lambda d: d["architecture"].update(activation="gelu")),
-        "unknown activation 'gelu'",
+        _edit(lambda d: d["architecture"].update(activation="mish")),
+        "unknown activation 'mish'",
     ),
     (
         "zero layer",

@@ -194,7 +194,7 @@ def test_initialisation_is_he_for_relu_and_xavier_otherwise() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: MLP(2, [4, 1], activation="gelu"), "unknown activation 'gelu'"),
+        (lambda: MLP(2, [4, 1], activation="mish"), "unknown activation 'mish'"),
         (lambda: MLP(2, [4, 1], output_activation="softmax"), "unknown activation 'softmax'"),
         (lambda: Neuron(2, "Relu"), "unknown activation 'Relu'"),
         (lambda: Layer(2, 3, "swish"), "unknown activation 'swish'"),

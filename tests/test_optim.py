@@ -258,3 +258,14 @@ def test_schedule_matches_torch_lambda_lr() -> None:
         reference.step()
         scheduler.step()
     assert [p.data for p in ps] == pytest.approx([t.item() for t in ts], rel=1e-13)
+
+
+def test_settings_may_be_numpy_numbers() -> None:
+    np = pytest.importorskip("numpy")
+    ps = params(1.0, 2.0)
+    opt = Adam(ps, lr=np.float32(0.5), betas=(np.float64(0.9), np.float32(0.99)), eps=1e-8)
+    sgd = SGD(params(1.0), lr=np.float64(0.1), momentum=np.float32(0.5), weight_decay=np.int64(0))
+    set_grads(ps, [0.5, -0.5])
+    opt.step()
+    assert opt.lr == np.float32(0.5) and sgd.momentum == 0.5
+    assert [type(x) for x in (opt.beta1, opt.beta2, sgd.momentum, sgd.weight_decay)] == [float] * 4

@@ -13,6 +13,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from autograd import GradcheckError, Value, fused, gradcheck, topological_order
+from autograd.define import DefinedOp
 from autograd.ops import ACTIVATIONS, OPS
 from autograd.testing import (
     BOUND,
@@ -212,7 +213,8 @@ def test_the_whole_op_table_and_every_operand_form_is_generated() -> None:
 
     collect()
     # at_forward stands in for a neuron's changed parent under create_graph: no expression makes it.
-    table = set(OPS) - {"at_forward"}
+    # Users' ops (define_op, e.g. by other tests in this process) are not the engine's own.
+    table = {name for name, op in OPS.items() if not isinstance(op, DefinedOp)} - {"at_forward"}
     assert set(engine_ops) == table, f"never generated: {table - set(engine_ops)}"
     for op in ("add", "sub", "mul", "div", "pow"):
         for form in ("Value Value", "Value number", "number Value"):
@@ -252,7 +254,7 @@ def test_a_failure_shrinks_to_a_small_readable_expression(op: str) -> None:
         ({"variables": 0}, ValueError, "variables must be an int >= 1"),
         ({"variables": 1.5}, ValueError, "variables must be an int >= 1"),
         ({"max_depth": 0}, ValueError, "max_depth must be an int in 1..8"),
-        ({"ops": {"tan"}}, ValueError, r"unknown ops \['tan'\]"),
+        ({"ops": {"tangent"}}, ValueError, r"unknown ops \['tangent'\]"),
         ({"ops": set()}, ValueError, "at least one op"),
         ({"ops": "sin"}, TypeError, "collection of op names"),
     ],
@@ -403,7 +405,8 @@ def test_expressions_refuses_bad_user_ops(
 
 def test_a_user_op_raising_inside_its_stated_domain_is_reported() -> None:
     @settings(max_examples=50, database=None, derandomize=True)
-    @given(expressions(extra_ops=[log_plus_one]))  # no domain given: log fails below -1
+    # No domain given: log fails below -1, where every variable is here.
+    @given(expressions(values=st.just(-2.0), extra_ops=[log_plus_one]))
     def draw(expr: Expression) -> None:
         pass
 

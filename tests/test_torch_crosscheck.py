@@ -29,11 +29,18 @@ def _torch_sum(values: Sequence[Any]) -> Any:
     return torch.stack([_tensor(v) for v in values]).sum()
 
 
+_F = torch.nn.functional
+
 _TORCH_ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
     "linear": lambda z: z,
     "relu": torch.relu,
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
+    "leaky_relu": _F.leaky_relu,
+    "elu": _F.elu,
+    "gelu": _F.gelu,
+    "silu": _F.silu,
+    "softplus": lambda z: _F.softplus(z, threshold=1e300),  # no threshold shortcut, as ours
 }
 
 
@@ -72,6 +79,17 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "sqrt": torch.sqrt,
     "sin": torch.sin,
     "cos": torch.cos,
+    "tan": torch.tan,
+    "atan": torch.atan,
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
+    "erf": torch.erf,
+    "erfc": torch.erfc,
+    **{
+        name: _TORCH_ACTIVATIONS[name] for name in ("softplus", "gelu", "silu", "leaky_relu", "elu")
+    },
+    "maximum": lambda a, b: torch.maximum(_tensor(a), _tensor(b)),
+    "minimum": lambda a, b: torch.minimum(_tensor(a), _tensor(b)),
     "sum": _torch_sum,
     "dot": _torch_dot,
     "neuron": _torch_neuron,

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 
 from autograd import Value, fused, topological_order
 from autograd.testing import expressions
-from autograd.viz import BackwardTrace, GraphTooLargeError, TraceStep, trace_backward
+from autograd.viz import BackwardTrace, GraphTooLargeError, TraceStep, draw_dot, trace_backward
 from autograd.viz.draw import HIGHLIGHT
 from autograd.viz.graph import format_number
 
@@ -88,13 +88,11 @@ def test_for_any_expression_trace_and_backward_agree(expr) -> None:  # type: ign
 @settings(max_examples=40)
 @given(expressions(variables=3, max_depth=4))
 def test_for_any_expression_every_step_has_its_rule_and_the_page_data_is_json(expr) -> None:  # type: ignore[no-untyped-def]
-    from autograd.viz.page import page_data
-
     trace = trace_backward(expr(*expr.leaves()))
     for step in trace:
         for update in step.updates:
             assert update.rule.startswith("∂out/∂") and update.rule_numbers
-    data = json.loads(json.dumps(page_data(trace)))
+    data = json.loads(json.dumps(trace.page_data()))
     assert len(data["backward"]) == len(trace) and len(data["forward"]) == len(trace.forward)
     for entry, step in zip(data["backward"], trace, strict=True):
         assert len(entry["rows"]) == len(step.updates)
@@ -401,3 +399,46 @@ def test_an_overflowing_gradient_leaves_every_grad_as_it_was() -> None:
     with pytest.raises(OverflowError, match="trace_backward"):
         trace_backward(y)
     assert [x.grad, y.grad] == grads_before
+
+
+def test_a_users_op_is_drawn_with_its_symbol_and_traced_with_its_formula() -> None:
+    from autograd import define_op
+
+    cube = define_op(
+        "viz_test_cube",
+        lambda x: x**3,
+        lambda g, out, x: (g * 3 * x**2,),
+        symbol="cube",
+        formula="3·x²",
+    )
+    spread = define_op(
+        "viz_test_spread",
+        lambda *xs: max(xs) - min(xs),
+        lambda g, out, *xs: [g if x == max(xs) else -g if x == min(xs) else 0 * g for x in xs],
+        symbol="range",
+        formula="±1",
+    )
+    x, y = Value(-2.0, label="x"), Value(1.0, label="y")
+    out = cube(x) + spread(x, y, Value(0.5, label="z"))
+    assert "label=cube" in draw_dot(out).source and "label=range" in draw_dot(out).source
+    trace = trace_backward(out)
+    by_op = {step.op: step for step in trace}
+    (cube_update,) = by_op["cube"].updates
+    assert cube_update.rule == "∂out/∂x = 3·x²"
+    assert cube_update.rule_numbers == "3·(-2.0000)²"
+    assert cube_update.local == 12.0
+    assert [u.operand for u in by_op["range"].updates] == ["xs0", "xs1", "xs2"]
+    assert [u.contribution for u in by_op["range"].updates] == [-1.0, 1.0, 0.0]
+    assert "cube(x)" in " ".join(trace.explain(i) for i in range(len(trace)))
+    assert trace.forward[0].formula == "cube(x)"
+
+
+def test_a_users_op_without_a_formula_shows_its_local_derivative_only() -> None:
+    from autograd import define_op
+
+    halve = define_op("viz_test_halve", lambda x: x / 2, lambda g, out, x: (g / 2,))
+    trace = trace_backward(halve(Value(3.0, label="x")))
+    (update,) = trace[0].updates
+    assert update.local == 0.5 and update.rule_numbers == ""
+    rule = "[viz_test_halve: ∂out/∂x = ∂viz_test_halve/∂x = 0.5000]"
+    assert trace.explain(0).endswith(f"x.grad += 1.0000 × 0.5000 = 0.5000 {rule}")

@@ -452,3 +452,29 @@ def test_the_page_direction_fits_an_expression_top_down_and_a_network_across() -
     network = MLP(2, [16, 16, 1], seed=0)([0.3, -0.4])
     assert isinstance(network, Value)
     assert fitting_rankdir(topological_order(network)) == "LR"
+
+
+def test_the_drawing_modules_import_one_another_without_a_cycle() -> None:
+    import ast
+
+    import autograd.viz
+
+    folder = Path(autograd.viz.__file__).parent
+    imports: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        module = f"autograd.viz.{path.stem}" if path.stem != "__init__" else "autograd.viz"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = set()
+        for node in ast.walk(tree):  # function-level imports count too: they can still loop
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+        imports[module] = {name for name in found if name.startswith("autograd.viz.")}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in imports.get(start, set()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    assert not [m for m in imports if m != "autograd.viz" and reaches(m, m, {m})]
+    assert "autograd.viz.draw" not in imports["autograd.viz._graphviz"]

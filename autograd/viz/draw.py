@@ -144,12 +144,17 @@ def edge_flows(nodes: Sequence[Value], grads: Sequence[float]) -> dict[tuple[int
     return flows
 
 
+def flow_width(flow: float, largest: float) -> float:
+    """An edge's width in points: from thin for no flow to thick for the largest one."""
+    share = min(1.0, abs(flow) / largest) if largest else 0.0
+    return _THINNEST + (_THICKEST - _THINNEST) * share
+
+
 def flow_style(flow: float, largest: float) -> dict[str, str]:
     """An edge's colour by the sign of what flows along it, and its width by the size."""
     if not flow or not largest:
         return {}
-    share = min(1.0, abs(flow) / largest)
-    width = _THINNEST + (_THICKEST - _THINNEST) * share
+    width = flow_width(flow, largest)
     colour = POSITIVE if flow > 0 else NEGATIVE
     return {"color": colour, "penwidth": f"{width:.2f}"}
 

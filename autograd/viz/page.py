@@ -31,100 +31,13 @@ import hashlib
 import html
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autograd.viz.draw import COLOURS, HIGHLIGHT, NEGATIVE, POSITIVE, RECEIVED
-from autograd.viz.graph import (
-    format_number,
-    formula,
-    general_rules,
-    local_derivatives,
-    op_name,
-    owner_of,
-)
 
-if TYPE_CHECKING:
-    from autograd.viz.trace import BackwardTrace
-
-_THINNEST, _THICKEST = 1.0, 5.0  # edge widths in px for the smallest and largest flow
 FOLLOW = "#0d9488"  # the edges leaving a hovered box: teal
 MIN_TEXT_PX = 10  # the smallest node text "follow" allows
 _FONT_PT = 11  # the drawings' node font size, in SVG units
-
-
-def page_data(trace: BackwardTrace) -> dict[str, Any]:
-    """Everything the page's script needs, as plain JSON-able data.
-
-    ``forward`` and ``backward`` hold one entry per step; ``parents`` each op node's operands
-    with their local derivatives (for the paths panel); the texts are ready to show.
-    """
-    index = {node: k for k, node in enumerate(trace.nodes)}
-    names = [trace.full_name(node) for node in trace.nodes]
-    parents: list[list[list[Any]] | None] = []
-    for node in trace.nodes:
-        if node.parents:
-            locals_ = local_derivatives(node)
-            parents.append(
-                [[index[p], local] for p, local in zip(node.parents, locals_, strict=True)]
-            )
-        else:
-            parents.append(None)
-    forward = []
-    for i, forward_step in enumerate(trace.forward):
-        k = index[forward_step.node]
-        rows = [[names[index[p]], format_number(p.data)] for p in forward_step.node.parents]
-        forward.append({"node": k, "text": trace.explain_forward(i), "rows": rows,
-                        "data": format_number(forward_step.value)})  # fmt: skip
-    largest = max((abs(u.contribution) for step in trace for u in step.updates), default=0.0)
-    backward = []
-    for step in trace:
-        k = index[step.node]
-        rows = []
-        flows = []
-        for position, u in enumerate(step.updates):
-            rows.append([u.operand, names[index[u.parent]], u.rule, u.rule_numbers,
-                         format_number(u.local), format_number(u.contribution),
-                         format_number(u.grad_before), format_number(u.grad_after)])  # fmt: skip
-            if u.contribution and largest:
-                share = min(1.0, abs(u.contribution) / largest)
-                width = round(_THINNEST + (_THICKEST - _THINNEST) * share, 2)
-                flows.append([position, 1 if u.contribution > 0 else -1, width])
-        # dict.fromkeys: a * a updates a twice, and its final value is what counts
-        received = dict.fromkeys(index[u.parent] for u in step.updates if step.flowed)
-        grads = [[p, format_number(_last_grad(step, trace.nodes[p]))] for p in received]
-        head = f"{step.name} = {formula(step.node, [u.name for u in step.updates])}"
-        neuron = _neuron_of(step.node)
-        if neuron:
-            head += f"  (neuron {neuron})"
-        backward.append({"node": k, "head": head, "upstream": format_number(step.upstream),
-                         "flowed": step.flowed, "rows": rows, "grads": grads, "flows": flows,
-                         "op": step.op, "rules": general_rules(step.node)})  # fmt: skip
-    return {
-        "names": names,
-        "short": list(trace.names),
-        "parents": parents,
-        "startGrads": [format_number(g) for g in trace.start_grads],
-        "finalGrads": [format_number(g) for g in trace.grads_after(len(trace) - 1)],
-        "forward": forward,
-        "backward": backward,
-        "root": len(trace.nodes) - 1,
-        "minTextPx": MIN_TEXT_PX,
-        "fontPt": _FONT_PT,
-    }
-
-
-def _neuron_of(node: Any) -> str | None:
-    """The module a fused neuron node's weights belong to (``layers.1.neurons.3``), if one."""
-    if not op_name(node).startswith("neuron_"):
-        return None
-    owners = {owner_of(p) for p in node.parents} - {None}
-    return owners.pop() if len(owners) == 1 else None
-
-
-def _last_grad(step: Any, parent: Any) -> float:
-    """``parent``'s gradient at the end of ``step`` (its last update there, for a * a)."""
-    grad: float = [u.grad_after for u in step.updates if u.parent is parent][-1]
-    return grad
 
 
 _STYLE = f"""
@@ -667,16 +580,19 @@ def _legend() -> str:
     return f'<div class="gg-legend">{"".join(items)}</div>'
 
 
-def step_through(svg: str, trace: BackwardTrace) -> str:
-    """The HTML fragment that steps through ``trace`` on its rendered graph ``svg``."""
-    data = page_data(trace)
+def step_through(svg: str, data: dict[str, Any]) -> str:
+    """The HTML fragment that steps through a trace on its rendered graph ``svg``.
+
+    ``data`` is `BackwardTrace.page_data`: the steps with their texts, ready to show.
+    """
     if not data["backward"]:
         raise ValueError("step-through: need at least one step")
+    data = data | {"minTextPx": MIN_TEXT_PX, "fontPt": _FONT_PT}
     steps = _json_for_html(data)
     # A stable id (from the content), so the same trace always gives the same page.
     digest = hashlib.sha256((steps + svg).encode("utf-8")).hexdigest()[:12]
     total = len(data["forward"]) + len(data["backward"])
-    first = trace.explain_forward(0) if trace.forward else trace.explain(0)
+    first = data["forward"][0]["text"] if data["forward"] else data["backward"][0]["head"]
     return f"""<div class="gg-trace" id="gg-trace-{digest}" data-step="0" tabindex="0">
 <style>{_STYLE}</style>
 <div class="gg-controls">

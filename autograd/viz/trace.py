@@ -21,7 +21,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from autograd.backward import commit, gradient_overflow, sweep
 from autograd.files import check_output_path, write_atomically
@@ -31,6 +31,7 @@ from autograd.viz.draw import (
     FrameMarks,
     build_digraph,
     fitting_rankdir,
+    flow_width,
     grad_cell_width,
     render_svg,
 )
@@ -40,16 +41,21 @@ from autograd.viz.graph import (
     format_number,
     formula,
     full_name,
+    general_rules,
     local_derivatives,
     node_names,
+    op_name,
     op_symbol,
     operand_labels,
+    owner_of,
     rule_with_numbers,
     walk,
 )
 
 if TYPE_CHECKING:
     import graphviz
+
+_PX_PER_PT = 96 / 72  # the page draws edge widths in CSS pixels, graphviz in points
 
 DEFAULT_MAX_NODES = 2000
 """The most boxes (values plus ops) a trace takes unless told otherwise."""
@@ -144,7 +150,7 @@ def trace_backward(root: Value, *, max_nodes: int = DEFAULT_MAX_NODES) -> Backwa
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b
     >>> trace = trace_backward(c)
-    >>> len(trace), a.grad
+    >>> len(self), a.grad
     (1, -3.0)
     >>> print(trace.explain(0).replace("; ", "\n"))
     out = a * b: a.grad += 1.0000 × -3.0000 = -3.0000 [*: ∂out/∂a = b = -3.0000]
@@ -227,7 +233,7 @@ def _number(x: float) -> str:
 class BackwardTrace(Sequence[TraceStep]):
     """The record of one backward pass: a sequence of `TraceStep`, one per op node.
 
-    ``len(trace)`` steps; ``trace[i]`` is step i; ``trace.explain(i)`` says it in one line;
+    ``len(self)`` steps; ``trace[i]`` is step i; ``trace.explain(i)`` says it in one line;
     ``trace.frame(i)`` draws the graph after step i; ``trace.forward`` holds the forward
     pass's steps. In Jupyter the trace shows itself as a step-through (forward pass, then
     backward pass; zoom, fit, follow); ``trace.save_html(path)`` writes it as a page.
@@ -397,7 +403,64 @@ class BackwardTrace(Sequence[TraceStep]):
             raise ValueError(f"step-through: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
         base = FrameMarks(None, frozenset(), self._grad_widths(), self._products())
         dot = build_digraph(self.nodes, self.start_grads, rankdir=rankdir, marks=base, legend=False)
-        return step_through(render_svg(dot), self)
+        return step_through(render_svg(dot), self.page_data())
+
+    def page_data(self) -> dict[str, Any]:
+        """Everything the page's script needs, as plain JSON-able data.
+
+        ``forward`` and ``backward`` hold one entry per step; ``parents`` each op node's operands
+        with their local derivatives (for the paths panel); the texts are ready to show.
+        """
+        index = {node: k for k, node in enumerate(self.nodes)}
+        names = [self.full_name(node) for node in self.nodes]
+        parents: list[list[list[Any]] | None] = []
+        for node in self.nodes:
+            if node.parents:
+                locals_ = local_derivatives(node)
+                parents.append(
+                    [[index[p], local] for p, local in zip(node.parents, locals_, strict=True)]
+                )
+            else:
+                parents.append(None)
+        forward = []
+        for i, forward_step in enumerate(self.forward):
+            k = index[forward_step.node]
+            rows = [[names[index[p]], format_number(p.data)] for p in forward_step.node.parents]
+            forward.append({"node": k, "text": self.explain_forward(i), "rows": rows,
+                            "data": format_number(forward_step.value)})  # fmt: skip
+        largest = max((abs(u.contribution) for step in self for u in step.updates), default=0.0)
+        backward = []
+        for step in self:
+            k = index[step.node]
+            rows = []
+            flows = []
+            for position, u in enumerate(step.updates):
+                numbers = [u.local, u.contribution, u.grad_before, u.grad_after]
+                rows.append([u.operand, names[index[u.parent]], u.rule, u.rule_numbers,
+                             *(format_number(x) for x in numbers)])  # fmt: skip
+                if u.contribution and largest:
+                    width = round(flow_width(u.contribution, largest) * _PX_PER_PT, 2)
+                    flows.append([position, 1 if u.contribution > 0 else -1, width])
+            # dict.fromkeys: a * a updates a twice, and its final value is what counts
+            received = dict.fromkeys(index[u.parent] for u in step.updates if step.flowed)
+            grads = [[p, format_number(_last_grad(step, self.nodes[p]))] for p in received]
+            head = f"{step.name} = {formula(step.node, [u.name for u in step.updates])}"
+            neuron = _neuron_of(step.node)
+            if neuron:
+                head += f"  (neuron {neuron})"
+            backward.append({"node": k, "head": head, "upstream": format_number(step.upstream),
+                             "flowed": step.flowed, "rows": rows, "grads": grads, "flows": flows,
+                             "op": step.op, "rules": general_rules(step.node)})  # fmt: skip
+        return {
+            "names": names,
+            "short": list(self.names),
+            "parents": parents,
+            "startGrads": [format_number(g) for g in self.start_grads],
+            "finalGrads": [format_number(g) for g in self.grads_after(len(self) - 1)],
+            "forward": forward,
+            "backward": backward,
+            "root": len(self.nodes) - 1,
+        }
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the step-through, or a one-line note when it cannot be drawn."""
@@ -439,6 +502,20 @@ class BackwardTrace(Sequence[TraceStep]):
         page = self.to_page(title=title, rankdir=rankdir)
         write_atomically(target, page.encode("utf-8"), "save_html")
         return target
+
+
+def _neuron_of(node: Any) -> str | None:
+    """The module a fused neuron node's weights belong to (``layers.1.neurons.3``), if one."""
+    if not op_name(node).startswith("neuron_"):
+        return None
+    owners = {owner_of(p) for p in node.parents} - {None}
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _last_grad(step: Any, parent: Any) -> float:
+    """``parent``'s gradient at the end of ``step`` (its last update there, for a * a)."""
+    grad: float = [u.grad_after for u in step.updates if u.parent is parent][-1]
+    return grad
 
 
 def _rule_in_numbers(rule: str, numbers: str, local: str) -> str:

@@ -1,0 +1,206 @@
+"""`define_op`: your own op, in the same table as the built-in ones.
+
+An op is a forward on floats and a derivative rule, exactly as in ``ops.py``; `define_op`
+checks them, puts the op in ``OPS`` under its name and gives it back as a function of Values.
+From then on nothing tells it from a built-in op: ``backward()`` and ``grad()`` call its rule
+(with floats, or with Values under ``create_graph=True``), drawings show its symbol, the
+step-through its formula, ``gradcheck`` checks it, and a graph holding it pickles.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from autograd.ops import OPS, Op, Rule, op_named
+from autograd.validate import finite_float
+from autograd.value import Number, Value, apply
+
+__all__ = ["DefinedOp", "OpFunction", "define_op"]
+
+
+@dataclass(frozen=True, repr=False)
+class DefinedOp(Op):
+    """An op added with `define_op`. ``module`` is where it was defined: a pickled node finds
+    its op again by importing that module (which runs its ``define_op``) and looking it up.
+    ``variadic``: it takes any number of operands (its forward has ``*xs``)."""
+
+    module: str = "__main__"
+    variadic: bool = False
+
+    def __reduce__(self) -> tuple[Callable[..., Op], tuple[str, ...]]:  # type: ignore[override]
+        return defined_op, (self.module, self.name)
+
+
+def defined_op(module: str, name: str) -> Op:
+    """The op ``name``, which importing ``module`` defines: how a pickled node finds its op."""
+    if name not in OPS:
+        importlib.import_module(module)
+    return op_named(name)
+
+
+class OpFunction:
+    """A user's op as a function: Values or numbers in (a number becomes a leaf), a node out.
+
+    ``op`` is its entry in the table. Made by `define_op`; it pickles by its module and name.
+    """
+
+    def __init__(self, op: DefinedOp) -> None:
+        """Wrap ``op``."""
+        self.op = op
+        self.__name__ = self.__qualname__ = op.name
+        self.__module__ = op.module
+        # The operands' names, as help() and autograd.testing read them.
+        kind = (
+            inspect.Parameter.VAR_POSITIONAL if op.variadic else inspect.Parameter.POSITIONAL_ONLY
+        )
+        operands = [op.names[0].removesuffix("_i")] if op.variadic else op.names
+        self.__signature__ = inspect.Signature([inspect.Parameter(n, kind) for n in operands])
+        self.__doc__ = f"The op {op.name!r} (define_op): Values or numbers in, a Value out."
+
+    def __call__(self, *operands: Value | Number) -> Value:
+        """The op applied to ``operands``: a new node (a leaf under ``no_grad()``)."""
+        op = self.op
+        if not op.variadic and len(operands) != len(op.names):
+            raise TypeError(
+                f"{op.name}: takes {len(op.names)} operand{'s' * (len(op.names) != 1)} "
+                f"({', '.join(op.names)}), got {len(operands)}"
+            )
+        parents = tuple(
+            x if isinstance(x, Value) else Value(finite_float(x, f"{op.name}: operand"))
+            for x in operands
+        )
+        return apply(op, parents)
+
+    def __repr__(self) -> str:
+        return f"<op {self.op.name!r} from define_op in {self.op.module}>"
+
+    def __reduce__(self) -> tuple[Callable[[str, str], OpFunction], tuple[str, str]]:
+        return op_function, (self.op.module, self.op.name)
+
+
+def op_function(module: str, name: str) -> OpFunction:
+    """The function of the op ``name`` defined in ``module`` (how a pickled one is found)."""
+    op = defined_op(module, name)
+    if not isinstance(op, DefinedOp):
+        raise ValueError(f"{name!r} in the op table is a built-in op, not one from define_op")
+    return OpFunction(op)
+
+
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Rule,
+    *,
+    symbol: str | None = None,
+    formula: str | Sequence[str] | None = None,
+) -> OpFunction:
+    """Add your own op to the op table; return it as a function of Values (or numbers).
+
+    Args:
+        name: the op's name in the table (an identifier, not a built-in op's name). Defining
+            the same name again replaces your earlier op (re-running a notebook cell).
+        forward: ``forward(*floats) -> float``, the op on numbers. Its parameters name the
+            operands (``lambda x: ...`` takes one, ``x``; ``*xs`` any number). Raise a clear
+            error outside the op's domain.
+        derivative: ``derivative(g, out, *operands)``, returning one contribution
+            ``g * d(out)/d(operand)`` per operand, as the built-in rules in ``ops.py``.
+            ``backward()`` calls it with floats, ``grad(..., create_graph=True)`` with
+            Values: written with arithmetic, ``abs()`` and ``autograd.functions``, it can be
+            differentiated again. A wrong number of contributions is reported at the first
+            backward, naming the op.
+        symbol: what drawings show in the op's box (default: ``name``).
+        formula: d(out)/d(operand) as text, one str per operand (default ``∂name/∂x``), for
+            the step-through.
+
+    >>> from autograd import Value, grad
+    >>> softsign = define_op(
+    ...     "softsign", lambda x: x / (1 + abs(x)), lambda g, out, x: (g / (1 + abs(x)) ** 2,)
+    ... )
+    >>> x = Value(1.0)
+    >>> y = softsign(x)
+    >>> y.data, grad(y, [x])[0].data
+    (0.5, 0.25)
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"define_op: name must be an identifier such as 'softsign', got {name!r}")
+    if name in OPS and not isinstance(OPS[name], DefinedOp):
+        raise ValueError(f"define_op: {name!r} is a built-in op's name; choose another")
+    for what, function in (("forward", forward), ("derivative", derivative)):
+        if not callable(function):
+            raise TypeError(f"define_op({name!r}): {what} must be callable, got {function!r}")
+    names, variadic = _operands(name, forward)
+    shown = name if symbol is None else symbol
+    if not isinstance(shown, str) or not shown:
+        raise TypeError(f"define_op({name!r}): symbol must be a non-empty str, got {symbol!r}")
+    texts = _formula(name, names, formula)
+    op = DefinedOp(
+        name,
+        shown,
+        _number_forward(name, forward),
+        derivative,
+        names=names,
+        formula=texts,
+        module=_caller_module(),
+        variadic=variadic,
+    )
+    OPS[name] = op
+    return OpFunction(op)
+
+
+def _operands(name: str, forward: Callable[..., float]) -> tuple[tuple[str, ...], bool]:
+    """The operand names from ``forward``'s parameters, and whether it takes any number of
+    them (``*xs``: names ``("xs_i",)``; also when its parameters cannot be read)."""
+    try:
+        signature = inspect.signature(forward)
+    except (TypeError, ValueError):  # some built-in functions (math.hypot) do not say
+        return ("x_i",), True
+    names: list[str] = []
+    for parameter in signature.parameters.values():
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            return (f"{parameter.name}_i",), True
+        positional = parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+        if positional and parameter.default is parameter.empty:
+            names.append(parameter.name)
+    if not names:
+        raise TypeError(f"define_op({name!r}): forward must take at least one operand")
+    return tuple(names), False
+
+
+def _formula(
+    name: str, names: tuple[str, ...], formula: str | Sequence[str] | None
+) -> tuple[str, ...]:
+    if formula is None:
+        return tuple(f"∂{name}/∂{operand}" for operand in names)
+    texts = (formula,) if isinstance(formula, str) else tuple(formula)
+    if len(texts) != len(names) or not all(isinstance(text, str) for text in texts):
+        raise ValueError(
+            f"define_op({name!r}): formula must be one str per operand {names}, got {formula!r}"
+        )
+    return texts
+
+
+def _number_forward(name: str, forward: Callable[..., float]) -> Callable[..., float]:
+    """``forward``, its result checked to be a real number and made a float."""
+
+    def checked(*operands: float) -> float:
+        result = forward(*operands)
+        if type(result) is float:
+            return result
+        if isinstance(result, Value):
+            raise TypeError(
+                f"{name}: forward returned a Value; it is called with floats and must return "
+                "a float (use math, or the *_float functions of autograd.functions)"
+            )
+        return finite_float(result, f"{name}: forward's result")
+
+    return checked
+
+
+def _caller_module() -> str:
+    """The module that called `define_op`: where a pickle looks for the op again."""
+    frame = sys._getframe(2)
+    return str(frame.f_globals.get("__name__", "__main__"))
