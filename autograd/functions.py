@@ -16,7 +16,7 @@ floats, ``grad(..., create_graph=True)`` calls the same rule with Values, and th
 builds nodes that can be differentiated again. The built-in rules in ``ops.py`` are written
 with these functions, and so can yours (``define_op``)::
 
-    softplus = define_op("softplus", ..., lambda g, out, x: (g * sigmoid(x),))
+    my_softplus = define_op("my_softplus", ..., lambda g, out, x: (g * sigmoid(x),))
 
 On floats each function checks its domain and raises at once, naming itself and the value
 (``log(-1.0)``, ``tan`` of an infinite number, ``expm1`` too large for a float); it never returns

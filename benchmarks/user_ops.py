@@ -52,31 +52,34 @@ class ChainTiming:
         return (self.build_s + self.backward_s) / self.n * 1e6
 
 
-def time_chain(op: Callable[[Value], Value], n: int, repeats: int = 3) -> ChainTiming:
-    """The best of ``repeats`` runs of building the chain of ``n`` ``op`` nodes, and backward."""
-    best: ChainTiming | None = None
+def time_chain(op: Callable[[Value], Value], n: int) -> ChainTiming:
+    """One run: build the chain of ``n`` ``op`` nodes, then ``backward()`` through it."""
+    gc.collect()
+    x = Value(-3.0)
+    start = time.perf_counter()
+    y = x
+    for _ in range(n):
+        y = op(y)
+    built = time.perf_counter()
+    y.backward()
+    done = time.perf_counter()
+    return ChainTiming(n, built - start, done - built, y.data, x.grad)
+
+
+def _median(timings: list[ChainTiming]) -> ChainTiming:
+    """The run whose total time is the median."""
+    ordered = sorted(timings, key=lambda t: t.per_node_us)
+    return ordered[len(ordered) // 2]
+
+
+def compare(n: int, repeats: int = 5) -> tuple[ChainTiming, ChainTiming]:
+    """Built-in and user softplus chains of ``n`` nodes, runs interleaved, medians; the two
+    must agree to the last bit."""
+    builtin_runs, user_runs = [], []
     for _ in range(repeats):
-        gc.collect()
-        x = Value(-3.0)
-        start = time.perf_counter()
-        y = x
-        for _ in range(n):
-            y = op(y)
-        built = time.perf_counter()
-        y.backward()
-        done = time.perf_counter()
-        timing = ChainTiming(n, built - start, done - built, y.data, x.grad)
-        if best is None or timing.per_node_us < best.per_node_us:
-            best = timing
-        del y
-    assert best is not None
-    return best
-
-
-def compare(n: int, repeats: int = 3) -> tuple[ChainTiming, ChainTiming]:
-    """Built-in and user softplus chains of ``n`` nodes; they must agree to the last bit."""
-    builtin = time_chain(builtin_softplus, n, repeats)
-    user = time_chain(user_softplus, n, repeats)
+        builtin_runs.append(time_chain(builtin_softplus, n))
+        user_runs.append(time_chain(user_softplus, n))
+    builtin, user = _median(builtin_runs), _median(user_runs)
     if (builtin.value, builtin.gradient) != (user.value, user.gradient):
         raise AssertionError(f"the chains disagree: built-in {builtin}, user {user}")
     return builtin, user

@@ -97,13 +97,11 @@ def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> Sequence[Val
     Numbers become leaves labelled ``x0``, ``x1``, ... once here, so every neuron of the first
     layer shares them, and after ``backward()`` their ``.grad`` is d(output)/d(input).
     """
-    # list and tuple first: the Sequence check (an abstract class) is slow for every sample.
-    if (
-        type(x) is not list
-        and type(x) is not tuple
-        and (isinstance(x, str | bytes) or not isinstance(x, Sequence))
-    ):
-        raise TypeError(f"{what}: expected a list of {nin} numbers or Values, got {x!r}")
+    # list and tuple first: the Iterable check (an abstract class) is slow for every sample.
+    if type(x) is not list and type(x) is not tuple:
+        if isinstance(x, str | bytes) or not isinstance(x, Iterable):
+            raise TypeError(f"{what}: expected a list of {nin} numbers or Values, got {x!r}")
+        x = list(x)  # e.g. a row of a numpy array, as scikit-learn's datasets come
     if len(x) != nin:
         raise ValueError(f"{what}: expected {nin} inputs, got {len(x)}")
     if all(map(isinstance, x, repeat(Value))):  # e.g. a hidden layer's inputs: nothing to do

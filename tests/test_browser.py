@@ -123,6 +123,20 @@ def test_the_classic_neuron_steps_forward_then_backward_with_its_rule(
     assert page.locator(".gg-nojs").is_hidden()
     assert page.locator(".gg-legend").is_visible()
 
+    # It opens with the whole graph in view (laid out top to bottom, it fits legibly).
+    inside = page.evaluate(
+        """() => {
+            const view = document.querySelector('.gg-view').getBoundingClientRect();
+            return Array.from(document.querySelectorAll('.gg-view g.node')).every(g => {
+                const r = g.getBoundingClientRect();
+                return r.left >= view.left && r.right <= view.right
+                    && r.top >= view.top && r.bottom <= view.bottom;
+            });
+        }"""
+    )
+    assert inside
+    assert float(root.get_attribute("data-scale")) >= 10 / 11  # node text >= 10 px
+
     # It opens on the forward pass: the first op's value is computed, later ones still "?".
     assert page.get_by_test_id("phase").text_content() == "Forward pass"
     assert page.get_by_test_id("prev").is_disabled()

@@ -275,3 +275,10 @@ def test_a_built_in_function_whose_parameters_cannot_be_read_takes_any_number() 
     y = builtin_hypot(a, b)
     y.backward()
     assert (y.data, a.grad, b.grad) == (5.0, 0.6, 0.8)
+
+
+def test_the_user_op_benchmark_runs_and_its_two_chains_agree() -> None:
+    from benchmarks import user_ops
+
+    builtin, user = user_ops.compare(50, repeats=1)  # raises if they differ in any bit
+    assert builtin.n == user.n == 50 and builtin.gradient != 0.0

@@ -269,3 +269,37 @@ def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(f"nn.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_numpy_data_goes_in_as_it_comes_from_scikit_learn() -> None:
+    np = pytest.importorskip("numpy")
+    from fractions import Fraction
+
+    from autograd import Value, grad
+
+    assert Value(np.float32(1.5)).data == 1.5 and type(Value(np.int64(2)).data) is float
+    assert Value(Fraction(1, 3)).data == 1 / 3
+    assert not Value(0.0) and Value(-2.0)  # bool(v) is v.data != 0, as for a float
+    x = Value(3.0)
+    assert [g.data for g in grad(x * x, x)] == [6.0]  # a single input, as in PyTorch
+    model = MLP(2, [3, 1], seed=0)
+    X = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)
+    lists = [[0.5, -1.0], [2.0, 0.25]]
+    assert [y.data for y in model.batch(X)] == [y.data for y in model.batch(lists)]
+    assert model(X[0]).data == model(lists[0]).data
+    neuron = Neuron(2, seed=4)
+    assert neuron(np.array([1, 2], dtype=np.int64)).data == neuron([1.0, 2.0]).data
+
+
+def test_overflowing_leaf_gradients_are_the_same_error_in_backward_and_grad() -> None:
+    from autograd import Value, grad
+
+    leaf = Value(1e-10, label="w")
+    out = leaf * 1e308 + leaf * 1e308  # finite (2e298), but d out/d w = 2e308 is not
+    messages = []
+    for run in (out.backward, lambda: grad(out, [leaf])):
+        with pytest.raises(OverflowError) as error:
+            run()
+        messages.append(str(error.value))
+    assert all("'w'" in message for message in messages)
+    assert leaf.grad == 0.0

@@ -470,3 +470,16 @@ def test_mlp_layer_and_neuron_take_each_new_activation(activation: str) -> None:
     assert any(p.grad != 0.0 for p in model.parameters())
     assert Layer(2, 3, activation)([1.0, -2.0])[0].op.name == f"neuron_{activation}"
     assert Neuron(2, activation)([1.0, -2.0]).op.activation.name == activation
+
+
+def test_an_op_with_a_parameter_is_drawn_and_traced_as_a_function_call() -> None:
+    pytest.importorskip("graphviz")
+    from autograd.viz import draw_dot, trace_backward
+    from autograd.viz.draw import op_label
+
+    x = Value(-0.5, label="x")
+    y = x.leaky_relu(0.1) + x.elu()
+    assert [op_label(p) for p in y.parents] == ["leaky_relu(□, 0.1)", "elu(□, 1)"]
+    assert "leaky_relu(□, 0.1)" in draw_dot(y).source
+    explained = [trace_backward(y).explain(i) for i in range(3)]
+    assert any(line.startswith("#1 = leaky_relu(x, 0.1)") for line in explained), explained

@@ -335,15 +335,22 @@ def test_expressions_with_user_ops_pass_gradcheck(expr: Expression) -> None:
 def test_user_ops_are_generated_often_and_shown_by_name() -> None:
     counts: Counter[str] = Counter()
 
-    @settings(max_examples=100, derandomize=True, database=None)
-    @given(expressions(extra_ops=USER_OPS))
+    # Domains that many points fit, so that the counts do not hang on a few lucky draws.
+    frequent = [
+        softsign,
+        (log_plus_one, lambda x: x > -0.9),
+        (hypot, lambda a, b: a * a + b * b > 0.04),
+    ]
+
+    @settings(max_examples=200, derandomize=True, database=None)
+    @given(expressions(extra_ops=frequent))
     def collect(expr: Expression) -> None:
         counts.update(op for op in expr.ops_used() if op in ("softsign", "log_plus_one", "hypot"))
         for call in _user_calls(expr, "hypot"):
             assert str(call).startswith("hypot(")
 
     collect()
-    assert min(counts[name] for name in ("softsign", "log_plus_one", "hypot")) >= 5, counts
+    assert min(counts[name] for name in ("softsign", "log_plus_one", "hypot")) >= 10, counts
 
 
 def test_another_backend_needs_the_user_ops_too() -> None:

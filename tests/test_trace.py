@@ -442,3 +442,17 @@ def test_a_users_op_without_a_formula_shows_its_local_derivative_only() -> None:
     assert update.local == 0.5 and update.rule_numbers == ""
     rule = "[viz_test_halve: ∂out/∂x = ∂viz_test_halve/∂x = 0.5000]"
     assert trace.explain(0).endswith(f"x.grad += 1.0000 × 0.5000 = 0.5000 {rule}")
+
+
+@needs_dot
+def test_labels_that_cannot_be_drawn_as_they_are_are_escaped_in_words_and_pages(
+    tmp_path: Path,
+) -> None:
+    a = Value(1.0, label="half \ud800 pair")
+    b = Value(2.0, label="a\x00b\x1b[31m")
+    trace = trace_backward((a * b).tanh())
+    assert "half \\ud800 pair.grad += " in trace.explain(1)
+    assert "a\\x00b\\x1b[31m.grad += " in trace.explain(1)
+    page = trace.save_html(tmp_path / "steps.html").read_text(encoding="utf-8")
+    assert "a\\\\x00b" in page or "a\\x00b" in page  # in the JSON and in the SVG
+    assert "\x00" not in page and "\x1b" not in page

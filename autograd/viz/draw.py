@@ -104,6 +104,8 @@ def op_label(node: Value) -> str:
     if side is None or node.const is None:
         return symbol
     number = f"{node.const:.6g}"
+    if symbol.isidentifier():  # a function with a parameter: leaky_relu(□, 0.01)
+        return f"{symbol}(□, {number})"
     if side == "left":
         return f"{number} {symbol} □"
     return f"□ {symbol} {number}"

@@ -251,6 +251,8 @@ def formula(node: Value, operands: Sequence[str]) -> str:
     side = constant_side(node)
     if side is not None and node.const is not None:
         number = f"{node.const:.6g}"
+        if symbol.isidentifier():  # a function with a parameter: leaky_relu(x, 0.01)
+            return f"{symbol}({operands[0]}, {number})"
         pair = (number, operands[0]) if side == "left" else (operands[0], number)
         return f"{pair[0]} {symbol} {pair[1]}"
     if len(operands) == 2 and name in ("add", "sub", "mul", "div", "pow"):

@@ -12,16 +12,17 @@ from the op table, the same with numbers, the upstream gradient, each contributi
 parent's gradient before and after. Clicking an input or a weight lists every path from it
 to the output with the product of the local derivatives along it: their sum is its gradient.
 
-The picture opens fitted to its box; buttons, keys (``+``, ``-``, ``0``), the wheel and
+The picture opens fitted to its box; hovering a box marks the edges that carry its value on;
+buttons, keys (``+``, ``-``, ``0``), the wheel and
 dragging zoom and pan it; "follow" (on by default) brings each step's node and the edges it
 feeds into view at a scale where its text is legible (at least 10 px), and never shrinks
 below that.
 
 Test hooks (``data-testid``): ``prev``, ``next``, ``play``, ``slider``, ``fit``, ``zoom-in``,
-``zoom-out``, ``follow``, ``phase``, ``step-text``, ``rule``, ``paths``, ``view``. In the
-SVG every value's box is a group of class ``node`` with id ``v<k>`` (``k`` its position in
-topological order), holding its label's text; the one being processed also has class
-``current``. Without JavaScript (an untrusted notebook) the graph, every product and the
+``zoom-out``, ``follow``, ``phase``, ``step-text``, ``rule-head``, ``rule``, ``paths``,
+``view``. In the SVG every value's box is a group of class ``node`` with id ``v<k>`` (``k``
+its position in topological order), holding its label's text; the one being processed also
+has class ``current``. Without JavaScript (an untrusted notebook) the graph, every product and the
 first step's text still show, with a note saying why the buttons do nothing.
 """
 
