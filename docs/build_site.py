@@ -291,6 +291,7 @@ def _execute(source: str, target: str, workdir: str) -> str:
     client = NotebookClient(
         notebook,
         timeout=600,
+        startup_timeout=300,  # a kernel on a busy 2-core machine can take over a minute to start
         kernel_name="python3",
         resources={"metadata": {"path": workdir}},
         store_widget_state=False,  # its renderer would come from a CDN

@@ -45,6 +45,11 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "<svg" in svg and "relu(w·x+b)" in svg and "layers.0.neurons.0" in svg
     page = (out_dir / "backward_steps.html").read_text()
     assert page.lstrip().lower().startswith("<!doctype html") and "<svg" in page
+    # The README says "about 130 KB" and "about 90 KB": the 2-4-4-1 network's drawings
+    # (the 2-16-16-1 network's page would be 0.8 MB).
+    assert 100_000 < len(page.encode()) < 170_000
+    assert 60_000 < len(svg.encode()) < 120_000
+    assert "<svg" in (out_dir / "network.svg").read_text()
     for name in (
         "loss.png",
         "decision_boundary.png",
@@ -404,3 +409,14 @@ def test_losses_are_printed_with_four_significant_digits(
     assert code == 0, err
     loss = out.split("final loss ")[1].split(",")[0]
     assert loss == f"{float(loss):.4g}"
+
+
+def test_save_onto_a_plot_is_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plots = tmp_path / "plots"
+    code, out, err = run(
+        [*QUICK_TRAIN, "--save", str(plots / "loss.png"), "--plots", str(plots)], capsys
+    )
+    assert code == 2 and out == "" and "is one of the pictures --plots writes" in err
+    assert not plots.exists()

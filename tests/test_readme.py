@@ -1,30 +1,171 @@
-"""The README's Python examples run as written (in order, sharing one namespace)."""
+"""The README's examples run as written, so a claim that drifts fails here.
+
+The rules the README follows (and this test enforces):
+
+- Each ``python`` block runs on its own, in a fresh namespace and an empty working
+  directory. A block whose first line is a comment starting with ``# continued`` runs in the
+  namespace of the block before it instead (and says so to the reader).
+- A ``text`` block right after a ``python`` block is what that block prints: it must match
+  the printed output exactly.
+- In ``sh``/``bash`` blocks every ``glassgrad ...`` command is run (in-process, in the same
+  kind of empty directory, with ``docs/`` and ``out/`` there to write into) and must succeed.
+  A trailing comment ``# writes FILE`` means FILE must exist afterwards, and ``# test
+  accuracy N%`` means the command prints that. ``make TARGET`` must name a target of the
+  Makefile; other commands (``.venv/bin/...``) are not run.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
 
 
-def python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+@dataclass
+class Block:
+    """One fenced code block of the README."""
+
+    language: str
+    code: str
+    line: int  # where it starts in README.md (1-based), for messages
+    before: str  # the README text between the previous block and this one
+
+    @property
+    def continued(self) -> bool:
+        """Whether it goes on from the python block before it (its first line says so)."""
+        return self.code.lstrip().startswith("# continued")
+
+
+def blocks() -> list[Block]:
+    """Every fenced block of the README, in order."""
+    text = README.read_text(encoding="utf-8")
+    found, end = [], 0
+    for match in FENCE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        found.append(Block(match.group(1), match.group(2), line, text[end : match.start()]))
+        end = match.end()
+    return found
+
+
+def python_cases() -> list[tuple[Block, ...]]:
+    """Each python block with the blocks it continues (they run first), and the output
+    block that follows it, if any (the last item then is a text block)."""
+    all_blocks = blocks()
+    cases: list[tuple[Block, ...]] = []
+    chain: list[Block] = []
+    for i, block in enumerate(all_blocks):
+        if block.language != "python":
+            continue
+        chain = [*chain, block] if block.continued else [block]
+        follows = all_blocks[i + 1] if i + 1 < len(all_blocks) else None
+        output = follows if follows and follows.language == "text" else None
+        cases.append((*chain, output) if output else tuple(chain))
+    return cases
+
+
+def shell_commands() -> list[tuple[Block, str]]:
+    """Each command line of the sh/bash blocks (continuation lines joined)."""
+    commands = []
+    for block in blocks():
+        if block.language in ("sh", "bash"):
+            for line in block.code.replace("\\\n", " ").splitlines():
+                if line.strip() and not line.lstrip().startswith("#"):
+                    commands.append((block, line.strip()))
+    return commands
 
 
 def test_the_readme_has_examples() -> None:
-    assert len(python_blocks()) >= 5
+    languages = [block.language for block in blocks()]
+    assert languages.count("python") >= 8 and languages.count("text") >= 1
+    assert all(language for language in languages), "every block names its language"
 
 
-def test_every_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("matplotlib")
-    pytest.importorskip("hypothesis")
+def _case_id(case: tuple[Block, ...]) -> str:
+    """``line N``: where the case's (last) python block starts."""
+    code = [block for block in case if block.language == "python"]
+    return f"line {code[-1].line}"
+
+
+@pytest.mark.parametrize("case", python_cases(), ids=_case_id)
+def test_each_python_block_runs_alone_and_prints_what_it_shows(
+    case: tuple[Block, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # examples write files (model.json, pictures) here
+    code_blocks = [block for block in case if block.language == "python"]
+    expected = case[-1] if case[-1].language == "text" else None
     namespace: dict[str, object] = {"__name__": "readme"}
-    for number, block in enumerate(python_blocks(), start=1):
+    printed = io.StringIO()
+    for block in code_blocks:
+        printed = io.StringIO()  # only the last block's output is compared
         try:
-            exec(compile(block, f"README.md python block {number}", "exec"), namespace)
-        except Exception as error:  # pragma: no cover - the message is the point
-            pytest.fail(f"README python block {number} failed: {error!r}\n{block}")
+            with contextlib.redirect_stdout(printed):
+                exec(compile(block.code, f"README.md line {block.line}", "exec"), namespace)
+        except Exception as error:  # the message is the point
+            pytest.fail(f"README block at line {block.line} failed: {error!r}\n{block.code}")
+    if expected is not None:
+        assert printed.getvalue().strip() == expected.code.strip(), (
+            f"README line {expected.line}: the output shown is not what the block prints"
+        )
+
+
+def _split_comment(command: str) -> tuple[str, str]:
+    """``glassgrad ... # comment`` -> (command, comment), respecting quotes."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=False)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words, comment = [], ""
+    for word in lexer:
+        if word.startswith("#"):
+            comment = command[command.index(word, len(" ".join(words))) :]
+            break
+        words.append(word)
+    return shlex.join(words), comment.lstrip("#").strip()
+
+
+@pytest.mark.parametrize(
+    ("block", "command"),
+    shell_commands(),
+    ids=[command.split(" #")[0][:60] for _, command in shell_commands()],
+)
+def test_each_shell_command_works(
+    block: Block,
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line, comment = _split_comment(command)
+    words = shlex.split(line)
+    if words[0] == "make":
+        targets = re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.M)
+        assert words[1] in targets, f"README line {block.line}: no make target {words[1]!r}"
+        return
+    if words[0] != "glassgrad":
+        return  # .venv/bin/... tools: not run here
+    pytest.importorskip("matplotlib")
+    from nn.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "out").mkdir()
+    try:
+        code = main(words[1:])
+    except SystemExit as exit_:  # --help and --version exit through argparse
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    assert code == 0, f"README line {block.line}: {line} failed:\n{err}"
+    written = re.match(r"writes (\S+)", comment)
+    if written:
+        assert (tmp_path / written.group(1)).exists(), f"{line} did not write {written[1]}"
+    accuracy = re.match(r"test accuracy (\d+%)", comment)
+    if accuracy:
+        assert f"test accuracy {accuracy.group(1)}" in out.replace(".0%", "%"), out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -206,6 +207,8 @@ def run(args: argparse.Namespace) -> int:
     _check_size(args.hidden, outputs, min(args.batch_size or len(X), len(train_set[0])))
 
     plot_paths = [] if args.plots is None else [args.plots / name for name in PLOT_NAMES]
+    if args.save is not None and any(_same_file(args.save, path) for path in plot_paths):
+        _usage_error(f"--save {args.save} is one of the pictures --plots writes: pick another")
     if args.save is not None:
         check_outputs([args.save], "--save")
     if args.plots is not None:
@@ -252,6 +255,11 @@ def run(args: argparse.Namespace) -> int:
     for path in write_outputs(files, "glassgrad train"):
         print(f"wrote {path}")
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through symlinks and ``..``)."""
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _usage_error(message: str) -> NoReturn:
