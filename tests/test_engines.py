@@ -194,7 +194,11 @@ def test_a_ctrl_c_at_any_moment_leaves_every_grad_as_before_or_the_pass_done(nam
     rng = random.Random(0)
     outcomes = {"interrupted": 0, "completed": 0}
     try:
-        for _ in range(20):
+        attempts = 0
+        # Until five passes were interrupted (a busy machine stretches some passes past
+        # their timer), at most 60 tries.
+        while outcomes["interrupted"] < 5 and attempts < 60:
+            attempts += 1
             for node, g in zip(nodes, before, strict=True):
                 node.grad = g
             signal.setitimer(signal.ITIMER_REAL, rng.uniform(0.0, 0.8 * duration))
@@ -214,7 +218,7 @@ def test_a_ctrl_c_at_any_moment_leaves_every_grad_as_before_or_the_pass_done(nam
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         gc.callbacks[:] = callbacks
-    assert outcomes["interrupted"] >= 3  # the timer did land inside passes
+    assert outcomes["interrupted"] >= 5  # the timer did land inside passes
 
 
 @pytest.mark.parametrize("name", ENGINES)
