@@ -60,7 +60,9 @@ class Value:
     ) -> None:
         """A Value holding ``data``. Made with a number alone it is a leaf, such as an input
         or a weight; `apply` passes the ``parents``, ``op`` and ``const`` of an op's result."""
-        self.data = finite_float(data, "Value")
+        # A leaf's number comes from the user and is checked here; an op's result was checked
+        # by apply().
+        self.data = finite_float(data, "Value") if op is None else data
         self.grad = 0.0
         self._label = check_label(label)
         self.parents = parents
