@@ -432,9 +432,11 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         """The model's output for one sample: a Value if the last layer has one neuron."""
-        values = _as_inputs(x, self.nin, "MLP")
+        # A batch of one: each layer's outputs go to the next as they are (see `batch`).
+        batch: Sequence[Sequence[Value]] = [_as_inputs(x, self.nin, "MLP")]
         for stage in self.layers:
-            values = stage._forward(values)
+            batch = stage._forward_batch(batch)
+        (values,) = batch
         return values[0] if len(values) == 1 else list(values)
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value | list[Value]]:
