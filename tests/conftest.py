@@ -1,4 +1,4 @@
-"""Shared test setup: hypothesis profiles.
+"""Shared test setup: hypothesis profiles, and the headless browser for the page tests.
 
 Choose one with the HYPOTHESIS_PROFILE environment variable (``.ci/run`` sets ``ci``):
 
@@ -15,8 +15,11 @@ number of examples matters most, run three times the profile's count (300 in CI)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -48,3 +51,31 @@ _PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 if _PROFILE not in ("ci", "dev"):
     raise ValueError(f"HYPOTHESIS_PROFILE must be 'ci' or 'dev', got {_PROFILE!r}")
 settings.load_profile(_PROFILE)
+
+
+# Debian's chromium, driven by Playwright (never `playwright install`). The flags keep it from
+# reaching for the network, which this project's machines do not have.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless chromium for one test module; the test is skipped when there is none."""
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

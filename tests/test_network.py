@@ -7,6 +7,7 @@ import itertools
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -276,9 +277,7 @@ def test_docstring_examples() -> None:
     assert result.failed == 0 and result.attempted > 0
 
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
 # Each unit's circle, the boxes of its texts, and the picture's own box, as laid out in the page.
 MEASURE = """() => {
@@ -305,9 +304,9 @@ def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
-def test_in_chromium_every_number_is_legible_and_nothing_covers_a_circle(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_in_chromium_every_number_is_legible_and_nothing_covers_a_circle(
+    browser: Any, tmp_path: Path
+) -> None:
     small = model_2441()
     out = small([2.0, -1.0])
     assert isinstance(out, Value)
@@ -322,28 +321,24 @@ def test_in_chromium_every_number_is_legible_and_nothing_covers_a_circle(tmp_pat
         "network_16_16_1_grads": draw_network(big, loss=big_out, show="grads"),
     }
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            for name, picture in pictures.items():
-                page.goto(picture.save(tmp_path / f"{name}.html").as_uri())
-                layout = page.evaluate(MEASURE)
-                units = layout["units"]
-                assert len(units) in (2 + 9, 2 + 33)
-                for i, unit in enumerate(units):
-                    for text in unit["texts"]:
-                        assert text["size"] >= 10
-                        assert text["box"]["bottom"] - text["box"]["top"] >= 10
-                        assert layout["svg"]["left"] <= text["box"]["left"]
-                        assert text["box"]["right"] <= layout["svg"]["right"]
-                        assert text["box"]["bottom"] <= layout["svg"]["bottom"]
-                        for j, other in enumerate(units):
-                            if j != i:
-                                assert not overlaps(text["box"], other["circle"]), (name, i, j)
-                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    for name, picture in pictures.items():
+        page.goto(picture.save(tmp_path / f"{name}.html").as_uri())
+        layout = page.evaluate(MEASURE)
+        units = layout["units"]
+        assert len(units) in (2 + 9, 2 + 33)
+        for i, unit in enumerate(units):
+            for text in unit["texts"]:
+                assert text["size"] >= 10
+                assert text["box"]["bottom"] - text["box"]["top"] >= 10
+                assert layout["svg"]["left"] <= text["box"]["left"]
+                assert text["box"]["right"] <= layout["svg"]["right"]
+                assert text["box"]["bottom"] <= layout["svg"]["bottom"]
+                for j, other in enumerate(units):
+                    if j != i:
+                        assert not overlaps(text["box"], other["circle"]), (name, i, j)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.close()
 
 
 def test_the_readme_picture_is_what_the_readme_code_draws() -> None:

@@ -12,24 +12,18 @@ stay within CI's time.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 NOTEBOOKS = ["01_values_and_graphs", "02_backward_step_by_step"]
 LOCAL = ("file:", "data:", "blob:", "about:blank")
 DOCS_EXTRA = ("mkdocs", "material", "mkdocs_jupyter", "mkdocstrings", "jupyter_server_mathjax")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)"
-    ),
     pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing"),
 ]
 
@@ -51,17 +45,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pages = build_site.build(out, NOTEBOOKS, jobs=2)
     assert pages >= 10
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Opened:
