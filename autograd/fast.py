@@ -25,6 +25,7 @@ from typing import Any
 
 from autograd.backward import contributions_of, gradient_overflow
 from autograd.fused import LayerOutputs, NeuronNode
+from autograd.ops import OPS
 from autograd.value import BACKWARD_ENGINES, Value
 
 __all__ = ["backward", "walk"]
@@ -143,6 +144,8 @@ def _is_new_layer(nodes: tuple[Value, ...], seen: set[Value], placed_rows: dict[
 
 
 _grad_of = attrgetter("grad")
+_RELU = OPS["neuron_relu"].activation
+_LINEAR = OPS["neuron_linear"].activation
 
 
 def backward(root: Value, gradient: float = 1.0) -> None:
@@ -186,7 +189,12 @@ def _sweep_in_place(order: list[Value]) -> None:
             activation: Any = node.op.activation  # type: ignore[union-attr]
             weights, weight_data, bias, bias_data = node.row
             inputs, input_data = node.sample
-            if activation.slope_of_z:  # gelu, silu, elu: z again, as the forward computed it
+            # relu's and linear's slopes (step(out) and 1) written out: g * 1.0 is g.
+            if activation is _RELU:
+                local = g if node.data > 0.0 else 0.0
+            elif activation is _LINEAR:
+                local = g
+            elif activation.slope_of_z:  # gelu, silu, elu: z again, as the forward computed it
                 local = g * activation.slope(sum(map(mul, weight_data, input_data), bias_data))
             else:
                 local = g * activation.slope(node.data)

@@ -21,7 +21,16 @@ from autograd.ops import ACTIVATIONS, OPS, Op
 from autograd.validate import finite_float
 from autograd.value import Value, apply
 
-__all__ = ["LayerOutputs", "NeuronNode", "layer", "layer_batch", "neuron"]
+__all__ = [
+    "LayerOutputs",
+    "NeuronNode",
+    "NeuronRow",
+    "layer",
+    "layer_batch",
+    "layer_batch_from_rows",
+    "neuron",
+    "read_rows",
+]
 
 NeuronRow = tuple[tuple[Value, ...], list[float], Value, float]
 """One neuron's parts: its weights, their numbers, its bias and the bias's number."""
@@ -130,7 +139,7 @@ class LayerOutputs(tuple[Value, ...]):
     # Class-level defaults, which _build sets on the instance when it records a graph. (No
     # __new__ taking them as arguments: calling one costs more than making the tuple.)
     inputs: tuple[Value, ...] | None = None
-    rows: list[NeuronRow] | None = None
+    rows: Sequence[NeuronRow] | None = None
 
 
 def neuron(
@@ -144,7 +153,8 @@ def neuron(
     Number inputs become leaves, so the gradient with respect to an input (a saliency map) is
     there to read after ``backward()``.
     """
-    return _build("neuron", [weights], [inputs], [bias], activation)[0][0]
+    rows = read_rows([weights], [bias], "neuron")
+    return _build("neuron", rows, [inputs], activation)[0][0]
 
 
 def layer(
@@ -158,7 +168,8 @@ def layer(
     ``weight_rows[j]`` and ``biases[j]`` belong to neuron ``j``. The same nodes as calling
     `neuron` for each, built faster: the inputs are checked and read once for the layer.
     """
-    return list(_build("layer", weight_rows, [inputs], biases, activation)[0])
+    rows = read_rows(weight_rows, biases, "layer")
+    return list(_build("layer", rows, [inputs], activation)[0])
 
 
 def layer_batch(
@@ -173,17 +184,31 @@ def layer_batch(
     `LayerOutputs` tuple: give it as is to the next layer's ``layer_batch``, and the fast
     sweep places that whole layer at once in its walk.
     """
-    return _build("layer_batch", weight_rows, samples, biases, activation)
+    rows = read_rows(weight_rows, biases, "layer_batch")
+    return _build("layer_batch", rows, samples, activation)
+
+
+def layer_batch_from_rows(
+    rows: Sequence[NeuronRow], samples: Iterable[Sequence[Value | float]], activation: str
+) -> list[LayerOutputs]:
+    """`layer_batch` on rows `read_rows` gave earlier: the weights' numbers are not read again.
+
+    For a caller that knows the numbers have not changed since (``nn.Layer`` keeps its rows
+    until a `Parameter` changes), so that calling a model on one sample at a time reads each
+    weight once per change, as ``model.batch(X)`` does, rather than once per sample. The nodes
+    keep the numbers of ``rows``: they are what their gradients will be computed at.
+    """
+    return _build("layer", rows, samples, activation)
 
 
 def _build(
     what: str,
-    weight_rows: Sequence[Sequence[Value]],
+    rows: Sequence[NeuronRow],
     samples: Iterable[Sequence[Value | float]],
-    biases: Sequence[Value],
     activation: str,
 ) -> list[LayerOutputs]:
-    """Neuron nodes, one per (weights, bias) pair, for each sample of inputs.
+    """Neuron nodes, one per row (a neuron's weights and bias with their numbers), for each
+    sample of inputs.
 
     This is where a network spends most of its forward pass, so each number is read once: a
     weight's once for the whole batch, an input's once for the whole layer. The nodes keep
@@ -193,9 +218,12 @@ def _build(
     op = OPS.get(f"neuron_{activation}")
     if op is None or op.activation is None:
         raise ValueError(f"{what}: unknown activation {activation!r}; choose one of {ACTIVATIONS}")
-    rows = _neuron_rows(what, weight_rows, biases)
     n_weights = len(rows[0][1]) if rows else 0
     apply_activation = op.activation.apply
+    # relu and linear, nearly every neuron of a network, are written out below (the same
+    # expressions as ops.py's): a call per neuron would cost about as much as its dot product.
+    is_relu = op.activation.name == "relu"
+    is_linear = op.activation.name == "linear"
     recording = is_grad_enabled()
     mul = operator.mul
     new_node = object.__new__
@@ -231,7 +259,12 @@ def _build(
                     f"{op.symbol}: w · x + b is {z} for weights {_shown(weights)},"
                     f" inputs {_shown(xs)} and bias {bias_data!r}"
                 )
-            out = apply_activation(z)
+            if is_relu:
+                out = z if z > 0.0 else 0.0
+            elif is_linear:
+                out = z
+            else:
+                out = apply_activation(z)
             if not recording:
                 nodes.append(Value(out))
                 continue
@@ -259,10 +292,14 @@ def _as_value(x: Value | float, what: str) -> Value:
     return x if isinstance(x, Value) else Value(finite_float(x, what))
 
 
-def _neuron_rows(
-    what: str, weight_rows: Sequence[Sequence[Value]], biases: Sequence[Value]
+def read_rows(
+    weight_rows: Sequence[Sequence[Value]], biases: Sequence[Value], what: str = "read_rows"
 ) -> list[NeuronRow]:
-    """Each neuron's weights (as a tuple) and bias, with their numbers, checked."""
+    """Each neuron's weights (as a tuple) and bias, with their numbers now, checked.
+
+    ``weight_rows[j]`` and ``biases[j]`` belong to neuron ``j``; ``what`` names the caller in
+    error messages. What `layer_batch` reads first; see `layer_batch_from_rows`.
+    """
     if len(weight_rows) != len(biases):
         raise ValueError(
             f"{what}: {len(weight_rows)} rows of weights but {len(biases)} biases; they must match"
@@ -299,7 +336,7 @@ def _raise_for_operands(what: str, weights: Sequence[object], bias: object, row:
     raise TypeError(f"{what}: a weight or the bias of neuron {row} has data that is not a float")
 
 
-def _raise_for_layer(what: str, rows: list[NeuronRow]) -> NoReturn:
+def _raise_for_layer(what: str, rows: Sequence[NeuronRow]) -> NoReturn:
     """`_raise_for_operands` for the first neuron of a layer whose operands are wrong."""
     for j, (weights, weight_data, bias, bias_data) in enumerate(rows):
         if not all(type(x) is float for x in (*weight_data, bias_data)):

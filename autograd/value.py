@@ -16,7 +16,6 @@ cycles: when the last name for the output goes away, the whole graph is freed at
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -311,10 +310,11 @@ def _binary(op: Op, op_with_number: Op, x: Value, other: Value | Number) -> Valu
 
 
 def _with_number(op: Op, x: Value, number: object) -> Value:
-    if not isinstance(number, numbers.Real):
-        # Python then raises its usual "unsupported operand" TypeError.
+    try:
+        constant = finite_float(number, op.symbol)
+    except TypeError:  # not a number: Python then raises its usual "unsupported operand" error
         return NotImplemented  # type: ignore[no-any-return]
-    return apply(op, (x,), finite_float(number, op.symbol))
+    return apply(op, (x,), constant)
 
 
 def _number(x: Value | Number) -> float:

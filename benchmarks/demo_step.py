@@ -10,6 +10,8 @@ scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)
   writes it.
 * ``glassgrad (nn, model(x) per sample)``: the same, calling the model on one point at a time
   as micrograd's demo does. The same graph; each weight is read once per point, not per batch.
+* ``glassgrad (nn, micrograd style)``: micrograd's demo line for line on ``nn.MLP``:
+  ``model(x)`` per point, Python's ``sum`` for the loss, ``p.data -= lr * p.grad``.
 * ``glassgrad (fused.layer)``: the engine alone: one fused node per neuron, built a layer at
   a time by ``fused.layer``; the loss from plain operators. Shows what the nn layer costs on
   top of the engine.
@@ -265,6 +267,30 @@ class GlassgradNNPerSampleStep(GlassgradNNStep):
         return [self.model(point) for point in self.problem.points]
 
 
+class GlassgradMicrogradStyleStep(GlassgradNNStep):
+    """micrograd's demo step line for line on glassgrad: ``model(x)`` per point, the losses
+    summed with Python's ``sum`` (a chain of ``+`` nodes), ``p.data -= lr * p.grad``.
+
+    What a learner porting micrograd's notebook writes first; no nn loss or optimizer.
+    """
+
+    name = "glassgrad (nn, micrograd style)"
+
+    def step(self) -> float:
+        """One training step as micrograd's demo writes it; returns the loss."""
+        problem = self.problem
+        self.model.zero_grad()
+        scores: list[Any] = [self.model(point) for point in problem.points]  # Values
+        losses = [(1 - label * s).relu() for label, s in zip(problem.labels, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in self.params)
+        loss: Value = data_loss + reg_loss
+        loss.backward()
+        for p in self.params:
+            p.data -= LEARNING_RATE * p.grad
+        return float(loss.data)
+
+
 class GlassgradNNReferenceStep(GlassgradNNStep):
     """The nn step with the reference sweep of ``autograd/backward.py`` (what
     ``GLASSGRAD_ENGINE=reference`` runs): the engine a learner reads, measured too."""
@@ -423,6 +449,7 @@ class HandFloatStep:
 IMPLEMENTATIONS: dict[str, Callable[[DemoProblem], DemoStep]] = {
     GlassgradNNStep.name: GlassgradNNStep,
     GlassgradNNPerSampleStep.name: GlassgradNNPerSampleStep,
+    GlassgradMicrogradStyleStep.name: GlassgradMicrogradStyleStep,
     GlassgradNNReferenceStep.name: GlassgradNNReferenceStep,
     GlassgradNeuronStep.name: GlassgradNeuronStep,
     GlassgradBinaryStep.name: GlassgradBinaryStep,

@@ -30,12 +30,19 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import count, repeat
 from pathlib import Path
 from typing import Any, Self
 
 from autograd import Value
-from autograd.fused import LayerOutputs, layer, layer_batch, neuron
+from autograd.fused import (
+    LayerOutputs,
+    NeuronRow,
+    layer_batch,
+    layer_batch_from_rows,
+    neuron,
+    read_rows,
+)
 from autograd.ops import ACTIVATIONS
 from autograd.validate import finite_float
 
@@ -46,6 +53,25 @@ Seed = int | random.Random | None
 whole model comes from one seed), or None for fresh randomness from the operating system."""
 
 
+_value_data: Any = vars(Value)["data"]  # the slot a Value keeps its number in (a descriptor)
+_parameter_changes = count()
+_parameters_version = next(_parameter_changes)
+
+
+def parameters_version() -> int:
+    """A number that changes whenever any `Parameter`'s ``.data`` is set (like PyTorch's
+    ``tensor._version``): equal at two moments, no parameter changed in between."""
+    return _parameters_version
+
+
+def _set_parameter_data(parameter: Parameter, number: float) -> None:
+    global _parameters_version
+    _value_data.__set__(parameter, number)
+    # Drawn after the number is in place, and always a new one (count() hands out each
+    # number once, also to threads), so a reader that saw the old version sees the change.
+    _parameters_version = next(_parameter_changes)
+
+
 class Parameter(Value):
     """A trainable Value owned by a module: a weight or a bias.
 
@@ -53,11 +79,17 @@ class Parameter(Value):
     ``owner`` the dotted name of the module holding it inside the model (for example
     ``"layers.0.neurons.3"``; ``""`` when the neuron is the model itself). Drawings read
     ``owner`` to colour parameters and to group a neuron's node with its parameters.
+
+    Setting ``.data`` (an optimizer's step, ``p.data -= lr * p.grad``, loading a file) also
+    changes `parameters_version`, which is how a `Layer` knows when to read its weights again.
     """
 
     __slots__ = ("owner",)
 
     owner: str
+
+    # A property over Value's slot: reading runs in C; setting also moves the version on.
+    data = property(_value_data.__get__, _set_parameter_data, doc="The parameter's number.")
 
     def __init__(self, data: Number, label: str = "", owner: str = "") -> None:
         """A leaf holding ``data``; see the class docstring for ``label`` and ``owner``."""
@@ -325,6 +357,8 @@ class Layer(Module):
         rng = _rng(seed)
         self.neurons = [Neuron(nin, activation, seed=rng, fan_out=nout) for _ in range(nout)]
         self._tag_owners()
+        # (parameters_version(), weight tuples, biases, rows) as `_rows` last read them.
+        self._kept_rows: tuple[int, list[Any], list[Any], list[NeuronRow]] | None = None
 
     def _children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{i}", neuron) for i, neuron in enumerate(self.neurons)]
@@ -350,18 +384,44 @@ class Layer(Module):
 
     def _forward(self, inputs: Sequence[Value]) -> list[Value]:
         """Every neuron's output for ``nin`` checked inputs, as a list."""
-        # One call for the whole layer: the same nodes as calling each neuron, built faster.
-        neurons = self.neurons
-        return layer([n.w for n in neurons], inputs, [n.b for n in neurons], self.activation)
+        return list(self._forward_batch([inputs])[0])
 
     def _forward_batch(self, samples: Sequence[Sequence[Value]]) -> list[LayerOutputs]:
-        """`_forward` for each sample, each weight read once for the batch.
+        """Every neuron's output for each sample: one fused node per neuron and sample.
 
-        Each sample's outputs come as a `LayerOutputs` tuple; passed on as the next layer's
+        The same nodes as calling each neuron, built faster: the weights' numbers are read
+        once, not per sample (and not again while no parameter changes, see `_rows`). Each
+        sample's outputs come as a `LayerOutputs` tuple; passed on as the next layer's
         samples, they let ``backward()`` place a whole layer at once (``autograd/fast.py``).
         """
+        return layer_batch_from_rows(self._rows(), samples, self.activation)
+
+    def _rows(self) -> list[NeuronRow]:
+        """The neurons' weights and biases with their numbers (``autograd.fused.read_rows``).
+
+        Kept from the last call while no `Parameter` has changed since and the neurons hold
+        the same weights and biases, so a model called on one sample at a time (as micrograd's
+        demo does) reads its weights once per training step, not once per sample.
+        """
         neurons = self.neurons
-        return layer_batch([n.w for n in neurons], samples, [n.b for n in neurons], self.activation)
+        weights = [n.w for n in neurons]
+        biases = [n.b for n in neurons]
+        version = _parameters_version  # before reading: a change from here on is seen next time
+        kept = self._kept_rows
+        # Lists of the same tuples and Parameters compare equal by identity, in C.
+        if kept is not None and kept[0] == version and kept[1] == weights and kept[2] == biases:
+            return kept[3]
+        rows = read_rows(weights, biases, "Layer")
+        # Only Parameters announce their changes; weights of any other kind are read each time.
+        if all(
+            type(ws) is tuple and all(type(w) is Parameter for w in ws) for ws in weights
+        ) and all(type(b) is Parameter for b in biases):
+            self._kept_rows = (version, weights, biases, rows)
+        return rows
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The kept rows are not state: a copy reads its weights afresh.
+        return {**self.__dict__, "_kept_rows": None}
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, {self.activation})"

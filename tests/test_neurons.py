@@ -58,6 +58,23 @@ def test_neurons_batch_is_neurons_for_each_sample(activation: str) -> None:
         assert [n.data for n in nodes] == [n.data for n in alone]
 
 
+def test_rows_read_earlier_build_the_nodes_layer_batch_builds_then() -> None:
+    weights, biases = _layer_parameters(2, 3, seed=5)
+    samples = [[0.5, -1.0], [2.0, 0.25]]
+    rows = fused.read_rows(weights, biases)
+    expected = fused.layer_batch(weights, samples, biases, "tanh")
+    weights[0][0].data = 9.0  # changed after the rows were read: they keep the old number
+    got = fused.layer_batch_from_rows(rows, samples, "tanh")
+    assert [[n.data for n in nodes] for nodes in got] == [
+        [n.data for n in nodes] for nodes in expected
+    ]
+    node: Any = got[0][0]
+    assert node.weights is weights[0] and node.weight_data == rows[0][1]
+    assert node.weight_data[0] != 9.0
+    with pytest.raises(TypeError, match=r"read_rows: weights\[1\]\[0\] must be a Value"):
+        fused.read_rows([weights[0], (0.5, 1.0)], biases[:2])
+
+
 def test_a_batch_shares_each_weight_tuple_across_samples() -> None:
     weights, biases = _layer_parameters(2, 2, seed=3)
     batch = fused.layer_batch(weights, [[1.0, 2.0], [3.0, 4.0]], biases, "tanh")
