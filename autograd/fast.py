@@ -35,9 +35,10 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
     """The nodes made by ops in topological order, and the distinct leaves, in one walk.
 
     The order is that of ``topological_order`` with the leaves kept apart (they have no
-    rule to run). Two shortcuts for neuron nodes, which are nearly every node of a network,
-    place nodes without visiting their parents one by one; each places exactly what the
-    plain walk would, in its order:
+    rule to run). A node whose parents are all leaves or already placed follows them without
+    going on the stack. Two shortcuts for neuron nodes, which are nearly every node of a
+    network, place nodes without visiting their parents one by one; each places exactly what
+    the plain walk would, in its order:
 
     * a neuron whose parents have all been placed follows them at once. Its parts are
       shared tuples (a layer's inputs, a neuron's weights), checked with ``set.issuperset``
@@ -78,10 +79,25 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
                 if parent.op is None:
                     leaves.append(parent)
                     continue
+                # Its own parents' leaves are met here, as the plain walk would meet them
+                # after pushing it; a node whose parents are all leaves or placed (most nodes
+                # of a wide graph) then follows at once, never pushed and popped.
+                grandparents = parent.parents
+                j = 0
+                for grandparent in grandparents:
+                    if grandparent not in seen:
+                        if grandparent.op is not None:
+                            break
+                        seen.add(grandparent)
+                        leaves.append(grandparent)
+                    j += 1
+                else:
+                    order.append(parent)
+                    continue
                 stack_next[-1] = i
                 stack_nodes.append(parent)
-                stack_parents.append(parent.parents)
-                stack_next.append(0)
+                stack_parents.append(grandparents)
+                stack_next.append(j)
                 break
             weights, _, bias, _ = parent.row  # a neuron: its parents come in parts
             inputs = parent.sample[0]
@@ -146,6 +162,8 @@ def _is_new_layer(nodes: tuple[Value, ...], seen: set[Value], placed_rows: dict[
 _grad_of = attrgetter("grad")
 _RELU = OPS["neuron_relu"].activation
 _LINEAR = OPS["neuron_linear"].activation
+_MUL_RULE = OPS["mul"].derivative
+_ADD_RULE = OPS["add"].derivative
 
 
 def backward(root: Value, gradient: float = 1.0) -> None:
@@ -219,7 +237,12 @@ def _sweep_in_place(order: list[Value]) -> None:
                 parent.grad += contribution
             elif len(parents) == 2:
                 first, second = parents
-                to_first, to_second = derivative(g, node.data, first.data, second.data)
+                if derivative is _MUL_RULE:  # the rules of * and + written out, the same products
+                    to_first, to_second = g * second.data, g * first.data
+                elif derivative is _ADD_RULE:
+                    to_first = to_second = g
+                else:
+                    to_first, to_second = derivative(g, node.data, first.data, second.data)
                 first.grad += to_first
                 second.grad += to_second
             elif len(parents) == 1:
