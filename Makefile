@@ -32,7 +32,7 @@ lint: install
 # would take CI past its 10 minutes.)
 ENGINE_TESTS := $(addprefix tests/test_,value.py backward.py engines.py ops.py new_ops.py \
 	grad.py neurons.py errors.py check.py define_op.py trace.py module.py losses.py optim.py \
-	torch_crosscheck.py fuzz.py testing.py layer_rows.py)
+	torch_crosscheck.py fuzz.py testing.py layer_rows.py fast_ops.py)
 
 # Every test and notebook on the default (fast) engine, then the engine's tests on the
 # reference engine.

@@ -369,6 +369,10 @@ def _value_sum(values: Sequence[Value | float]) -> Value:
     return Value.sum(values)
 
 
+def _value_dot(xs: Sequence[Value | float], ys: Sequence[Value | float]) -> Value:
+    return Value.dot(xs, ys)
+
+
 def _value_neuron(
     weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value, activation: str
 ) -> Value:
@@ -382,12 +386,14 @@ VALUE_OPS: Backend = {
     "div": operator.truediv,
     "pow": operator.pow,
     "neg": operator.neg,
-    "abs": Value.__abs__,
-    **{name: getattr(Value, name) for name in UNARY_OPS if name not in ("neg", "abs")},
+    "abs": operator.abs,
+    # Looked up at each call (not taken from the class now), so that an expression is built
+    # by whichever methods Value has then: value.py's own or their fast twins (fast_ops.py).
+    **{name: operator.methodcaller(name) for name in UNARY_OPS if name not in ("neg", "abs")},
     "maximum": Value.maximum,
     "minimum": Value.minimum,
     "sum": _value_sum,
-    "dot": Value.dot,
+    "dot": _value_dot,
     "neuron": _value_neuron,
 }
 """The engine as a backend: ``expr.evaluate(leaves, VALUE_OPS)`` is ``expr(*leaves)``."""

@@ -9,6 +9,10 @@ Every operator and method below is one line: it picks an op from the table and h
 `apply`, which runs the op's forward and builds the node. The derivative rules are in the
 table too; ``backward.py`` sweeps the graph and asks them for the gradients.
 
+(``import autograd`` puts fast twins of the commonest operators in place of these,
+``fast_ops.py``, which build the very same nodes; with ``GLASSGRAD_ENGINE=reference`` set
+when Python starts, what runs is what you read here.)
+
 A node holds no closures and no reference to its children, so a graph has no reference
 cycles: when the last name for the output goes away, the whole graph is freed at once.
 """
