@@ -141,6 +141,11 @@ class LayerOutputs(tuple[Value, ...]):
     inputs: tuple[Value, ...] | None = None
     rows: Sequence[NeuronRow] | None = None
 
+    def __reduce__(self) -> tuple[type[LayerOutputs], tuple[tuple[Value, ...]]]:
+        # The nodes only: `inputs` and `rows` serve the fast walk's shortcut, and `rows` names
+        # other neurons' weights, which need not be part of the graph being pickled.
+        return LayerOutputs, (tuple(self),)
+
 
 def neuron(
     weights: Sequence[Value],

@@ -26,6 +26,7 @@ from typing import Any
 
 from autograd.mode import is_grad_enabled
 from autograd.ops import OPS, Op
+from autograd.pickling import copy_node, reduce_node
 from autograd.validate import check_label, finite_float
 
 Number = int | float
@@ -272,6 +273,10 @@ class Value:
         """
         operands: list[Any] = [p if as_values else p.data for p in self.parents]
         return operands if self.const is None else [*operands, self.const]
+
+    # Pickle and deepcopy write the graph parents first, so that any depth works (pickling.py).
+    __reduce_ex__ = reduce_node
+    __copy__ = copy_node
 
     def detach(self) -> Value:
         """A new leaf with the same data and label: gradients do not flow through it."""

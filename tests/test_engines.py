@@ -308,6 +308,51 @@ def test_graphs_pickle_and_deepcopy_into_an_equal_graph(clone: Callable[[Any], A
     assert [leaf.grad for leaf in copied_leaves] == [leaf.grad for leaf in leaves]
 
 
+@pytest.mark.parametrize("clone", [lambda v: pickle.loads(pickle.dumps(v)), copy.deepcopy])
+def test_graphs_of_any_depth_pickle_and_deepcopy(clone: Callable[[Any], Any]) -> None:
+    # A chain as deep as Python's own `sum` of 5,000 losses makes it, and a deep network.
+    xs = [Value(float(i % 7) - 3.0, label=f"x{i}") for i in range(5000)]
+    model = MLP(1, [2] * 300 + [1], "tanh", seed=0)
+    root = sum(v * v for v in xs) + model([0.5])
+    copied_root, copied_xs, copied_model = clone((root, xs, model))
+    assert len(topological_order(copied_root)) == len(topological_order(root))
+    root.backward()
+    copied_root.backward()
+    assert [x.grad for x in copied_xs] == [x.grad for x in xs]
+    assert [p.grad for p in copied_model.parameters()] == [p.grad for p in model.parameters()]
+
+
+def test_nodes_pickled_together_stay_one_graph() -> None:
+    a = Value(1.5, label="a")
+    h = a * a
+    loss = (h + 1.0) * h
+    copied_h, copied_loss, copied_a = pickle.loads(pickle.dumps((h, loss, a)))
+    assert copied_loss.parents[1] is copied_h and copied_h.parents == (copied_a, copied_a)
+    both = pickle.loads(pickle.dumps([loss, loss]))
+    assert both[0] is both[1]
+
+
+def test_a_pickle_that_fails_half_way_leaves_the_next_one_whole() -> None:
+    deep = sum(Value(float(i)) for i in range(3000))
+    spoiled = Value(1.0, label="spoiled")
+    root = spoiled * 1.0 + deep
+    spoiled.data = lambda: 1.0  # type: ignore[assignment]  # cannot be pickled
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        pickle.dumps(root)  # fails at the first node listed before it
+    copied = pickle.loads(pickle.dumps(deep * 2.0))
+    assert copied.data == deep.data * 2.0
+    assert len(topological_order(copied)) == len(topological_order(deep)) + 1
+
+
+def test_copy_copy_makes_a_node_with_the_same_parents() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    y = a * b
+    twin = copy.copy(y)
+    assert twin is not y and twin.parents == y.parents and (twin.data, twin.op) == (6.0, y.op)
+    twin.backward()
+    assert (a.grad, b.grad) == (3.0, 2.0)
+
+
 def test_a_node_made_under_no_grad_pickles_as_a_leaf() -> None:
     with no_grad():
         y = Value(2.0) * 3
