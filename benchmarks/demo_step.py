@@ -292,10 +292,24 @@ class GlassgradMicrogradStyleStep(GlassgradNNStep):
 
 
 class GlassgradNNReferenceStep(GlassgradNNStep):
-    """The nn step with the reference sweep of ``autograd/backward.py`` (what
-    ``GLASSGRAD_ENGINE=reference`` runs): the engine a learner reads, measured too."""
+    """The nn step on the reference path, as ``GLASSGRAD_ENGINE=reference`` runs it: the sweep
+    of ``autograd/backward.py`` and ``value.py``'s own operators (no fast twins). The engine a
+    learner reads, measured too. (Neurons are still built by ``autograd/fused.py``: nn has no
+    other way to build them.)"""
 
     name = "glassgrad (nn, reference engine)"
+
+    def step(self) -> float:
+        """One training step with ``value.py``'s operators in place; returns the loss."""
+        from autograd import fast_ops
+
+        twins = fast_ops.installed()
+        fast_ops.uninstall()
+        try:
+            return super().step()
+        finally:
+            if twins:
+                fast_ops.install()
 
     def backward(self, loss: Value) -> None:
         """The reference ``backward``: a dict sweep over ``topological_order``."""
