@@ -155,6 +155,14 @@ def test_train_with_each_binary_loss_and_sgd(
     assert f"{loss} loss" in out
 
 
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "gelu", "silu", "softplus"])
+def test_train_takes_every_activation(activation: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["train", "--data", "xor", "--hidden", "3", "--activation", activation]
+    code, out, err = run([*argv, "--epochs", "2", "--no-progress"], capsys)
+    assert code == 0, err
+    assert "training accuracy" in out
+
+
 def test_train_writes_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("matplotlib")
     code, _, err = run(

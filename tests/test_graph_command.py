@@ -43,6 +43,22 @@ def sigmoid(x: float) -> float:
         ("sin(a) * cos(b) + abs(b)", lambda a, b: math.sin(a) * math.cos(b) + abs(b)),
         ("exp(2) * a", lambda a, b: math.exp(2) * a),
         ("tanh(exp(-a*a) + b)", lambda a, b: math.tanh(math.exp(-a * a) + b)),
+        (
+            "tan(b) + atan(a) + log1p(a) + expm1(b)",
+            lambda a, b: math.tan(b) + math.atan(a) + math.log1p(a) + math.expm1(b),
+        ),
+        (
+            "softplus(a) + gelu(b) + silu(a)",
+            lambda a, b: (
+                math.log1p(math.exp(a))
+                + b * 0.5 * (1 + math.erf(b / math.sqrt(2)))
+                + a / (1 + math.exp(-a))
+            ),
+        ),
+        (
+            "leaky_relu(b) + elu(b) + erf(a) - erfc(b)",
+            lambda a, b: 0.01 * b + math.expm1(b) + math.erf(a) - math.erfc(b),
+        ),
     ],
 )
 def test_the_grammar_computes_what_it_says(text: str, expected: object) -> None:
@@ -51,6 +67,16 @@ def test_the_grammar_computes_what_it_says(text: str, expected: object) -> None:
     result = expression.evaluate({"a": a, "b": b})
     assert isinstance(result, Value)
     assert result.data == pytest.approx(expected(1.5, -0.5))  # type: ignore[operator]
+
+
+def test_the_help_lists_every_function_of_the_grammar(capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.cli.expression import FUNCTIONS
+
+    with pytest.raises(SystemExit):
+        main(["graph", "--help"])
+    listed = " ".join(capsys.readouterr().out.split())
+    assert all(f" {name}" in listed for name in FUNCTIONS)
+    assert "gelu" in FUNCTIONS and "erfc" in FUNCTIONS
 
 
 def test_variables_are_listed_in_order_of_first_use() -> None:

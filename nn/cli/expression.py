@@ -21,17 +21,22 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from autograd import Value
 
-# The functions an expression may call, by name: Value's one-argument methods.
+# The functions an expression may call, by name: Value's one-argument methods (leaky_relu and
+# elu with their default slope), looked up when called.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    name: getattr(Value, name)
-    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos")
-} | {"abs": Value.__abs__}
+    name: operator.methodcaller(name)
+    for name in (
+        *("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos", "tan", "atan"),
+        *("log1p", "expm1", "softplus", "gelu", "silu", "leaky_relu", "elu", "erf", "erfc"),
+    )
+} | {"abs": operator.abs}
 
 MAX_LENGTH = 2000
 """The longest expression accepted, in characters (a guard against pathological input)."""

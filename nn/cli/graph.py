@@ -21,11 +21,12 @@ import argparse
 import math
 import os
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from autograd import Value
-from nn.cli.expression import ExpressionError, check_variable_name, parse_expression
+from nn.cli.expression import FUNCTIONS, ExpressionError, check_variable_name, parse_expression
 from nn.cli.outputs import check_outputs, write_outputs
 
 FORMATS = ("svg", "png", "pdf")
@@ -45,9 +46,9 @@ examples:
   glassgrad graph "log(x) * sigmoid(y)" x=3 y=0.5 --steps backward.html
 
 grammar: numbers, your variables, + - * / ** , unary -, parentheses, and
-exp log tanh sigmoid relu sqrt sin cos abs. An expression starting with - needs
+{functions}. An expression starting with - needs
 '--' before it: glassgrad graph -- "-x * 2" x=3
-"""
+""".format(functions=textwrap.fill(" ".join(FUNCTIONS), 78, subsequent_indent=""))
 
 
 def register(subparsers: Any) -> None:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from autograd.ops import ACTIVATIONS
 from nn import data, optim
 from nn.cli.arguments import integer_between, layer_sizes, number_in
 from nn.cli.outputs import check_outputs, figure_bytes, write_outputs
@@ -25,7 +26,8 @@ TWO_CLASS = ("xor", "moons", "circles")
 MULTI_CLASS = ("spirals", "blobs")
 DATA_SETS = TWO_CLASS + MULTI_CLASS
 LOSS_NAMES = ("bce", "hinge", "mse", "cross_entropy")
-ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "linear")
+ACTIVATION_NAMES = ACTIVATIONS
+"""The hidden activations ``--activation`` takes: every one a neuron can apply."""
 PLOT_NAMES = ("loss.png", "decision_boundary.png")
 """The pictures ``--plots DIR`` writes into DIR."""
 
