@@ -160,11 +160,11 @@ _REFLECTED = {
     "__rpow__": "rpow_const",
 }
 # Every method of value.py that is `apply(OPS[name], (self,))` and nothing else.
-_UNARY = {"__neg__": "neg", "__abs__": "abs"}
-for _name in ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "tan", "atan"]:
-    _UNARY[_name] = _name
-for _name in ["log1p", "expm1", "softplus", "gelu", "silu", "erf", "erfc"]:
-    _UNARY[_name] = _name
+_METHODS = (
+    *("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "tan", "atan"),
+    *("log1p", "expm1", "softplus", "gelu", "silu", "erf", "erfc"),
+)
+_UNARY = {"__neg__": "neg", "__abs__": "abs"} | {name: name for name in _METHODS}
 
 TWINS: dict[str, Any] = {
     **{
