@@ -39,6 +39,16 @@ settings.register_profile(
     print_blob=True,
     database=None,
 )
+# The second pass of `make test` under CI (every test again on the reference engine): the
+# same derandomized examples, fewer of them.
+settings.register_profile(
+    "ci-short",
+    derandomize=True,
+    max_examples=30,
+    deadline=None,
+    print_blob=True,
+    database=None,
+)
 settings.register_profile(
     "dev",
     max_examples=30,
@@ -48,8 +58,8 @@ settings.register_profile(
 )
 
 _PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
-if _PROFILE not in ("ci", "dev"):
-    raise ValueError(f"HYPOTHESIS_PROFILE must be 'ci' or 'dev', got {_PROFILE!r}")
+if _PROFILE not in ("ci", "ci-short", "dev"):
+    raise ValueError(f"HYPOTHESIS_PROFILE must be 'ci', 'ci-short' or 'dev', got {_PROFILE!r}")
 settings.load_profile(_PROFILE)
 
 
