@@ -9,7 +9,7 @@ scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)
   ``model.batch(X)``), ``nn.losses.hinge``, ``nn.losses.l2`` and ``nn.optim.SGD``, as a user
   writes it.
 * ``glassgrad (nn, model(x) per sample)``: the same, calling the model on one point at a time
-  as micrograd's demo does. The same graph; each weight is read once per point, not per batch.
+  as micrograd's demo does. The same graph; each layer is built once per point, not per batch.
 * ``glassgrad (nn, micrograd style)``: micrograd's demo line for line on ``nn.MLP``:
   ``model(x)`` per point, Python's ``sum`` for the loss, ``p.data -= lr * p.grad``.
 * ``glassgrad (fused.layer)``: the engine alone: one fused node per neuron, built a layer at
@@ -256,8 +256,8 @@ class GlassgradNNStep:
 class GlassgradNNPerSampleStep(GlassgradNNStep):
     """The same step with the model called on one point at a time, as micrograd's demo does.
 
-    The graph is the same node for node; only each weight's number is read once per sample
-    instead of once per batch.
+    The graph is the same node for node; each layer is built once per point instead of once
+    per batch (its weights' numbers are kept between calls, see ``nn.Layer._rows``).
     """
 
     name = "glassgrad (nn, model(x) per sample)"

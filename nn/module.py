@@ -176,8 +176,8 @@ class Module:
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Any]:
         """The outputs for many samples: the same as ``[model(x) for x in X]``, but faster.
 
-        Layers are applied to the whole batch at once, so each weight's number is read once
-        per batch rather than once per sample; the graph is the same, node for node.
+        Layers are applied to the whole batch at once, one call per layer rather than one per
+        layer and sample; the graph is the same, node for node.
         """
         return [self(x) for x in X]
 
@@ -502,8 +502,8 @@ class MLP(Module):
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value | list[Value]]:
         """The model's output for each sample of ``X`` (see `Module.batch`).
 
-        Each layer is applied to the whole batch before the next, so every weight's number
-        is read once per batch; the nodes are exactly those of ``[model(x) for x in X]``.
+        Each layer is applied to the whole batch before the next, in one call; the nodes are
+        exactly those of ``[model(x) for x in X]``.
         """
         batch: Sequence[Sequence[Value]] = [
             _as_inputs(x, self.nin, "MLP") for x in _as_batch(X, "MLP")
