@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
-from typing import Any
+from typing import Any, TypeVar
 
 from autograd.mode import is_grad_enabled
 from autograd.ops import OPS, Op
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 _new_value = object.__new__
+_Twin = TypeVar("_Twin", bound=Callable[..., Value])
 
 
 def _node(data: float, parents: tuple[Value, ...], op: Op, const: float | None) -> Value:
@@ -65,29 +66,23 @@ def _constant(number: object) -> float | None:
 def _binary(name: str, op: Op, op_with_number: Op) -> Callable[[Value, object], Value]:
     """The twin of ``Value.<name>`` for ``self <op> other``, other a Value or a number."""
     reference = getattr(Value, name)
-    forward, forward_with_number = op.forward, op_with_number.forward
+    forward = op.forward
+    with_number = _with_number(name, op_with_number)
 
     def twin(self: Value, other: object) -> Value:
+        if not isinstance(other, Value):
+            return with_number(self, other)
         if is_grad_enabled():
-            if isinstance(other, Value):
-                data = forward(self.data, other.data)
-                if type(data) is float and data - data == 0.0:  # finite: else the reference raises
-                    return _node(data, (self, other), op, None)
-            else:
-                const = _constant(other)
-                if const is not None:
-                    data = forward_with_number(self.data, const)
-                    if type(data) is float and data - data == 0.0:
-                        return _node(data, (self,), op_with_number, const)
+            data = forward(self.data, other.data)
+            if type(data) is float and data - data == 0.0:  # finite: else the reference raises
+                return _node(data, (self, other), op, None)
         return reference(self, other)  # type: ignore[no-any-return]
 
-    twin.__name__ = twin.__qualname__ = name
-    twin.__doc__ = f"Twin of value.py's ``Value.{name}`` (autograd/fast_ops.py)."
-    return twin
+    return _named(twin, name)
 
 
-def _reflected(name: str, op: Op) -> Callable[[Value, object], Value]:
-    """The twin of ``Value.<name>`` for ``number <op> self``."""
+def _with_number(name: str, op: Op) -> Callable[[Value, object], Value]:
+    """The twin of ``Value.<name>`` for ``self <op> number`` or ``number <op> self``."""
     reference = getattr(Value, name)
     forward = op.forward
 
@@ -99,9 +94,7 @@ def _reflected(name: str, op: Op) -> Callable[[Value, object], Value]:
                 return _node(data, (self,), op, const)
         return reference(self, other)  # type: ignore[no-any-return]
 
-    twin.__name__ = twin.__qualname__ = name
-    twin.__doc__ = f"Twin of value.py's ``Value.{name}`` (autograd/fast_ops.py)."
-    return twin
+    return _named(twin, name)
 
 
 def _unary(name: str, op: Op) -> Callable[[Value], Value]:
@@ -116,6 +109,11 @@ def _unary(name: str, op: Op) -> Callable[[Value], Value]:
                 return _node(data, (self,), op, None)
         return reference(self)  # type: ignore[no-any-return]
 
+    return _named(twin, name)
+
+
+def _named(twin: _Twin, name: str) -> _Twin:
+    """``twin``, named after the method it stands in for (for tracebacks and ``help``)."""
     twin.__name__ = twin.__qualname__ = name
     twin.__doc__ = f"Twin of value.py's ``Value.{name}`` (autograd/fast_ops.py)."
     return twin
@@ -171,7 +169,7 @@ TWINS: dict[str, Any] = {
         name: _binary(name, OPS[op], OPS[with_number])
         for name, (op, with_number) in _BINARY.items()
     },
-    **{name: _reflected(name, OPS[op]) for name, op in _REFLECTED.items()},
+    **{name: _with_number(name, OPS[op]) for name, op in _REFLECTED.items()},
     **{name: _unary(name, OPS[op]) for name, op in _UNARY.items()},
     "sum": staticmethod(_sum_twin),
     "dot": staticmethod(_dot_twin),
