@@ -9,7 +9,8 @@ runs both on generated graphs). It is faster in three ways:
   visiting 2n + 1 parents per neuron one by one.
 * **The sweep** adds contributions straight into ``.grad`` instead of into a dict, and runs
   the neuron rule of ``ops.py`` written out inline on the numbers the node kept (no list of
-  contributions made in between).
+  contributions made in between), as it does the rules of ``*`` and ``+`` and the slopes of
+  relu and linear neurons, the commonest of all.
 * A neuron that receives a zero gradient passes nothing on (adding zeros changes nothing).
 
 The all-or-nothing promise holds as in the reference: the ``.grad`` of every node the walk
