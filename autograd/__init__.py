@@ -8,7 +8,8 @@
 8.0
 
 Public names: `Value`, `grad`, `no_grad`, `enable_grad`, `is_grad_enabled`,
-`topological_order`, `gradcheck`, `GradcheckError`, `define_op` (your own op). The functions
+`topological_order`, `gradcheck`, `GradcheckError`, `define_op` (your own op), `compile`
+(a function's forward and backward written out as Python) and `CompileError`. The functions
 of a float or a Value that derivative rules are written with are in `autograd.functions`.
 Drawings live in `autograd.viz` and hypothesis strategies in `autograd.testing`; both import
 their heavy dependencies only there.
@@ -20,13 +21,16 @@ from autograd import (
 )
 from autograd.backward import grad, topological_order
 from autograd.check import GradcheckError, gradcheck
+from autograd.compiler import CompileError, compile
 from autograd.define import define_op
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
 from autograd.value import Value
 
 __all__ = [
+    "CompileError",
     "GradcheckError",
     "Value",
+    "compile",
     "define_op",
     "enable_grad",
     "grad",

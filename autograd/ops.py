@@ -175,6 +175,12 @@ def _sum(*xs: float) -> float:
         raise OverflowError(f"sum: the result is too large for a float ({len(xs)} terms)") from None
 
 
+def _logsumexp(*xs: float) -> float:
+    """log(e^x_1 + ... + e^x_n), with the largest x taken out first so no e^x overflows."""
+    largest = max(xs)
+    return largest + math.log(math.fsum([math.exp(x - largest) for x in xs]))
+
+
 def _dot(*operands: float) -> float:
     """x · y for operands laid out as (x_1..x_n, y_1..y_n)."""
     n = len(operands) // 2
@@ -400,6 +406,9 @@ _TABLE = [
     Op("sum", "sum", _sum,
        lambda g, out, *xs: [g] * len(xs),
        names=("x_i",), formula=("1",)),
+    Op("logsumexp", "logsumexp", _logsumexp,  # its slopes are the softmax of the x_i
+       lambda g, out, *xs: [g * exp(x - out) for x in xs],
+       names=("x_i",), formula=("exp(x_i − out)",)),
     Op("dot", "dot", _dot,  # operands (x_1..x_n, y_1..y_n)
        _dot_derivative,
        names=("x_i", "y_i"), formula=("y_i", "x_i")),

@@ -67,6 +67,8 @@ class Value:
         # A leaf's number comes from the user and is checked here; an op's result was checked
         # by apply().
         self.data = finite_float(data, "Value") if op is None else data
+        if tracer is not None and op is None:  # compile tells fn's own leaves from live ones
+            tracer.made(self)
         self.grad = 0.0
         self._label = check_label(label)
         self.parents = parents
@@ -88,24 +90,26 @@ class Value:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{op}{label})"
 
     def __float__(self) -> float:
+        if tracer is not None:  # inside compile, a plain number would be baked into the code
+            tracer.converted(self)
         return self.data
 
     def __bool__(self) -> bool:
-        return self.data != 0.0
+        return _seen(self, "!=", 0.0, self.data != 0.0)
 
     # Comparisons look at .data and return plain bools. Equality and hashing stay those of
     # object identity: two nodes holding the same number are still two nodes of the graph.
     def __lt__(self, other: Value | Number) -> bool:
-        return self.data < _number(other)
+        return _seen(self, "<", other, self.data < _number(other))
 
     def __le__(self, other: Value | Number) -> bool:
-        return self.data <= _number(other)
+        return _seen(self, "<=", other, self.data <= _number(other))
 
     def __gt__(self, other: Value | Number) -> bool:
-        return self.data > _number(other)
+        return _seen(self, ">", other, self.data > _number(other))
 
     def __ge__(self, other: Value | Number) -> bool:
-        return self.data >= _number(other)
+        return _seen(self, ">=", other, self.data >= _number(other))
 
     # -- arithmetic: a Value with a Value, or with a plain number on either side -----------------
 
@@ -281,6 +285,19 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data and label: gradients do not flow through it."""
         return Value(self.data, label=self.label)
+
+
+tracer: Any = None
+"""While ``autograd.compile`` traces a function, the object watching it (``compiler/trace.py``):
+told of every leaf made and every comparison, ``bool()`` and ``float()`` of a Value, so that
+the compiled code can tell the function's own numbers from live ones and check its branches."""
+
+
+def _seen(x: Value, symbol: str, other: Value | Number, result: bool) -> bool:
+    """``result`` of ``x <symbol> other``, reported to the tracer while one is watching."""
+    if tracer is not None:
+        tracer.compared(x, symbol, other, result)
+    return result
 
 
 BACKWARD_ENGINES: dict[str, Callable[[Value, float], None]] = {}

@@ -22,19 +22,21 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import Value
+from autograd.ops import OPS
+from autograd.value import apply
 from nn.data import as_lists, is_real, real
 
 Number = int | float
 
 _LARGEST = sys.float_info.max
 
-# math.exp(x) is exactly 0.0 for every x below about -745.2 (half the smallest subnormal).
-_EXP_IS_ZERO_BELOW = -750.0
 
-
-def _batch(predictions: Any, targets: Any, what: str) -> tuple[list[Value], list[float]]:
+def _batch(predictions: Any, targets: Any, what: str) -> tuple[list[Value], list[Any]]:
     """Check one prediction per target, non-empty; return predictions as Values, targets as
-    floats. numpy arrays and numbers are accepted (see `nn.data.as_lists`)."""
+    floats. numpy arrays and numbers are accepted (see `nn.data.as_lists`).
+
+    A target may also be a Value (a label given to ``autograd.compile`` as an argument is one):
+    it is kept as it is, so that the compiled code reads the label of each call."""
     predictions, targets = as_lists(predictions), as_lists(targets)
     if len(predictions) != len(targets):
         raise ValueError(
@@ -53,11 +55,13 @@ def _batch(predictions: Any, targets: Any, what: str) -> tuple[list[Value], list
                 f"{what}: predictions[{i}] must be a Value or a number, got {p!r}"
                 " (for multi-output models use cross_entropy)"
             )
-    labels = []
+    labels: list[Any] = []
     for i, t in enumerate(targets):
         # Plain finite ints and floats first: the general check costs a call per label.
         if (type(t) is float or type(t) is int) and -_LARGEST <= t <= _LARGEST:
             labels.append(float(t))
+        elif isinstance(t, Value):
+            labels.append(t)
         else:
             labels.append(real(t, f"{what}: targets[{i}]"))
     return values, labels
@@ -91,31 +95,22 @@ def binary_cross_entropy(logits: Sequence[Value | Number], targets: Sequence[Num
     """Binary cross-entropy from logits (raw scores, before the sigmoid), targets in [0, 1].
 
     Per sample the loss is ``-t log(sigmoid(z)) - (1 - t) log(1 - sigmoid(z))``, which
-    simplifies to ``softplus(z) - t z`` with ``softplus(z) = log(1 + e^z)``. Written like that
-    ``e^z`` overflows for large ``z``, so the sign of ``z`` picks one of two exact forms whose
-    exponent is never positive:
-
-    * ``z >= 0``: ``(1 - t) z + log(1 + e^-z)``
-    * ``z < 0``:  ``log(1 + e^z) - t z``
-
-    The loss and its gradient are finite for any finite logit (±800 included, and the mean
-    of ±1e308 too: see `_mean`), and each form is smooth, so the gradient at ``z = 0`` is the
-    true ``sigmoid(0) - t``. Labels 0 and 1 are the usual case; values in between are
+    simplifies to ``softplus(z) - t z`` with ``softplus(z) = log(1 + e^z)``: that is how it is
+    computed, with the ``softplus`` op, which is stable for any finite z (it never forms
+    ``e^z`` for a positive z). So the loss and its gradient ``sigmoid(z) - t`` are finite for
+    any finite logit (±800 included, and the mean of ±1e308 too: see `_mean`), and the graph
+    has the same shape whatever the sign of z, which is what lets ``autograd.compile`` write
+    it out once for every batch. Labels 0 and 1 are the usual case; values in between are
     allowed (soft labels).
     """
     values, labels = _batch(logits, targets, "binary_cross_entropy")
     terms = []
     for i, (z, t) in enumerate(zip(values, labels, strict=True)):
-        if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: targets[{i}] must be in [0, 1], got {t!r}")
-        if z.data >= 0.0:
-            terms.append(((-z).exp() + 1.0).log())
-            if t != 1.0:
-                terms.append(z * (1.0 - t))
-        else:
-            terms.append((z.exp() + 1.0).log())
-            if t != 0.0:
-                terms.append(z * -t)
+        label = t.data if isinstance(t, Value) else t
+        if not 0.0 <= label <= 1.0:
+            raise ValueError(f"binary_cross_entropy: targets[{i}] must be in [0, 1], got {label!r}")
+        # A plain label of 0 adds nothing: no node for it.
+        terms.append(z.softplus() - z * t if isinstance(t, Value) or t != 0.0 else z.softplus())
     return _mean(terms, len(values))
 
 
@@ -127,25 +122,32 @@ def hinge(scores: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
     """
     values, labels = _batch(scores, targets, "hinge")
     for i, y in enumerate(labels):
-        if y not in (-1.0, 1.0):
+        if (y.data if isinstance(y, Value) else y) not in (-1.0, 1.0):
             raise ValueError(
                 f"hinge: targets[{i}] must be -1 or +1, got {targets[i]!r}"
                 " (turn 0/1 labels into -1/+1 with 2 * y - 1)"
             )
-    # 1 - y * s is 1 - s or s + 1: one node per sample instead of a product and a difference.
+    # For a plain label, 1 - y * s is 1 - s or s + 1: one node per sample instead of a product
+    # and a difference. A Value label (inside autograd.compile) takes the product, which gives
+    # the same numbers: multiplying by ±1 is exact.
     return _mean(
-        [((1.0 - s) if y > 0 else (s + 1.0)).relu() for s, y in zip(values, labels, strict=True)],
+        [
+            (1.0 - y * s if isinstance(y, Value) else (1.0 - s) if y > 0 else (s + 1.0)).relu()
+            for s, y in zip(values, labels, strict=True)
+        ],
         len(values),
     )
 
 
-def cross_entropy(logits: Sequence[Sequence[Value | Number]], targets: Sequence[int]) -> Value:
+def cross_entropy(logits: Sequence[Sequence[Value | Number]], targets: Sequence[Any]) -> Value:
     """Multi-class cross-entropy from logits: mean over the batch of ``-log softmax(z)[t]``.
 
     ``logits`` holds one list of class scores per sample, ``targets`` one class index per
-    sample. The log-softmax is computed stably: the largest logit's value ``m`` is subtracted
-    first (as a constant, which does not change the result), so no exponent is positive:
-    ``-log softmax(z)[t] = log(sum_j e^(z_j - m)) - (z_t - m)``.
+    sample, or one one-hot row per sample (``[0, 0, 1]`` for class 2; `one_hot` makes them),
+    which is the form ``autograd.compile`` needs, as its labels are Values. Per sample the loss
+    is ``logsumexp(z) - z_t``, with ``logsumexp`` one node (the ``logsumexp`` op, stable for
+    any finite logits: it takes the largest out before exponentiating); with a one-hot row
+    ``z_t`` is the dot product of the row and z, the same number.
     """
     logits, targets = as_lists(logits), as_lists(targets)
     if len(logits) != len(targets):
@@ -161,28 +163,46 @@ def cross_entropy(logits: Sequence[Sequence[Value | Number]], targets: Sequence[
             raise ValueError(
                 f"cross_entropy: logits[{i}] must be a list of at least 2 class scores, got {row!r}"
             )
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < len(row):
-            raise ValueError(
-                f"cross_entropy: targets[{i}] must be a class index in 0..{len(row) - 1}, got {t!r}"
-            )
-        target = int(t)
         scores = [
             z if isinstance(z, Value) else Value(real(z, f"cross_entropy: logits[{i}][{j}]"))
             for j, z in enumerate(row)
         ]
-        largest = max(z.data for z in scores)
-        # A class far below the largest has e^(z - m) == 0.0 exactly, and so a gradient of
-        # exactly 0: leaving it out changes no bit, and z - m itself may not be a float
-        # (-1e308 - 1e308).
-        shifted_target = scores[target] - largest
-        exponentials: list[Value] = []
-        for j, z in enumerate(scores):
-            if j == target:
-                exponentials.append(shifted_target.exp())
-            elif z.data - largest >= _EXP_IS_ZERO_BELOW:
-                exponentials.append((z - largest).exp())
-        terms.append(Value.sum(exponentials).log() - shifted_target)
+        spread = apply(OPS["logsumexp"], tuple(scores))
+        terms.append(spread - _target_score(scores, as_lists(t), i))
     return _mean(terms, len(terms))
+
+
+def _target_score(scores: list[Value], t: Any, i: int) -> Value:
+    """The score of sample ``i``'s class: ``scores[t]``, or the one-hot row ``t`` dotted with
+    the scores."""
+    if isinstance(t, Sequence) and not isinstance(t, str):
+        if len(t) != len(scores) or not all(isinstance(x, Value) or is_real(x) for x in t):
+            raise ValueError(
+                f"cross_entropy: targets[{i}] must be a class index or a one-hot row of "
+                f"{len(scores)} numbers, got {t!r}"
+            )
+        return Value.dot(t, scores)
+    if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= int(t) < len(scores):
+        hint = " (a Value label: give a one-hot row, see one_hot)" if isinstance(t, Value) else ""
+        raise ValueError(
+            f"cross_entropy: targets[{i}] must be a class index in 0..{len(scores) - 1}, "
+            f"got {t!r}{hint}"
+        )
+    return scores[int(t)]
+
+
+def one_hot(labels: Sequence[Any], classes: int) -> list[list[float]]:
+    """Each class index of ``labels`` as a row of ``classes`` numbers, 1.0 at the index.
+
+    >>> one_hot([2, 0], 3)
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    rows = []
+    for i, t in enumerate(as_lists(labels)):
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= int(t) < classes:
+            raise ValueError(f"one_hot: labels[{i}] must be a class index in 0..{classes - 1}")
+        rows.append([1.0 if j == t else 0.0 for j in range(classes)])
+    return rows
 
 
 def l2(parameters: Iterable[Value]) -> Value:

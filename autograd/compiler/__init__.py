@@ -1,0 +1,296 @@
+"""``autograd.compile``: a function's forward and backward pass, written out as Python.
+
+``step = compile(fn)`` runs ``fn`` once on the engine (the first call), then writes the
+graph it built out as straight-line Python source (``step.source``) and runs that from then
+on. The generated code does what ``fn(*args).backward()`` does, to the last bit, and much
+faster, because it is one function of plain floats: no nodes, no dicts, no calls per op.
+
+* ``trace.py`` runs the function and sorts the graph (inputs, live leaves, constants, guards).
+* ``templates.py`` writes each common op as an expression; ``codegen.py`` writes the whole
+  function, forward then backward, in the engine's order.
+* This file is the compiled function you call: it keeps a small cache of traces by the
+  shape of the arguments, runs the code, commits the gradients all or nothing, and replays
+  a call on the engine whenever the code meets something only the engine should report (a
+  domain error, an overflow): so errors are exactly the engine's.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+from autograd.backward import commit
+from autograd.compiler.codegen import Generated, NotFinite, Retrace, generate
+from autograd.compiler.trace import CompileError, Trace, as_leaves, split_result, trace
+from autograd.validate import finite_float
+from autograd.value import Value
+
+__all__ = ["CompileError", "CompiledFunction", "compile"]
+
+_sources = count(1)
+
+
+def compile(fn: Callable[..., Any], *, max_traces: int = 8) -> CompiledFunction:
+    """``fn`` as a compiled function: its forward and backward written out as Python.
+
+    ``fn(*args)`` must return a Value (the one to differentiate), or a tuple whose first
+    item is that Value and whose other items are Values or nested lists of Values (extra
+    results, such as per-sample outputs). Calling ``step = compile(fn)`` then ``step(*args)``:
+
+    * ``args`` are numbers or nested lists/tuples of numbers (the data that changes from call
+      to call). They enter ``fn`` as leaf Values labelled by their place (``X[3][1]``).
+    * Values that ``fn`` reads but did not make (a model's parameters, any leaf it closes
+      over) are read live at every call: change ``p.data`` and the next call uses it.
+      Numbers and leaves that ``fn`` makes itself are constants of the code.
+    * It returns the number of ``fn``'s output (with the extra results as numbers, in the
+      same nesting) and adds d(output)/d(leaf) into the ``.grad`` of every live leaf,
+      exactly as ``fn(*args).backward()`` would, to the last bit, all or nothing.
+
+    Python control flow: a comparison of a Value or ``bool(v)`` inside ``fn`` becomes a
+    guard, checked at every call; when it comes out differently the function is traced again
+    (and both traces are kept). ``float(v)`` inside ``fn`` is refused (CompileError naming
+    the line). **Reading** ``v.data`` **inside** ``fn`` **gives a constant of the code**, as a
+    Python number does inside ``jax.jit``: compare the Value instead, or read ``.data``
+    outside ``fn``. The same holds for ``grad()`` without ``create_graph=True`` and for
+    ``no_grad()`` inside ``fn``: their results are numbers, so constants.
+
+    Arguments of a new shape get a trace of their own; ``max_traces`` traces are kept (the
+    least recently used goes first). A call whose code meets a domain error, an overflow or
+    a non-finite number is replayed on the engine, which raises its own error (naming the
+    op) with no ``.grad`` changed, or returns its result.
+
+    >>> from autograd import Value
+    >>> w = Value(0.5, label="w")
+    >>> step = compile(lambda x: (w * x).tanh())
+    >>> round(step(2.0), 6), round(w.grad, 6)
+    (0.761594, 0.839949)
+    >>> round(step(2.0), 6), round(w.grad, 6)  # the compiled code; gradients accumulate
+    (0.761594, 1.679898)
+    >>> print(step.source.splitlines()[0])
+    def forward_backward(inputs, live):
+    """
+    if not callable(fn):
+        raise TypeError(f"compile: expected a function, got {fn!r}")
+    if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
+        raise ValueError(f"compile: max_traces must be a positive int, got {max_traces!r}")
+    return CompiledFunction(fn, max_traces)
+
+
+@dataclass
+class _Entry:
+    """One trace: its generated code, compiled, and how to read its results."""
+
+    generated: Generated
+    function: Callable[[list[float], list[float]], tuple[list[float], list[float]]]
+    extras: Any  # the extra results' nesting, with None where a number goes
+
+
+class CompiledFunction:
+    """A function compiled by `compile`: call it like the function; read ``source``."""
+
+    def __init__(self, fn: Callable[..., Any], max_traces: int) -> None:
+        """See `compile`."""
+        self.fn = fn
+        self.max_traces = max_traces
+        self.traces = 0  # how many times fn was traced (a new shape, or a guard that failed)
+        self.replays = 0  # calls replayed on the engine
+        self._cache: OrderedDict[Any, list[_Entry]] = OrderedDict()
+        self._latest: _Entry | None = None
+        self._names = _argument_names(fn)
+        self.__name__ = getattr(fn, "__name__", "compiled")
+        self.__doc__ = getattr(fn, "__doc__", None)
+
+    # -- calling -----------------------------------------------------------------------------
+
+    def __call__(self, *args: Any) -> Any:
+        """``fn(*args)``'s output as a number, its gradients added to the live leaves."""
+        shape, numbers = _flatten(args, self._names_for(len(args)))
+        entries = self._cache.get(shape)
+        if entries is not None:
+            self._cache.move_to_end(shape)
+            for entry in entries:
+                try:
+                    return self._run(entry, args, numbers)
+                except Retrace:
+                    continue
+        return self._trace(shape, args)
+
+    def _names_for(self, n: int) -> list[str]:
+        return [self._names[i] if i < len(self._names) else f"arg{i}" for i in range(n)]
+
+    def _run(self, entry: _Entry, args: tuple[Any, ...], numbers: list[float]) -> Any:
+        live = entry.generated.live
+        try:
+            outputs, gradients = entry.function(numbers, [leaf.data for leaf in live])
+        except Retrace:
+            raise
+        except (NotFinite, ArithmeticError, ValueError, TypeError):
+            return self._replay(args)
+        updates = [(leaf, leaf.grad + g) for leaf, g in zip(live, gradients, strict=True)]
+        if not all(math.isfinite(total) for _, total in updates):
+            return self._replay(args)  # the engine names the node whose gradient overflowed
+        commit(updates)
+        self._latest = entry
+        return _results(outputs, entry.extras)
+
+    def _replay(self, args: tuple[Any, ...]) -> Any:
+        """The call on the engine: its result, or its error."""
+        self.replays += 1
+        structured, _ = as_leaves(args, self._names_for(len(args)))
+        root, extras = split_result(self.fn(*structured), self.__name__)
+        root.backward()
+        return _numbers(root, extras)
+
+    def _trace(self, shape: Any, args: tuple[Any, ...]) -> Any:
+        traced = trace(self.fn, args, self._names_for(len(args)))
+        self.traces += 1
+        traced.root.backward()  # this call's result: the engine's own
+        entry = _build(traced, self.__name__)
+        entries = self._cache.setdefault(shape, [])
+        entries.insert(0, entry)
+        self._cache.move_to_end(shape)
+        while sum(len(e) for e in self._cache.values()) > self.max_traces:
+            oldest = next(iter(self._cache.values()))
+            oldest.pop()
+            if not oldest:
+                self._cache.popitem(last=False)
+        self._latest = entry
+        return _numbers(traced.root, traced.extras)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def source(self) -> str:
+        """The generated Python of the trace used last (call the function once first)."""
+        if self._latest is None:
+            raise ValueError(f"compile: {self.__name__} has not been called yet, so not traced")
+        return self._latest.generated.source
+
+    def __str__(self) -> str:
+        return self.source if self._latest is not None else repr(self)
+
+    def __repr__(self) -> str:
+        return f"<compiled {self.__name__}: {self.traces} trace(s)>"
+
+    def explain(self, node: Value | str) -> str:
+        """The lines of ``source`` that compute ``node`` or its gradient, or use it.
+
+        ``node`` is a Value of the traced graph (a parameter, say) or a variable's name.
+        """
+        if self._latest is None:
+            raise ValueError(f"compile: {self.__name__} has not been called yet, so not traced")
+        names = self._latest.generated.names
+        if isinstance(node, Value):
+            if node not in names:
+                raise ValueError(f"explain: {node!r} is not a node of the traced graph")
+            name = names[node]
+        else:
+            name = node
+        pattern = re.compile(rf"\b(g_)?{re.escape(name)}\b")
+        lines = [line for line in self.source.splitlines() if pattern.search(line)]
+        if not lines:
+            raise ValueError(f"explain: no variable {name!r} in the generated code")
+        return "\n".join(lines)
+
+
+def _build(traced: Trace, what: str) -> _Entry:
+    generated = generate(traced, check_user_rule)
+    filename = f"<compiled {what} #{next(_sources)}>"
+    linecache.cache[filename] = (
+        len(generated.source),
+        None,
+        generated.source.splitlines(True),
+        filename,
+    )
+    code = builtins.compile(generated.source, filename, "exec")
+    namespace = dict(generated.namespace)
+    exec(code, namespace)  # our own generated source
+    return _Entry(generated, namespace["forward_backward"], _nesting(traced.extras))
+
+
+def check_user_rule(op: Any, n: int, contributions: Any) -> list[float]:
+    """A user op's contributions as floats (None means 0), or an error naming the op."""
+    if isinstance(contributions, str | bytes) or not isinstance(contributions, Sequence):
+        raise TypeError(f"{op.name}: its derivative rule must return a sequence")
+    if len(contributions) != n:
+        raise ValueError(f"{op.name}: its derivative rule returned {len(contributions)} for {n}")
+    checked = []
+    for c in contributions:
+        if c is None:
+            checked.append(0.0)
+        elif isinstance(c, Value):
+            checked.append(c.data)
+        else:
+            checked.append(finite_float(c, f"{op.name}: contribution"))
+    return checked
+
+
+# -- arguments and results ---------------------------------------------------------------------
+
+
+def _argument_names(fn: Callable[..., Any]) -> list[str]:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float]]:
+    """The arguments' shape (a hashable key) and their numbers, checked, in order."""
+    numbers: list[float] = []
+
+    def walk(item: Any, where: str) -> Any:
+        if isinstance(item, list | tuple):
+            return (
+                type(item) is tuple,
+                tuple(walk(x, f"{where}[{i}]") for i, x in enumerate(item)),
+            )
+        if isinstance(item, Value):
+            raise TypeError(
+                f"compile: argument {where} is a Value; pass numbers (Values the function reads"
+                " without taking them as arguments are read live at every call)"
+            )
+        tolist = getattr(item, "tolist", None)  # a numpy array or number
+        if tolist is not None and not isinstance(item, int | float):
+            return walk(tolist(), where)
+        numbers.append(finite_float(item, f"compile: argument {where}"))
+        return None
+
+    shape = tuple(walk(arg, name) for arg, name in zip(args, names, strict=True))
+    return shape, numbers
+
+
+def _nesting(item: Any) -> Any:
+    if isinstance(item, Value):
+        return None
+    return [_nesting(part) for part in item]
+
+
+def _results(outputs: list[float], extras: Any) -> Any:
+    if extras == []:
+        return outputs[0]
+    position = iter(outputs[1:])
+
+    def rebuild(shape: Any) -> Any:
+        return next(position) if shape is None else [rebuild(part) for part in shape]
+
+    return (outputs[0], *rebuild(extras))
+
+
+def _numbers(root: Value, extras: Any) -> Any:
+    if not extras:
+        return root.data
+
+    def numbers(item: Any) -> Any:
+        return item.data if isinstance(item, Value) else [numbers(part) for part in item]
+
+    return (root.data, *numbers(extras))

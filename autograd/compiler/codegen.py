@@ -1,0 +1,408 @@
+"""Writing a traced graph out as one Python function: the forward pass, then the backward.
+
+The function takes the call's input numbers and the live leaves' numbers and returns the
+output, the extra results and the gradient of each live leaf. It is straight-line code:
+
+* **forward**: one assignment per node, parents first, each the op's expression
+  (``templates.py``) or a call of the op's own forward;
+* **guards**: each comparison the traced function made, checked (``raise Retrace`` when it
+  comes out differently, and the caller traces again);
+* **backward**: the engine's sweep (``backward.py``) unrolled: the nodes in the same order,
+  each contribution added into its parent's gradient in the same order, so every sum is
+  formed exactly as the engine forms it;
+* a check that every number is finite (a sum of them all: one inf or nan anywhere makes it
+  not finite), so that what the engine would report is never passed over silently.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd import ops
+from autograd.compiler.templates import TEMPLATES, literal, usable
+from autograd.compiler.trace import Trace
+from autograd.ops import Op
+from autograd.value import Value
+
+__all__ = ["Generated", "Retrace", "generate"]
+
+MAX_LINE = 100
+COMMENTED_NODES = 400  # graphs up to this size get each rule's formula above its lines
+CHUNK = 64  # terms per statement of a long sum (CPython's compiler recurses per term)
+
+
+class Retrace(Exception):  # a signal to the caller, not an error
+    """A guard failed: the function would take another branch at this input."""
+
+
+class NotFinite(Exception):
+    """Some number of the compiled code is inf or nan: the engine must say what happened."""
+
+
+@dataclass
+class Generated:
+    """The source of the compiled function, the names it needs, and what its results mean."""
+
+    source: str
+    namespace: dict[str, Any]
+    names: dict[Value, str]  # every node's variable (a constant has none)
+    live: list[Value]  # the leaves whose numbers the function takes, in order
+
+
+def python_name(text: str) -> str:
+    """``text`` made a Python identifier: ``layers.1.neurons.3.b`` -> ``layers_1_neurons_3_b``."""
+    name = re.sub(r"\W+", "_", text).strip("_") or "v"
+    if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("g_"):
+        name = f"v_{name}"
+    return name
+
+
+# Names of the generated module that a node's name must not take.
+_RESERVED = {"inputs", "live", "fsum", "isfinite", "exp", "log", "sqrt", "tanh", "sin", "cos"}
+_RESERVED |= {"sigmoid", "abs", "Retrace", "NotFinite", "forward_backward", "check", "total"}
+_RESERVED |= {"outputs", "gradients"}
+
+
+class _Names:
+    """Unique variable names, from labels where nodes have them."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set(_RESERVED)
+        self.of: dict[Value, str] = {}
+        self.count = 0
+
+    def add(self, node: Value, label: str) -> str:
+        if label:
+            base = python_name(label)
+        else:
+            self.count += 1
+            base = f"v{self.count}"
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        self.of[node] = name
+        return name
+
+
+def _label(node: Value) -> str:
+    owner = getattr(node, "owner", "")  # nn's Parameter knows the module that owns it
+    label = node.label
+    return f"{owner}.{label}" if owner and label else label
+
+
+def _joined(head: str, parts: Sequence[str], separator: str, tail: str = "") -> list[str]:
+    """``head + separator.join(parts) + tail`` as lines of at most MAX_LINE characters.
+
+    A long one is broken between parts, inside the bracket ``head`` ends with (or inside
+    parentheses added for it): an operator starts a continued line, a comma ends one.
+    """
+    one = f"{head}{separator.join(parts)}{tail}"
+    if len(one) <= MAX_LINE:
+        return [one]
+    opened = head.endswith(("(", "["))
+    if not opened:
+        head, tail = f"{head}(", f"){tail}"
+    comma = separator.strip() == ","
+    pieces = [
+        (f"{part}," if comma and i < len(parts) - 1 else part)
+        if comma or i == 0
+        else f"{separator.strip()} {part}"
+        for i, part in enumerate(parts)
+    ]
+    indent = " " * (len(head) - len(head.lstrip()) + 4)
+    lines, line = [], head
+    for piece in pieces:
+        if line.strip() and len(line) + len(piece) + 1 > MAX_LINE and line != head:
+            lines.append(line.rstrip())
+            line = indent
+        line += piece if line in (head, indent) else f" {piece}"
+    lines.append(line + tail)
+    return lines
+
+
+class _Writer:
+    def __init__(self, trace: Trace, check: Callable[..., Any] | None) -> None:
+        self.trace = trace
+        self.names = _Names()
+        self.namespace: dict[str, Any] = {
+            "fsum": math.fsum,
+            "isfinite": math.isfinite,
+            "exp": math.exp,
+            "log": math.log,
+            "sqrt": math.sqrt,
+            "tanh": math.tanh,
+            "sin": math.sin,
+            "cos": math.cos,
+            "sigmoid": ops.OPS["sigmoid"].forward,
+            "Retrace": Retrace,
+            "NotFinite": NotFinite,
+            "check": check,
+        }
+        self.lines: list[str] = []
+        self.finite: dict[str, None] = {}  # the names whose numbers must all be finite
+        self.pending: dict[Value, list[str]] = {}  # contributions not yet summed
+        self.gname: dict[Value, str] = {}  # each node's gradient, once written
+        self.written: set[str] = set()
+        self.live_set = set(trace.live)
+        self.reaches_live: set[Value] = set(trace.live)
+        for node in trace.forward:
+            if any(p in self.reaches_live for p in node.parents):
+                self.reaches_live.add(node)
+        self.comments = len(trace.forward) <= COMMENTED_NODES
+
+    def expr(self, node: Value) -> str:
+        """The expression for ``node``'s number: its variable, or a constant's literal."""
+        name = self.names.of.get(node)
+        return name if name is not None else literal(node.data)
+
+    def op_function(self, op: Op, what: str) -> str:
+        """A name in the namespace for the op's forward or rule (``what``)."""
+        name = f"{what}_{python_name(op.name)}"
+        self.namespace[name] = op.forward if what == "forward" else op.derivative
+        return name
+
+    def emit(self, line: str) -> None:
+        self.lines.append(f"    {line}")
+
+    def emit_joined(self, head: str, parts: Sequence[str], separator: str, tail: str = "") -> None:
+        """`_joined` in the function's body."""
+        self.lines += _joined(f"    {head}", parts, separator, tail)
+
+    # -- forward -------------------------------------------------------------------------
+
+    def forward(self, node: Value) -> None:
+        op = node.op
+        assert op is not None
+        name = self.names.add(node, _label(node))
+        operands = [self.expr(p) for p in node.parents]
+        if op.activation is not None:
+            self.neuron_forward(node, name, operands)
+            return
+        if usable(op.name, node.const):
+            self.emit(f"{name} = {TEMPLATES[op.name].forward(operands, node.const)}")
+        else:
+            args = [*operands, *([literal(node.const)] if node.const is not None else [])]
+            self.emit_joined(f"{name} = {self.op_function(op, 'forward')}(", args, ", ", ")")
+        if not _passes_on_inf(op, node.const):
+            for operand in operands:
+                self.check(operand)
+
+    def neuron_forward(self, node: Value, name: str, operands: list[str]) -> None:
+        """``act(b + w_1*x_1 + ...)``, summed in the order ``ops.neuron_forward`` sums."""
+        activation = node.op.activation  # type: ignore[union-attr]
+        assert activation is not None
+        n = (len(operands) - 1) // 2
+        products = [f"{w} * {x}" for w, x in zip(operands[:n], operands[n:-1], strict=True)]
+        z = f"z_{name}"
+        self.emit_joined(f"{z} = ", [operands[-1], *products], " + ")
+        if activation.name == "relu":
+            self.emit(f"{name} = {z} if {z} > 0.0 else 0.0")
+        elif activation.name == "linear":
+            self.emit(f"{name} = {z}")
+        else:
+            function = f"activation_{activation.name}"
+            self.namespace[function] = activation.apply
+            self.emit(f"{name} = {function}({z})")
+        if activation.name != "linear":  # relu(-inf) is 0: an inf in z would be hidden
+            self.check(z)
+
+    # -- guards ----------------------------------------------------------------------------
+
+    def guards(self) -> None:
+        for guard in self.trace.guards:
+            left = self.expr(guard.value)
+            right = (
+                self.expr(guard.other) if isinstance(guard.other, Value) else literal(guard.other)
+            )
+            test = f"{left} {guard.symbol} {right}"
+            condition = f"not ({test})" if guard.result else f"{test}"
+            self.emit(f"# traced with {test} {guard.result}: {_short(guard.where)}")
+            self.emit(f"if {condition}:")
+            self.emit("    raise Retrace")
+
+    # -- backward --------------------------------------------------------------------------
+
+    def backward(self) -> list[str]:
+        """The sweep written out; returns the gradient expressions of the live leaves.
+
+        A node's gradient is the sum of the contributions its users send it, in the order
+        the sweep sends them. They are collected as the users are written, and the sum is
+        written in one statement (``g_x = c1 + c2 + ...``, which Python adds left to right,
+        as the sweep does) just before the node's own rule, when it is complete. Leaves get
+        theirs at the end. A contribution to an argument or a constant, which nobody reads,
+        is left out, unless writing it could raise (a division), as the engine's would.
+        """
+        trace = self.trace
+        self.pending[trace.root] = ["1.0"]
+        for node in trace.sweep:
+            op = node.op
+            if op is None:
+                continue
+            g = self.flush(node)
+            if node not in self.reaches_live:  # its gradient reaches no live leaf: check it
+                self.check(g)
+            out = self.expr(node)
+            operands = [self.expr(p) for p in node.parents]
+            if self.comments:
+                self.emit(f"# {_formula(op)}")
+            if op.activation is not None:
+                contributions = self.neuron_backward(node, g, out, operands)
+            elif usable(op.name, node.const):
+                contributions = list(TEMPLATES[op.name].derivative(g, out, operands, node.const))
+            else:
+                contributions = self.rule_call(node, g, out, operands)
+            for parent, contribution in zip(node.parents, contributions, strict=True):
+                dead = parent.op is None and parent not in self.live_set
+                if dead and "/" not in contribution:
+                    continue
+                self.pending.setdefault(parent, []).append(contribution)
+        for leaf in [leaf for leaf in self.pending if leaf.op is None]:
+            g = self.flush(leaf)
+            if leaf not in self.live_set:
+                self.check(g)
+        return [self.gname.get(leaf, "0.0") for leaf in trace.live]
+
+    def flush(self, node: Value) -> str:
+        """Write ``node``'s gradient, the sum of its pending contributions; its name."""
+        terms = self.pending.pop(node)
+        if len(terms) == 1 and terms[0] in self.written:  # another node's finished gradient
+            self.gname[node] = terms[0]
+            return terms[0]
+        name = self.names.of.get(node)
+        if name is None:  # a constant leaf: its gradient is computed (and checked) all the same
+            name = self.names.add(node, f"const{len(self.names.of)}")
+        g = f"g_{name}"
+        for i in range(0, len(terms), CHUNK):  # ((g + c1) + c2) + ..., never g + (c1 + c2)
+            self.emit_joined(f"{g} = ", ([g] if i else []) + terms[i : i + CHUNK], " + ")
+        self.gname[node] = g
+        self.written.add(g)
+        return g
+
+    def check(self, name: str) -> None:
+        """``name``'s number must be finite (checked once, at the end)."""
+        if name.isidentifier():
+            self.finite[name] = None
+
+    def neuron_backward(self, node: Value, g: str, out: str, operands: list[str]) -> list[str]:
+        """``ops.neuron_derivative`` written out: local = g * act'(...), then its products."""
+        activation = node.op.activation  # type: ignore[union-attr]
+        assert activation is not None
+        name = self.names.of[node]
+        local = f"local_{name}"
+        if activation.name == "relu":
+            self.emit(f"{local} = {g} * (1.0 if {out} > 0 else 0.0)")
+        elif activation.name == "linear":
+            self.emit(f"{local} = {g} * 1.0")
+        else:
+            slope = f"slope_{activation.name}"
+            self.namespace[slope] = activation.slope
+            argument = f"z_{name}" if activation.slope_of_z else out
+            self.emit(f"{local} = {g} * {slope}({argument})")
+        n = (len(operands) - 1) // 2
+        weights, inputs = operands[:n], operands[n:-1]
+        return [f"{local} * {x}" for x in inputs] + [f"{local} * {w}" for w in weights] + [local]
+
+    def rule_call(self, node: Value, g: str, out: str, operands: list[str]) -> list[str]:
+        """The op's own rule, called; a user op's results go through ``check`` first."""
+        op = node.op
+        assert op is not None
+        rule = self.op_function(op, "rule")
+        args = [g, out, *operands, *([literal(node.const)] if node.const is not None else [])]
+        target = f"c_{self.names.of[node]}"
+        call = f"{rule}("
+        if getattr(op, "module", None) is not None and self.namespace["check"] is not None:
+            op_name = f"op_{python_name(op.name)}"
+            self.namespace[op_name] = op
+            call = f"check({op_name}, {len(node.parents)}, {rule}("
+            self.emit_joined(f"{target} = {call}", args, ", ", "))")
+        else:
+            self.emit_joined(f"{target} = {call}", args, ", ", ")")
+        return [f"{target}[{i}]" for i in range(len(node.parents))]
+
+
+# Ops whose result is inf or nan whenever an operand is: for the others (relu(-inf) is 0,
+# tanh(inf) is 1, 1 / inf is 0) the operands are checked, since the output would hide them.
+_PASSING_ON_INF = {"add", "sub", "mul", "add_const", "sub_const", "rsub_const", "mul_const"}
+_PASSING_ON_INF |= {"div_const", "neg", "abs", "log", "sqrt", "sum", "dot"}
+
+
+def _passes_on_inf(op: Op, const: float | None) -> bool:
+    if op.name == "pow_const":
+        return const is not None and const > 0
+    return op.name in _PASSING_ON_INF
+
+
+def _formula(op: Op) -> str:
+    names = list(op.names[: len(op.formula)])
+    if op.constant is not None:
+        names = names[:1]
+    parts = [f"∂out/∂{n} = {f}" for n, f in zip(names, op.formula, strict=False)]
+    return f"{op.symbol}: " + ", ".join(parts)
+
+
+def _short(where: str) -> str:
+    return where if len(where) <= MAX_LINE - 40 else "..." + where[-(MAX_LINE - 43) :]
+
+
+def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated:
+    """The Python source of ``trace``'s forward and backward, and what it needs to run."""
+    writer = _Writer(trace, check)
+    names = writer.names
+    input_names = [names.add(leaf, name) for leaf, name in trace.inputs]
+    live_names = [names.add(leaf, _label(leaf) or "leaf") for leaf in trace.live]
+    header = [
+        "def forward_backward(inputs, live):",
+        f'    """{_summary(trace)}"""',
+    ]
+    if input_names:
+        writer.emit_joined(
+            "", input_names, ", ", ", = inputs" if len(input_names) == 1 else " = inputs"
+        )
+    if live_names:
+        writer.emit("# the live leaves, read at this call")
+        writer.emit_joined("", live_names, ", ", ", = live" if len(live_names) == 1 else " = live")
+    writer.emit("# forward")
+    for node in trace.forward:
+        writer.forward(node)
+    if trace.guards:
+        writer.emit("# the branches taken when traced")
+        writer.guards()
+    writer.emit("# backward: the sweep, node by node in reverse topological order")
+    grads = writer.backward()
+    writer.emit("# every number above is finite, or the engine must say what went wrong")
+    for value in [trace.root, *trace.extra_values()]:
+        writer.check(writer.expr(value))
+    for guard in trace.guards:
+        writer.check(writer.expr(guard.value))
+        if isinstance(guard.other, Value):
+            writer.check(writer.expr(guard.other))
+    checked = list(writer.finite)
+    # A sum of thousands of terms in one expression is too deep for CPython's compiler.
+    chunks = [checked[i : i + CHUNK] for i in range(0, len(checked), CHUNK)] or [["0.0"]]
+    if len(chunks) == 1:
+        writer.emit_joined("if not isfinite(", chunks[0], " + ", "):")
+    else:
+        for i, chunk in enumerate(chunks):
+            writer.emit_joined("total = " if i == 0 else "total += ", chunk, " + ")
+        writer.emit("if not isfinite(total):")
+    writer.emit("    raise NotFinite")
+    results = [writer.expr(trace.root)] + [writer.expr(v) for v in trace.extra_values()]
+    writer.emit_joined("outputs = [", results, ", ", "]")
+    writer.emit_joined("gradients = [", grads, ", ", "]")
+    writer.emit("return outputs, gradients")
+    source = "\n".join(header + writer.lines) + "\n"
+    return Generated(source, writer.namespace, dict(names.of), list(trace.live))
+
+
+def _summary(trace: Trace) -> str:
+    return (
+        f"{len(trace.forward)} nodes, {len(trace.inputs)} inputs, {len(trace.live)} live leaves,"
+        f" {len(trace.guards)} guards."
+    )
