@@ -25,10 +25,12 @@ import importlib.util
 import math
 import random
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import autograd
 from autograd import Value, no_grad
 from nn import losses
 from nn.data import as_lists, real
@@ -96,10 +98,17 @@ def predict(output: Value | Sequence[Value], threshold: float = 0.0) -> int:
     return scores.index(max(scores))
 
 
-def _is_correct(output: Value | Sequence[Value], label: Number, threshold: float) -> bool:
+def _is_correct(
+    output: Value | Sequence[Value] | float | Sequence[float], label: Number, threshold: float
+) -> bool:
+    """Whether ``output`` (Values, or their numbers as a compiled step returns them) predicts
+    ``label``."""
     if isinstance(output, Value):
         return (output.data > threshold) == (label > 0)
-    return predict(output) == label
+    if isinstance(output, float):
+        return (output > threshold) == (label > 0)
+    scores = [v.data if isinstance(v, Value) else v for v in output]
+    return scores.index(max(scores)) == label
 
 
 def accuracy(
@@ -270,6 +279,7 @@ def fit(
     seed: int | None = None,
     l2: float = 0.0,
     threshold: float | None = None,
+    compile: bool = True,  # noqa: A002  # the name of the thing it does
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return its `History`.
 
@@ -285,6 +295,12 @@ def fit(
         validation: ``(X_val, y_val)`` to measure after each epoch (under ``no_grad``).
         progress: show a tqdm bar with loss and accuracy (only in a terminal or a notebook).
         threshold: how a one-output model's output is read as a class (module docstring).
+        compile: run each step as code written out by ``autograd.compile`` (the default):
+            the same numbers as the engine, to the last bit, several times faster. The model
+            and the loss must not read a Value's ``.data`` to decide what to compute (compare
+            the Value instead); the first compiled step is checked against the engine, and a
+            step that cannot be compiled, or that differs, falls back to the engine with a
+            one-line warning. ``compile=False`` runs the engine throughout.
 
     Raises:
         ValueError, TypeError: before the first step, for any argument that would make
@@ -316,6 +332,7 @@ def fit(
     else:
         threshold = real(threshold, "fit: threshold")
     parameters = model.parameters()
+    runner = _Steps(model, loss_fn, l2, parameters, compile)
     rng = random.Random(seed)
     order = list(range(len(X)))
     batches = math.ceil(len(X) / size)
@@ -329,21 +346,17 @@ def fit(
             for batch in range(1, batches + 1):
                 indices = order[(batch - 1) * size : batch * size]
                 where = f"epoch {epoch} of {epochs}, batch {batch} of {batches}"
+                samples, targets = [X[i] for i in indices], [y[i] for i in indices]
                 try:
-                    outputs = model.batch([X[i] for i in indices])
-                    targets = [y[i] for i in indices]
-                    data_loss = loss_fn(outputs, targets)
-                    objective = data_loss + l2 * losses.l2(parameters) if l2 else data_loss
-                    if not math.isfinite(objective.data):
-                        raise OverflowError(f"the loss is {objective.data}")
-                    optimizer.zero_grad()
-                    objective.backward()
-                    optimizer.step()
+                    if runner.step is not None:
+                        outputs, batch_loss = runner.run(samples, targets, optimizer)
+                    else:
+                        outputs, batch_loss = _engine_step(runner, samples, targets, optimizer)
                 except ArithmeticError as error:
                     raise DivergedError(
                         f"training diverged at {where}: {error} (try a smaller learning rate)"
                     ) from error
-                loss_sum += data_loss.data * len(indices)
+                loss_sum += batch_loss * len(indices)
                 correct += sum(
                     _is_correct(o, t, threshold) for o, t in zip(outputs, targets, strict=True)
                 )
@@ -360,6 +373,92 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+class _Steps:
+    """The training step of `fit`: the objective of a batch, run compiled or on the engine."""
+
+    def __init__(
+        self, model: Module, loss_fn: Loss, l2: float, parameters: list[Any], compiled: bool
+    ) -> None:
+        self.model, self.loss_fn, self.l2, self.parameters = model, loss_fn, l2, parameters
+        outputs = _output_count(model)
+        # A compiled step's labels are Values: cross_entropy then takes one-hot rows.
+        self.one_hot = outputs if loss_fn is losses.cross_entropy and outputs else None
+        self.step = autograd.compile(self.objective) if compiled else None
+        self.verified = 0  # traces whose compiled code has been checked against the engine
+
+    def objective(self, X: Any, y: Any) -> tuple[Value, Value, list[Any]]:
+        """The batch's objective (loss + L2 penalty), its data loss and the model's outputs."""
+        outputs = self.model.batch(X)
+        data_loss = self.loss_fn(outputs, y)
+        objective = data_loss + self.l2 * losses.l2(self.parameters) if self.l2 else data_loss
+        return objective, data_loss, outputs
+
+    def run(self, samples: Any, targets: Any, optimizer: Optimizer) -> tuple[list[Any], float]:
+        """One compiled step: outputs (as numbers) and the batch's data loss."""
+        assert self.step is not None
+        labels = losses.one_hot(targets, self.one_hot) if self.one_hot else targets
+        traces = self.step.traces
+        optimizer.zero_grad()
+        before = [p.grad for p in self.parameters]
+        try:
+            _, data_loss, outputs = self.step(samples, labels)
+        except autograd.CompileError as error:
+            return self.fall_back(f"{error}".splitlines()[0], samples, targets, optimizer)
+        if self.step.traces == traces and self.verified < traces:
+            # The first run of new code, checked once against the engine: a model or loss
+            # that reads a Value's .data would have baked that number into the code.
+            self.verified = traces
+            compiled = [p.grad for p in self.parameters]
+            for p, grad in zip(self.parameters, before, strict=True):
+                p.grad = grad
+            engine_outputs, engine_loss = _engine_step(self, samples, targets, None)
+            same = [p.grad for p in self.parameters] == compiled and engine_loss == data_loss
+            if not same or _numbers(engine_outputs) != outputs:
+                return self.fall_back(
+                    "the compiled step differs from the engine's (does the model or the loss "
+                    "read a Value's .data?)",
+                    None,
+                    None,
+                    optimizer,
+                    (engine_outputs, engine_loss),
+                )
+        optimizer.step()
+        return outputs, data_loss
+
+    def fall_back(
+        self,
+        why: str,
+        samples: Any,
+        targets: Any,
+        optimizer: Optimizer,
+        done: tuple[list[Any], float] | None = None,
+    ) -> tuple[list[Any], float]:
+        """Warn once and run the engine from now on (this step included)."""
+        warnings.warn(f"fit: training on the engine, not compiled: {why}", stacklevel=4)
+        self.step = None
+        if done is None:
+            return _engine_step(self, samples, targets, optimizer)
+        optimizer.step()
+        return done
+
+
+def _engine_step(
+    steps: _Steps, samples: Any, targets: Any, optimizer: Optimizer | None
+) -> tuple[list[Any], float]:
+    """One step on the engine: forward, ``backward()`` and the optimizer's step (if given)."""
+    objective, data_loss, outputs = steps.objective(samples, targets)
+    if optimizer is not None:
+        optimizer.zero_grad()
+    objective.backward()
+    if optimizer is not None:
+        optimizer.step()
+    return outputs, data_loss.data
+
+
+def _numbers(outputs: list[Any]) -> list[Any]:
+    return [o.data if isinstance(o, Value) else [v.data for v in o] for o in outputs]
 
 
 def _evaluate(

@@ -247,26 +247,32 @@ def _argument_names(fn: Callable[..., Any]) -> list[str]:
 def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float]]:
     """The arguments' shape (a hashable key) and their numbers, checked, in order."""
     numbers: list[float] = []
-
-    def walk(item: Any, where: str) -> Any:
-        if isinstance(item, list | tuple):
-            return (
-                type(item) is tuple,
-                tuple(walk(x, f"{where}[{i}]") for i, x in enumerate(item)),
-            )
-        if isinstance(item, Value):
-            raise TypeError(
-                f"compile: argument {where} is a Value; pass numbers (Values the function reads"
-                " without taking them as arguments are read live at every call)"
-            )
-        tolist = getattr(item, "tolist", None)  # a numpy array or number
-        if tolist is not None and not isinstance(item, int | float):
-            return walk(tolist(), where)
-        numbers.append(finite_float(item, f"compile: argument {where}"))
-        return None
-
-    shape = tuple(walk(arg, name) for arg, name in zip(args, names, strict=True))
+    shape = tuple(_walk(arg, name, numbers) for arg, name in zip(args, names, strict=True))
     return shape, numbers
+
+
+def _walk(item: Any, where: str, numbers: list[float]) -> Any:
+    """``item``'s shape; its numbers appended to ``numbers``."""
+    kind = type(item)
+    if kind is float and item - item == 0.0:  # a finite float: the usual case, checked fast
+        numbers.append(item)
+        return None
+    if kind is list or kind is tuple:
+        # A row of finite floats (a sample's inputs): taken in one go.
+        if all(type(x) is float for x in item) and math.isfinite(math.fsum(item) * 0.0):
+            numbers.extend(item)
+            return (kind is tuple, len(item))
+        return (kind is tuple, *(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item)))
+    if isinstance(item, Value):
+        raise TypeError(
+            f"compile: argument {where} is a Value; pass numbers (Values the function reads"
+            " without taking them as arguments are read live at every call)"
+        )
+    tolist = getattr(item, "tolist", None)  # a numpy array or number
+    if tolist is not None and not isinstance(item, int | float):
+        return _walk(tolist(), where, numbers)
+    numbers.append(finite_float(item, f"compile: argument {where}"))
+    return None
 
 
 def _nesting(item: Any) -> Any:
