@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks import demo_step, graphs, higher_order, memory, startup
+from benchmarks import compiled, demo_step, graphs, higher_order, memory, startup
 from benchmarks.harness import (
     Case,
     format_table,
@@ -40,6 +40,8 @@ class Sizes:
     memory_nodes: int
     higher_order_repeats: int
     import_repeats: int
+    compiled_nodes: int
+    fit_repeats: int
 
 
 FULL = Sizes(
@@ -53,6 +55,8 @@ FULL = Sizes(
     memory_nodes=200_000,
     higher_order_repeats=3,
     import_repeats=9,
+    compiled_nodes=100_000,
+    fit_repeats=3,
 )
 QUICK = Sizes(
     demo_points=100,
@@ -65,10 +69,13 @@ QUICK = Sizes(
     memory_nodes=20_000,
     higher_order_repeats=1,
     import_repeats=3,
+    compiled_nodes=10_000,
+    fit_repeats=1,
 )
 
 MICROGRAD = demo_step.MicrogradStep.name
 FLOATS = demo_step.HandFloatStep.name
+COMPILED = demo_step.GlassgradCompiledStep.name
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,18 @@ def run_higher_order(sizes: Sizes) -> dict[str, Any]:
     }
 
 
+def run_compiled(sizes: Sizes) -> dict[str, Any]:
+    """autograd.compile: the demo step's first call and source, a 10^5-node graph, fit."""
+    first = compiled.first_call(sizes.demo_points)
+    return {
+        "first_call_s": first.seconds,
+        "source_bytes": first.source_bytes,
+        "source_lines": first.source_lines,
+        "large_graph": compiled.large_graph(sizes.compiled_nodes),
+        "fit_digits": compiled.fit_digits(sizes.fit_repeats),
+    }
+
+
 def run_startup(sizes: Sizes) -> dict[str, Any]:
     """Import time in fresh interpreters, and the DOT source of a 1,000-node graph."""
     imported = startup.time_import(sizes.import_repeats)
@@ -226,6 +245,7 @@ def targets(results: dict[str, Any], quick: bool) -> list[Target]:
             "chain: bytes per node", results["memory"]["chain"]["bytes_per_node"], 160, False, "B"
         )
     )
+    found += compiled_targets(results, quick)
     wide = results["graphs"]["wide"]
     if not quick:  # both are about the full sizes; small quick runs are too noisy for them
         found.append(
@@ -243,6 +263,51 @@ def targets(results: dict[str, Any], quick: bool) -> list[Target]:
     found.append(
         Target("import autograd", results["startup"]["import_median_s"] * 1000, 50, False, "ms")
     )
+    return found
+
+
+def compiled_targets(results: dict[str, Any], quick: bool) -> list[Target]:
+    """autograd.compile's targets (issue 20)."""
+    demo = results["demo_step"]["timings"]
+    c = results["compiled"]
+    found = []
+    if COMPILED in demo:
+        step = demo[COMPILED]["median_s"]
+        found.append(
+            Target(
+                f"demo step: {COMPILED} / hand floats",
+                step / demo[FLOATS]["median_s"],
+                0.35,
+                False,
+                "x",
+            )
+        )
+        if MICROGRAD in demo:
+            found.append(
+                Target(
+                    f"demo step: micrograd / {COMPILED}",
+                    demo[MICROGRAD]["median_s"] / step,
+                    200,
+                    True,
+                    "x",
+                )
+            )
+    found.append(Target("compiled demo step: first call", c["first_call_s"], 1.0, False, "s"))
+    found.append(Target("compiled demo step: source", c["source_bytes"] / 1e6, 5.0, False, "MB"))
+    if not quick:
+        found.append(
+            Target(
+                "10^5-node graph: first call (compile)",
+                c["large_graph"]["first_call_s"],
+                5.0,
+                False,
+                "s",
+            )
+        )
+    fit = c["fit_digits"]
+    if fit is not None:
+        speedup = statistics.median(fit["engine_s"]) / statistics.median(fit["compiled_s"])
+        found.append(Target("fit on digits: engine / compiled", speedup, 2.0, True, "x"))
     return found
 
 
@@ -301,6 +366,27 @@ def other_table(results: dict[str, Any]) -> str:
             f"{milliseconds(h['second_s'])} ms (x{h['overhead']:.1f})",
         ],
         [
+            "compiled demo step: first call; source",
+            f"{milliseconds(results['compiled']['first_call_s'])} ms; "
+            f"{results['compiled']['source_bytes'] / 1e6:.2f} MB, "
+            f"{results['compiled']['source_lines']:,} lines",
+        ],
+        [
+            f"compiled chain of {results['compiled']['large_graph']['nodes']:,.0f} nodes",
+            f"first call {milliseconds(results['compiled']['large_graph']['first_call_s'])} ms,"
+            f" then {milliseconds(results['compiled']['large_graph']['call_s'])} ms",
+        ],
+        [
+            "fit on digits (lesson 07), compiled vs engine",
+            "skipped (no scikit-learn)"
+            if results["compiled"]["fit_digits"] is None
+            else "compiled "
+            + ", ".join(f"{t:.2f}" for t in results["compiled"]["fit_digits"]["compiled_s"])
+            + " s; engine "
+            + ", ".join(f"{t:.2f}" for t in results["compiled"]["fit_digits"]["engine_s"])
+            + " s",
+        ],
+        [
             "import autograd",
             f"{milliseconds(s['import_median_s'])} ms"
             + (
@@ -325,6 +411,7 @@ def run_all(sizes: Sizes, quick: bool) -> dict[str, Any]:
         ("graphs", run_graphs),
         ("memory", run_memory),
         ("higher_order", run_higher_order),
+        ("compiled", run_compiled),
         ("startup", run_startup),
     ]
     for key, run in sections:

@@ -291,6 +291,44 @@ class GlassgradMicrogradStyleStep(GlassgradNNStep):
         return float(loss.data)
 
 
+class GlassgradCompiledStep(GlassgradNNStep):
+    """micrograd's demo loop with one line changed: ``loss = step(X, y)``, where ``step =
+    autograd.compile(total_loss)`` and ``total_loss`` is the loss as micrograd's demo writes
+    it (``model(x)`` per point, Python's ``sum``). Its first call (trace, generate, compile)
+    is made by `check_agreement`, before timing; `first_call_s` keeps how long it took."""
+
+    name = "glassgrad (compiled)"
+
+    def __init__(self, problem: DemoProblem) -> None:
+        """The nn model, and the compiled loss (not traced yet)."""
+        import autograd
+
+        super().__init__(problem)
+        self.compiled = autograd.compile(self.total_loss)
+        self.first_call_s: float | None = None
+
+    def total_loss(self, X: list[Any], y: list[Any]) -> Value:
+        """micrograd's loss: mean hinge over the points plus ALPHA times the sum of squares."""
+        scores: list[Any] = [self.model(x) for x in X]
+        losses = [(1 - yi * s).relu() for yi, s in zip(y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        total: Value = data_loss + ALPHA * sum(p * p for p in self.params)
+        return total
+
+    def step(self) -> float:
+        """One training step: the compiled loss and gradients, then SGD."""
+        import time
+
+        self.model.zero_grad()
+        start = time.perf_counter()
+        loss: float = self.compiled(self.problem.points, self.problem.labels)
+        if self.first_call_s is None:
+            self.first_call_s = time.perf_counter() - start
+        for p in self.params:
+            p.data -= LEARNING_RATE * p.grad
+        return loss
+
+
 class GlassgradNNReferenceStep(GlassgradNNStep):
     """The nn step on the reference path, as ``GLASSGRAD_ENGINE=reference`` runs it: the sweep
     of ``autograd/backward.py`` and ``value.py``'s own operators (no fast twins). The engine a
@@ -461,6 +499,7 @@ class HandFloatStep:
 # --------------------------------------------------------------------------------------------
 
 IMPLEMENTATIONS: dict[str, Callable[[DemoProblem], DemoStep]] = {
+    GlassgradCompiledStep.name: GlassgradCompiledStep,
     GlassgradNNStep.name: GlassgradNNStep,
     GlassgradNNPerSampleStep.name: GlassgradNNPerSampleStep,
     GlassgradMicrogradStyleStep.name: GlassgradMicrogradStyleStep,
