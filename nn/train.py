@@ -279,7 +279,7 @@ def fit(
     seed: int | None = None,
     l2: float = 0.0,
     threshold: float | None = None,
-    compile: bool = True,  # noqa: A002  # the name of the thing it does
+    compile: bool = True,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return its `History`.
 

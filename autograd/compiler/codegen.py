@@ -263,6 +263,10 @@ class _Writer:
                 if dead and "/" not in contribution:
                     continue
                 self.pending.setdefault(parent, []).append(contribution)
+            if self.comments:  # a small graph: each leaf's gradient grows under its rule
+                for parent in dict.fromkeys(node.parents):
+                    if parent.op is None and parent in self.pending:
+                        self.flush(parent)
         for leaf in [leaf for leaf in self.pending if leaf.op is None]:
             g = self.flush(leaf)
             if leaf not in self.live_set:
@@ -272,15 +276,18 @@ class _Writer:
     def flush(self, node: Value) -> str:
         """Write ``node``'s gradient, the sum of its pending contributions; its name."""
         terms = self.pending.pop(node)
-        if len(terms) == 1 and terms[0] in self.written:  # another node's finished gradient
+        # In a large graph, a gradient that is another node's, unchanged (both operands of a
+        # `+`), takes that node's name instead of a line of its own.
+        if not self.comments and len(terms) == 1 and terms[0] in self.written:
             self.gname[node] = terms[0]
             return terms[0]
         name = self.names.of.get(node)
         if name is None:  # a constant leaf: its gradient is computed (and checked) all the same
             name = self.names.add(node, f"const{len(self.names.of)}")
         g = f"g_{name}"
+        begun = self.gname.get(node) == g  # a leaf of a small graph, written as it goes
         for i in range(0, len(terms), CHUNK):  # ((g + c1) + c2) + ..., never g + (c1 + c2)
-            self.emit_joined(f"{g} = ", ([g] if i else []) + terms[i : i + CHUNK], " + ")
+            self.emit_joined(f"{g} = ", ([g] if i or begun else []) + terms[i : i + CHUNK], " + ")
         self.gname[node] = g
         self.written.add(g)
         return g
@@ -361,13 +368,16 @@ def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated
         "def forward_backward(inputs, live):",
         f'    """{_summary(trace)}"""',
     ]
-    if input_names:
-        writer.emit_joined(
-            "", input_names, ", ", ", = inputs" if len(input_names) == 1 else " = inputs"
-        )
+    if len(input_names) == 1:
+        writer.emit(f"({input_names[0]},) = inputs")
+    elif input_names:
+        writer.emit_joined("", input_names, ", ", " = inputs")
     if live_names:
         writer.emit("# the live leaves, read at this call")
-        writer.emit_joined("", live_names, ", ", ", = live" if len(live_names) == 1 else " = live")
+        if len(live_names) == 1:
+            writer.emit(f"({live_names[0]},) = live")
+        else:
+            writer.emit_joined("", live_names, ", ", " = live")
     writer.emit("# forward")
     for node in trace.forward:
         writer.forward(node)
@@ -403,6 +413,6 @@ def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated
 
 def _summary(trace: Trace) -> str:
     return (
-        f"{len(trace.forward)} nodes, {len(trace.inputs)} inputs, {len(trace.live)} live leaves,"
-        f" {len(trace.guards)} guards."
+        f"Nodes: {len(trace.forward)}; inputs: {len(trace.inputs)}; live leaves: "
+        f"{len(trace.live)}; guards: {len(trace.guards)}."
     )
