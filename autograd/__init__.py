@@ -15,10 +15,6 @@ Drawings live in `autograd.viz` and hypothesis strategies in `autograd.testing`;
 their heavy dependencies only there.
 """
 
-from autograd import (
-    fast,  # noqa: F401  # registers the fast sweep, Value.backward()'s default
-    fast_ops,
-)
 from autograd.backward import grad, topological_order
 from autograd.check import GradcheckError, gradcheck
 from autograd.compiler import CompileError, compile
@@ -40,6 +36,3 @@ __all__ = [
     "topological_order",
 ]
 __version__ = "0.1.0"
-
-# The operators' fast twins, unless GLASSGRAD_ENGINE=reference (autograd/fast_ops.py).
-fast_ops.install_unless_reference()

@@ -6,9 +6,8 @@ contribution per parent, ``g * d(node)/d(parent)``, and adds those into the pare
 A parent used twice receives two contributions: that sum is the multivariate chain rule.
 
 `sweep` is the one loop that does this; ``backward()``, ``grad()`` and the step-through
-(``trace_backward``, through ``on_step``) are all built on it. ``Value.backward()`` runs a
-faster twin of it (``fast.py``) that gives the same numbers to the last bit; set
-``GLASSGRAD_ENGINE=reference`` to run this one instead.
+(``trace_backward``, through ``on_step``) are all built on it, and ``autograd.compile``
+writes it out as Python, node by node in the same order.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.mode import enable_grad
-from autograd.value import BACKWARD_ENGINES, Value
+from autograd.value import Value
 
 OnStep = Callable[[Value, Any, Sequence[Any]], None]
 """``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran."""
@@ -149,6 +148,3 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
             g = Value(g)
         results.append(g)
     return results
-
-
-BACKWARD_ENGINES["reference"] = backward

@@ -14,6 +14,7 @@ import inspect
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from autograd.ops import OPS, Op, Rule, op_named
 from autograd.validate import finite_float
@@ -26,10 +27,13 @@ __all__ = ["DefinedOp", "OpFunction", "define_op"]
 class DefinedOp(Op):
     """An op added with `define_op`. ``module`` is where it was defined: a pickled node finds
     its op again by importing that module (which runs its ``define_op``) and looking it up.
-    ``variadic``: it takes any number of operands (its forward has ``*xs``)."""
+    ``variadic``: it takes any number of operands (its forward has ``*xs``). ``writer`` and
+    ``trusted``: see `define_op`."""
 
     module: str = "__main__"
     variadic: bool = False
+    writer: Any = None
+    trusted: bool = False
 
     def __reduce__(self) -> tuple[Callable[..., Op], tuple[str, ...]]:  # type: ignore[override]
         return defined_op, (self.module, self.name)
@@ -97,6 +101,9 @@ def define_op(
     *,
     symbol: str | None = None,
     formula: str | Sequence[str] | None = None,
+    operands: Sequence[str] | None = None,
+    writer: Any = None,
+    trusted: bool = False,
 ) -> OpFunction:
     """Add your own op to the op table; return it as a function of Values (or numbers).
 
@@ -115,6 +122,17 @@ def define_op(
         symbol: what drawings show in the op's box (default: ``name``).
         formula: d(out)/d(operand) as text, one str per operand (default ``∂name/∂x``), for
             the step-through.
+        operands: names for the operands of an op that takes any number of them, one per
+            kind, for ``formula`` (nn's neuron: ``("w_i", "x_i", "b")``).
+        writer: how ``autograd.compile`` writes the op out as inline Python instead of a
+            call of its forward and rule: an object with ``forward(out, operands) ->
+            (statements, names to check finite)``, ``derivative(g, out, operands) ->
+            (statements, contributions)`` and ``namespace() -> dict`` (the functions the
+            statements call), all of Python source text. The statements must do the very
+            operations of ``forward`` and ``derivative``, in the same order, so the compiled
+            numbers stay the engine's (``nn.neuron.NeuronWriter`` is an example).
+        trusted: take the forward's result and the rule's contributions as they come, without
+            the checks every call (for an op whose tests check them, as nn's neuron).
 
     >>> from autograd import Value, grad
     >>> softsign = define_op(
@@ -133,6 +151,17 @@ def define_op(
         if not callable(function):
             raise TypeError(f"define_op({name!r}): {what} must be callable, got {function!r}")
     names, variadic = _operands(name, forward)
+    if operands is not None:
+        if (
+            not variadic
+            or isinstance(operands, str)
+            or not all(isinstance(n, str) for n in operands)
+        ):
+            raise ValueError(
+                f"define_op({name!r}): operands names the kinds of operand of an op that takes "
+                f"any number of them (forward(*xs)), got {operands!r}"
+            )
+        names = tuple(operands)
     shown = name if symbol is None else symbol
     if not isinstance(shown, str) or not shown:
         raise TypeError(f"define_op({name!r}): symbol must be a non-empty str, got {symbol!r}")
@@ -140,12 +169,14 @@ def define_op(
     op = DefinedOp(
         name,
         shown,
-        _number_forward(name, forward),
+        forward if trusted else _number_forward(name, forward),
         derivative,
         names=names,
         formula=texts,
         module=_caller_module(),
         variadic=variadic,
+        writer=writer,
+        trusted=trusted,
     )
     OPS[name] = op
     return OpFunction(op)

@@ -20,7 +20,8 @@ Ops whose ``constant`` is ``"right"`` or ``"left"`` take a plain number as their
 wrapped in a new Value: it saves a node per use, and a number never needs a gradient.
 
 Adding an op is one entry here plus, if it should be a method or operator, one line in
-``value.py``. A user adds an op to the same table with ``define_op`` (``define.py``).
+``value.py``. A user adds an op to the same table with ``define_op`` (``define.py``), as nn
+does for its neuron (``nn/neuron.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from autograd.functions import (
     erf_float,
     erfc_float,
     exp,
-    expm1,
     expm1_float,
     gaussian,
     gelu_float,
@@ -88,7 +88,6 @@ class Op:
     names: tuple[str, ...] = ("x",)
     formula: tuple[str, ...] = ()
     constant: Literal["left", "right"] | None = None
-    activation: Activation | None = None
 
     def local(self, out: Any, *operands: Any) -> Sequence[Any]:
         """The local derivatives d(out)/d(operand): the rule with an upstream gradient of 1."""
@@ -192,93 +191,6 @@ def _dot_derivative(g: Any, out: Any, *operands: Any) -> list[Any]:
     n = len(operands) // 2
     xs, ys = operands[:n], operands[n:]
     return [g * y for y in ys] + [g * x for x in xs]
-
-
-# --------------------------------------------------------------------------------------------
-# The neuron: activation(w · x + b) as one node, operands laid out as (w_1..w_n, x_1..x_n, b).
-# nn builds networks from it (autograd/fused.py); here is its forward and its rule.
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Activation:
-    """What a neuron applies to ``z = w · x + b``.
-
-    ``apply`` maps z to the neuron's output, on floats. ``slope`` is d(output)/dz written as a
-    function of the *output* (for tanh, ``1 - out * out``), so the backward sweep needs nothing
-    but the node's own data; like the derivative rules it works on floats and on Values.
-    ``slope_formula`` is that slope as text. An activation whose slope cannot be read off its
-    output (gelu and silu are not one-to-one; elu's would lose digits) has ``slope_of_z``:
-    its slope is a function of z, which the rule computes again from the operands, the same
-    products in the same order as the forward pass, so the same z to the last bit.
-    """
-
-    name: str
-    apply: Callable[[float], float]
-    slope: Callable[[Any], Any]
-    slope_formula: str
-    slope_of_z: bool = False
-
-
-# fmt: off
-_ACTIVATION_TABLE = [
-    Activation("linear", lambda z: z, lambda out: 1.0, "1"),
-    Activation("relu", _relu, step, "step(out)"),
-    Activation("tanh", math.tanh, lambda out: 1 - out * out, "1 − out²"),
-    Activation("sigmoid", _sigmoid, lambda out: out * (1 - out), "out·(1 − out)"),
-    # At 0 the slope is PyTorch's: negative_slope for leaky_relu, 1 for elu (whose second
-    # derivative PyTorch takes as 0 there).
-    Activation("leaky_relu", leaky_relu_float, lambda out: 1.0 if out > 0 else 0.01,
-               "1 if out > 0 else 0.01"),
-    Activation("elu", elu_float, lambda z: exp(z) if z < 0 else 1.0,
-               "1 if z ≥ 0 else exp(z)", slope_of_z=True),
-    Activation("gelu", gelu_float, lambda z: normal_cdf(z) + z * normal_pdf(z),
-               "Φ(z) + z·φ(z)", slope_of_z=True),
-    Activation("silu", silu_float, lambda z: sigmoid(z) * (1 + z * (1 - sigmoid(z))),
-               "s·(1 + z·(1 − s)), s = sigmoid(z)", slope_of_z=True),
-    Activation("softplus", softplus_float, lambda out: -expm1(-out), "1 − exp(−out)"),
-]
-# fmt: on
-
-ACTIVATION_FUNCTIONS: dict[str, Activation] = {a.name: a for a in _ACTIVATION_TABLE}
-"""Every activation a neuron can apply, by name."""
-
-ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
-"""The names of the activations a neuron can apply."""
-
-
-def neuron_forward(activation: Activation, operands: Sequence[float]) -> float:
-    """activation(w · x + b) for operands laid out as (w_1..w_n, x_1..x_n, b)."""
-    n = len(operands) // 2
-    z = sum(map(operator.mul, operands[:n], operands[n:-1]), operands[-1])
-    return activation.apply(z)
-
-
-def neuron_derivative(activation: Activation, g: Any, out: Any, *operands: Any) -> list[Any]:
-    """d/dw_i = act'(z)·x_i, d/dx_i = act'(z)·w_i and d/db = act'(z), each times g."""
-    n = len(operands) // 2
-    weights, inputs = operands[:n], operands[n:-1]
-    if activation.slope_of_z:
-        z = sum(map(operator.mul, weights, inputs), operands[-1])  # as neuron_forward does
-        local = g * activation.slope(z)  # d(root)/dz
-    else:
-        local = g * activation.slope(out)
-    return [local * x for x in inputs] + [local * w for w in weights] + [local]
-
-
-def _neuron_op(activation: Activation) -> Op:
-    """The op ``activation(w · x + b)``, its forward and rule taken from `activation`."""
-    slope = activation.slope_formula
-    factor = f"({slope})" if " " in slope else slope  # 1 − out² times x_i needs brackets
-    return Op(
-        f"neuron_{activation.name}",
-        "w·x+b" if activation.name == "linear" else f"{activation.name}(w·x+b)",
-        lambda *operands: neuron_forward(activation, operands),
-        lambda g, out, *operands: neuron_derivative(activation, g, out, *operands),
-        names=("w_i", "x_i", "b"),
-        formula=("x_i", "w_i", "1") if slope == "1" else (f"{factor}·x_i", f"{factor}·w_i", slope),
-        activation=activation,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,8 +326,6 @@ _TABLE = [
        names=("x_i", "y_i"), formula=("y_i", "x_i")),
 ]
 # fmt: on
-
-_TABLE += [_neuron_op(activation) for activation in _ACTIVATION_TABLE]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 """Every op by name: the built-in ones above, and users' ops (``define_op``)."""

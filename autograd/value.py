@@ -9,9 +9,8 @@ Every operator and method below is one line: it picks an op from the table and h
 `apply`, which runs the op's forward and builds the node. The derivative rules are in the
 table too; ``backward.py`` sweeps the graph and asks them for the gradients.
 
-(``import autograd`` puts fast twins of the commonest operators in place of these,
-``fast_ops.py``, which build the very same nodes; with ``GLASSGRAD_ENGINE=reference`` set
-when Python starts, what runs is what you read here.)
+What runs is what you read here: nothing replaces these methods. (Speed comes from
+``autograd.compile``, which writes a graph's forward and backward out as Python.)
 
 A node holds no closures and no reference to its children, so a graph has no reference
 cycles: when the last name for the output goes away, the whole graph is freed at once.
@@ -20,8 +19,7 @@ cycles: when the last name for the output goes away, the whole graph is freed at
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd.mode import is_grad_enabled
@@ -266,8 +264,9 @@ class Value:
         twice, as in PyTorch and micrograd. Reset with ``model.zero_grad()`` or ``v.grad = 0``.
         All or nothing: on any error every ``.grad`` is left as it was.
         """
-        run = BACKWARD_ENGINES[engine()]
-        run(self, finite_float(gradient, "backward: gradient"))
+        from autograd.backward import backward  # the sweep's module imports this one
+
+        backward(self, finite_float(gradient, "backward: gradient"))
 
     def rule_operands(self, as_values: bool = False) -> list[Any]:
         """What this node's derivative rule is given after ``g`` and ``out``.
@@ -298,20 +297,6 @@ def _seen(x: Value, symbol: str, other: Value | Number, result: bool) -> bool:
     if tracer is not None:
         tracer.compared(x, symbol, other, result)
     return result
-
-
-BACKWARD_ENGINES: dict[str, Callable[[Value, float], None]] = {}
-"""The sweeps ``Value.backward()`` can run, by name. ``backward.py`` adds ``"reference"`` and
-``fast.py`` adds ``"fast"`` when they are imported (``import autograd`` imports both)."""
-
-
-def engine() -> str:
-    """The sweep ``backward()`` runs: ``GLASSGRAD_ENGINE`` (``fast``, the default, or
-    ``reference``), read at every call."""
-    name = os.environ.get("GLASSGRAD_ENGINE", "fast") or "fast"
-    if name not in BACKWARD_ENGINES:
-        raise ValueError(f"GLASSGRAD_ENGINE={name!r}: choose one of {sorted(BACKWARD_ENGINES)}")
-    return name
 
 
 def apply(op: Op, parents: tuple[Value, ...], const: float | None = None) -> Value:

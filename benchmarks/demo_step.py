@@ -1,4 +1,4 @@
-"""micrograd's demo training step, written five ways, timed side by side.
+"""micrograd's demo training step, written six ways, timed side by side.
 
 The step (micrograd's ``demo.ipynb``): an MLP 2-16-16-1 (ReLU hidden layers, linear output)
 scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)`` plus
@@ -8,15 +8,12 @@ scores 100 "moons" points; the loss is the mean hinge loss ``relu(1 - y * score)
 * ``glassgrad (nn)``: the public nn API, ``nn.MLP`` (scoring the points with
   ``model.batch(X)``), ``nn.losses.hinge``, ``nn.losses.l2`` and ``nn.optim.SGD``, as a user
   writes it.
-* ``glassgrad (nn, model(x) per sample)``: the same, calling the model on one point at a time
-  as micrograd's demo does. The same graph; each layer is built once per point, not per batch.
 * ``glassgrad (nn, micrograd style)``: micrograd's demo line for line on ``nn.MLP``:
   ``model(x)`` per point, Python's ``sum`` for the loss, ``p.data -= lr * p.grad``.
-* ``glassgrad (fused.layer)``: the engine alone: one fused node per neuron, built a layer at
-  a time by ``fused.layer``; the loss from plain operators. Shows what the nn layer costs on
-  top of the engine.
+* ``glassgrad (compiled)``: the same loss, compiled by ``autograd.compile``: micrograd's loop
+  with ``loss = step(X, y)``.
 * ``glassgrad (binary * and +)``: the same engine with every neuron written out as ``*`` and
-  ``+`` nodes (micrograd's graph shape). Shows what the fused neuron node saves.
+  ``+`` nodes (micrograd's graph shape). Shows what nn's neuron op (one node per neuron) saves.
 * ``micrograd 0.1.0``: the PyPI package, used as its demo notebook uses it.
 * ``hand-derived floats``: no graph at all. The forward and the backward written out by hand on
   lists of floats, in plain idiomatic Python (``zip``, ``sum``, ``map``; no numpy): the floor
@@ -36,7 +33,7 @@ from itertools import pairwise
 from operator import mul
 from typing import Any, Protocol
 
-from autograd import Value, fused
+from autograd import Value
 
 ALPHA = 1e-4
 """Weight of the L2 penalty, as in micrograd's demo."""
@@ -108,10 +105,11 @@ class DemoStep(Protocol):
 # --------------------------------------------------------------------------------------------
 
 
-class GlassgradNeuronStep:
-    """The step on the engine alone: ``fused.layer`` per layer, the loss from operators."""
+class GlassgradBinaryStep:
+    """The long form: each neuron built from ``*`` and ``+``, one node per operation (the
+    shape of micrograd's graph). Shows what nn's neuron op (one node per neuron) saves."""
 
-    name = "glassgrad (fused.layer)"
+    name = "glassgrad (binary * and +)"
 
     def __init__(self, problem: DemoProblem) -> None:
         """Make leaves for the parameters; the graph itself is built anew in every step."""
@@ -122,31 +120,12 @@ class GlassgradNeuronStep:
         ]
         self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
         self.last = len(self.layers) - 1
-        # Per layer, what fused.layer takes: the rows of weights and the biases.
-        self.rows = [([ws for ws, _ in layer], [b for _, b in layer]) for layer in self.layers]
 
     def reset(self) -> None:
         """Initial values back into the parameter leaves."""
         for p, value in zip(self.params, self.problem.flat_initial(), strict=True):
             p.data = value
             p.grad = 0.0
-
-    def score(self, point: tuple[float, float]) -> Value:
-        """The network's output for one point."""
-        activations: list[Value] = [Value(x) for x in point]
-        for index, (weights, biases) in enumerate(self.rows):
-            activation = "linear" if index == self.last else "relu"
-            activations = fused.layer(weights, activations, biases, activation)
-        return activations[0]
-
-    def loss(self) -> Value:
-        """The demo loss as a graph: mean hinge loss plus the L2 penalty."""
-        problem = self.problem
-        scores = [self.score(point) for point in problem.points]
-        margins = [(1 - label * s).relu() for s, label in zip(scores, problem.labels, strict=True)]
-        data_loss = Value.sum(margins) / len(margins)
-        reg_loss = ALPHA * Value.sum([p * p for p in self.params])
-        return data_loss + reg_loss
 
     def step(self) -> float:
         """One training step; returns the loss."""
@@ -161,16 +140,6 @@ class GlassgradNeuronStep:
     def parameters(self) -> list[float]:
         """The current parameters, flat."""
         return [p.data for p in self.params]
-
-
-class GlassgradBinaryStep(GlassgradNeuronStep):
-    """The long form: each neuron built from ``*`` and ``+``, one node per operation.
-
-    The same engine as `GlassgradNeuronStep` without the fused nodes: this is what fusing
-    a neuron into one node (and the sums into one node) saves.
-    """
-
-    name = "glassgrad (binary * and +)"
 
     def score(self, point: tuple[float, float]) -> Value:
         """The network's output for one point, as a tree of binary nodes."""
@@ -245,26 +214,16 @@ class GlassgradNNStep:
         return float(loss.data)
 
     def backward(self, loss: Value) -> None:
-        """``loss.backward()``: the fast engine, the default."""
+        """``loss.backward()``: the engine."""
         loss.backward()
+
+    def loss(self) -> Value:
+        """The step's loss as a graph (for the create_graph benchmark)."""
+        return self.hinge(self.scores(), self.problem.labels) + ALPHA * self.l2(self.params)
 
     def parameters(self) -> list[float]:
         """The current parameters, flat (nn's order is micrograd's order)."""
         return [p.data for p in self.params]
-
-
-class GlassgradNNPerSampleStep(GlassgradNNStep):
-    """The same step with the model called on one point at a time, as micrograd's demo does.
-
-    The graph is the same node for node; each layer is built once per point instead of once
-    per batch (its weights' numbers are kept between calls, see ``nn.Layer._rows``).
-    """
-
-    name = "glassgrad (nn, model(x) per sample)"
-
-    def scores(self) -> list[Any]:
-        """``[model(x) for x in X]``."""
-        return [self.model(point) for point in self.problem.points]
 
 
 class GlassgradMicrogradStyleStep(GlassgradNNStep):
@@ -327,33 +286,6 @@ class GlassgradCompiledStep(GlassgradNNStep):
         for p in self.params:
             p.data -= LEARNING_RATE * p.grad
         return loss
-
-
-class GlassgradNNReferenceStep(GlassgradNNStep):
-    """The nn step on the reference path, as ``GLASSGRAD_ENGINE=reference`` runs it: the sweep
-    of ``autograd/backward.py`` and ``value.py``'s own operators (no fast twins). The engine a
-    learner reads, measured too. (Neurons are still built by ``autograd/fused.py``: nn has no
-    other way to build them.)"""
-
-    name = "glassgrad (nn, reference engine)"
-
-    def step(self) -> float:
-        """One training step with ``value.py``'s operators in place; returns the loss."""
-        from autograd import fast_ops
-
-        twins = fast_ops.installed()
-        fast_ops.uninstall()
-        try:
-            return super().step()
-        finally:
-            if twins:
-                fast_ops.install()
-
-    def backward(self, loss: Value) -> None:
-        """The reference ``backward``: a dict sweep over ``topological_order``."""
-        from autograd.backward import backward
-
-        backward(loss, 1.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,10 +433,7 @@ class HandFloatStep:
 IMPLEMENTATIONS: dict[str, Callable[[DemoProblem], DemoStep]] = {
     GlassgradCompiledStep.name: GlassgradCompiledStep,
     GlassgradNNStep.name: GlassgradNNStep,
-    GlassgradNNPerSampleStep.name: GlassgradNNPerSampleStep,
     GlassgradMicrogradStyleStep.name: GlassgradMicrogradStyleStep,
-    GlassgradNNReferenceStep.name: GlassgradNNReferenceStep,
-    GlassgradNeuronStep.name: GlassgradNeuronStep,
     GlassgradBinaryStep.name: GlassgradBinaryStep,
     MicrogradStep.name: MicrogradStep,
     HandFloatStep.name: HandFloatStep,

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autograd import Value, grad
-from benchmarks.demo_step import DemoProblem, GlassgradNeuronStep
+from benchmarks.demo_step import DemoProblem, GlassgradNNStep
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,13 @@ class HigherOrderTiming:
         return (self.first_differentiable_s + self.second_s) / self.first_s
 
 
-def _weight(step: GlassgradNeuronStep) -> Value:
-    weights, _ = step.layers[0][0]
-    return weights[0]
+def _weight(step: GlassgradNNStep) -> Value:
+    return step.params[0]
 
 
 def time_second_derivative(problem: DemoProblem) -> HigherOrderTiming:
     """Time first, differentiable-first and second derivatives w.r.t. one weight."""
-    step = GlassgradNeuronStep(problem)
+    step = GlassgradNNStep(problem)
     step.reset()
     w = _weight(step)
     loss = step.loss()
@@ -65,7 +64,7 @@ def time_second_derivative(problem: DemoProblem) -> HigherOrderTiming:
 
 def check_second_derivative(problem: DemoProblem, eps: float = 1e-5) -> tuple[float, float]:
     """d2 loss / dw2 from ``create_graph=True`` and from a central difference of d loss / dw."""
-    step = GlassgradNeuronStep(problem)
+    step = GlassgradNNStep(problem)
     step.reset()
     w = _weight(step)
     (first,) = grad(step.loss(), [w], create_graph=True)

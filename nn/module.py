@@ -1,15 +1,16 @@
 """Modules: `Neuron`, `Layer` and `MLP`, built from `Parameter`s (Values that belong to a module).
 
-A neuron computes ``activation(w · x + b)``. Here that is a single node of the graph
-(``autograd.fused.neuron``), not one node per ``*`` and ``+``: a network of a few hundred
-weights stays a graph of a few dozen nodes per sample, which is what makes training fast and
-drawings small.
+A neuron computes ``activation(w · x + b)``. Here that is a single node of the graph, nn's
+neuron op (``nn/neuron.py``, made with ``autograd.define_op``), not one node per ``*`` and
+``+``: a network of a few hundred weights stays a graph of a few dozen nodes per sample, which
+keeps drawings and the step-through small. Training speed comes from ``autograd.compile``
+(``fit`` compiles its step by default).
 
 >>> from nn import MLP
 >>> model = MLP(2, [4, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
 >>> model
 MLP(2 -> 4 sigmoid -> 1 sigmoid; 17 parameters)
->>> out = model([1.0, 0.0])      # one fused node per neuron
+>>> out = model([1.0, 0.0])      # one node per neuron
 >>> out.op.symbol, 0.0 < out.data < 1.0
 ('sigmoid(w·x+b)', True)
 
@@ -30,46 +31,20 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import count, repeat
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Self
 
 from autograd import Value
-from autograd.fused import (
-    LayerOutputs,
-    NeuronRow,
-    layer_batch,
-    layer_batch_from_rows,
-    neuron,
-    read_rows,
-)
-from autograd.ops import ACTIVATIONS
 from autograd.validate import finite_float
+from autograd.value import apply
+from nn.neuron import ACTIVATIONS, NEURON_OPS
 
 Number = int | float
 
 Seed = int | random.Random | None
 """A seed: an int, a ``random.Random`` to draw from (an MLP shares one with its layers so the
 whole model comes from one seed), or None for fresh randomness from the operating system."""
-
-
-_value_data: Any = vars(Value)["data"]  # the slot a Value keeps its number in (a descriptor)
-_parameter_changes = count()
-_parameters_version = next(_parameter_changes)
-
-
-def parameters_version() -> int:
-    """A number that changes whenever any `Parameter`'s ``.data`` is set (like PyTorch's
-    ``tensor._version``): equal at two moments, no parameter changed in between."""
-    return _parameters_version
-
-
-def _set_parameter_data(parameter: Parameter, number: float) -> None:
-    global _parameters_version
-    _value_data.__set__(parameter, number)
-    # Drawn after the number is in place, and always a new one (count() hands out each
-    # number once, also to threads), so a reader that saw the old version sees the change.
-    _parameters_version = next(_parameter_changes)
 
 
 class Parameter(Value):
@@ -80,16 +55,11 @@ class Parameter(Value):
     ``"layers.0.neurons.3"``; ``""`` when the neuron is the model itself). Drawings read
     ``owner`` to colour parameters and to group a neuron's node with its parameters.
 
-    Setting ``.data`` (an optimizer's step, ``p.data -= lr * p.grad``, loading a file) also
-    changes `parameters_version`, which is how a `Layer` knows when to read its weights again.
     """
 
     __slots__ = ("owner",)
 
     owner: str
-
-    # A property over Value's slot: reading runs in C; setting also moves the version on.
-    data = property(_value_data.__get__, _set_parameter_data, doc="The parameter's number.")
 
     def __init__(self, data: Number, label: str = "", owner: str = "") -> None:
         """A leaf holding ``data``; see the class docstring for ``label`` and ``owner``."""
@@ -174,11 +144,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define its forward pass")
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Any]:
-        """The outputs for many samples: the same as ``[model(x) for x in X]``, but faster.
-
-        Layers are applied to the whole batch at once, one call per layer rather than one per
-        layer and sample; the graph is the same, node for node.
-        """
+        """The outputs for many samples: ``[model(x) for x in X]``."""
         return [self(x) for x in X]
 
     def architecture(self) -> dict[str, Any]:
@@ -280,7 +246,7 @@ def _some(names: Sequence[str], limit: int = 5) -> str:
 
 
 class Neuron(Module):
-    """``activation(w · x + b)``: ``nin`` weights, one bias, one fused node per call.
+    """``activation(w · x + b)``: ``nin`` weights, one bias, one node per call (nn's neuron op).
 
     >>> n = Neuron(3, activation="tanh", seed=1)
     >>> [p.label for p in n.parameters()]
@@ -306,7 +272,6 @@ class Neuron(Module):
         rng = _rng(seed)
         fan = nin if activation in HE_INITIALISED else nin + fan_out
         limit = math.sqrt(6.0 / fan)
-        # A tuple, not a list: every sample's neuron node shares it (autograd.fused).
         self.w = tuple(Parameter(rng.uniform(-limit, limit), label=f"w{i}") for i in range(nin))
         self.b = Parameter(0.0, label="b")
         self._tag_owners()
@@ -325,13 +290,15 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values), as one graph node."""
-        return neuron(self.w, _as_inputs(x, self.nin, "Neuron"), self.b, self.activation)
+        return self._forward(_as_inputs(x, self.nin, "Neuron"))
+
+    def _forward(self, inputs: Sequence[Value]) -> Value:
+        """One node: nn's neuron op on (w_1..w_n, x_1..x_n, b)."""
+        return apply(NEURON_OPS[self.activation], (*self.w, *inputs, self.b))
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value]:
         """The neuron's output for each sample of ``X`` (see `Module.batch`)."""
-        samples = [_as_inputs(x, self.nin, "Neuron") for x in _as_batch(X, "Neuron")]
-        outputs = layer_batch([self.w], samples, [self.b], self.activation)
-        return [nodes[0] for nodes in outputs]
+        return [self(x) for x in _as_batch(X, "Neuron")]
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, {self.activation})"
@@ -357,8 +324,6 @@ class Layer(Module):
         rng = _rng(seed)
         self.neurons = [Neuron(nin, activation, seed=rng, fan_out=nout) for _ in range(nout)]
         self._tag_owners()
-        # (parameters_version(), weight tuples, biases, rows) as `_rows` last read them.
-        self._kept_rows: tuple[int, list[Any], list[Any], list[NeuronRow]] | None = None
 
     def _children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{i}", neuron) for i, neuron in enumerate(self.neurons)]
@@ -379,49 +344,11 @@ class Layer(Module):
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value | list[Value]]:
         """The layer's output for each sample of ``X`` (see `Module.batch`)."""
-        samples = [_as_inputs(x, self.nin, "Layer") for x in _as_batch(X, "Layer")]
-        return [out[0] if len(out) == 1 else list(out) for out in self._forward_batch(samples)]
+        return [self(x) for x in _as_batch(X, "Layer")]
 
     def _forward(self, inputs: Sequence[Value]) -> list[Value]:
-        """Every neuron's output for ``nin`` checked inputs, as a list."""
-        return list(self._forward_batch([inputs])[0])
-
-    def _forward_batch(self, samples: Sequence[Sequence[Value]]) -> list[LayerOutputs]:
-        """Every neuron's output for each sample: one fused node per neuron and sample.
-
-        The same nodes as calling each neuron, built faster: the weights' numbers are read
-        once, not per sample (and not again while no parameter changes, see `_rows`). Each
-        sample's outputs come as a `LayerOutputs` tuple; passed on as the next layer's
-        samples, they let ``backward()`` place a whole layer at once (``autograd/fast.py``).
-        """
-        return layer_batch_from_rows(self._rows(), samples, self.activation)
-
-    def _rows(self) -> list[NeuronRow]:
-        """The neurons' weights and biases with their numbers (``autograd.fused.read_rows``).
-
-        Kept from the last call while no `Parameter` has changed since and the neurons hold
-        the same weights and biases, so a model called on one sample at a time (as micrograd's
-        demo does) reads its weights once per training step, not once per sample.
-        """
-        neurons = self.neurons
-        weights = [n.w for n in neurons]
-        biases = [n.b for n in neurons]
-        version = _parameters_version  # before reading: a change from here on is seen next time
-        kept = self._kept_rows
-        # Lists of the same tuples and Parameters compare equal by identity, in C.
-        if kept is not None and kept[0] == version and kept[1] == weights and kept[2] == biases:
-            return kept[3]
-        rows = read_rows(weights, biases, "Layer")
-        # Only Parameters announce their changes; weights of any other kind are read each time.
-        if all(
-            type(ws) is tuple and all(type(w) is Parameter for w in ws) for ws in weights
-        ) and all(type(b) is Parameter for b in biases):
-            self._kept_rows = (version, weights, biases, rows)
-        return rows
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The kept rows are not state: a copy reads its weights afresh.
-        return {**self.__dict__, "_kept_rows": None}
+        """Every neuron's output for ``nin`` checked inputs: one node per neuron."""
+        return [neuron._forward(inputs) for neuron in self.neurons]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, {self.activation})"
@@ -492,26 +419,14 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         """The model's output for one sample: a Value if the last layer has one neuron."""
-        # A batch of one: each layer's outputs go to the next as they are (see `batch`).
-        batch: Sequence[Sequence[Value]] = [_as_inputs(x, self.nin, "MLP")]
-        for stage in self.layers:
-            batch = stage._forward_batch(batch)
-        (values,) = batch
+        values: Sequence[Value] = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:  # each layer's outputs are the next one's inputs
+            values = layer._forward(values)
         return values[0] if len(values) == 1 else list(values)
 
     def batch(self, X: Sequence[Sequence[Value | Number]]) -> list[Value | list[Value]]:
-        """The model's output for each sample of ``X`` (see `Module.batch`).
-
-        Each layer is applied to the whole batch before the next, in one call; the nodes are
-        exactly those of ``[model(x) for x in X]``.
-        """
-        batch: Sequence[Sequence[Value]] = [
-            _as_inputs(x, self.nin, "MLP") for x in _as_batch(X, "MLP")
-        ]
-        for stage in self.layers:
-            # After the first, each layer's samples are what the previous one made.
-            batch = stage._forward_batch(batch)
-        return [out[0] if len(out) == 1 else list(out) for out in batch]
+        """The model's output for each sample of ``X``: ``[model(x) for x in X]``."""
+        return [self(x) for x in _as_batch(X, "MLP")]
 
     def __repr__(self) -> str:
         stages = " -> ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)

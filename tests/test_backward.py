@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 
-from autograd import Value, enable_grad, fused, grad, is_grad_enabled, no_grad, topological_order
+from autograd import Value, enable_grad, grad, is_grad_enabled, no_grad, topological_order
 from autograd.testing import Expression, expressions
+from nn.neuron import neuron
 
 # -- accumulation -----------------------------------------------------------------------------
 
@@ -328,9 +329,9 @@ def test_a_neuron_without_inputs_is_its_activation_of_the_bias(
     activation: str, bias: float
 ) -> None:
     b = Value(bias)
-    out = fused.neuron([], [], b, activation)
+    out = neuron([], [], b, activation)
     out.backward()
-    (by_grad,) = grad(fused.neuron([], [], b, activation), [b])
+    (by_grad,) = grad(neuron([], [], b, activation), [b])
     slope = {
         "linear": 1.0,
         "relu": 1.0 if bias > 0 else 0.0,

@@ -19,6 +19,7 @@ from autograd import Value, functions, grad
 from autograd.functions import (
     INV_SQRT_2PI,
 )
+from nn.neuron import neuron
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -414,7 +415,6 @@ NEURON_ACTIVATIONS = {
 
 @pytest.mark.parametrize("activation", list(NEURON_ACTIVATIONS))
 def test_neuron_activations_match_torch_and_the_reference_sweep(activation: str) -> None:
-    from autograd import fused
     from autograd.backward import backward as reference_backward
 
     @given(st.one_of(st.sampled_from([0.0, -0.0, 1e-300, -1e-300]), _floats(-700.0, 700.0)))
@@ -423,7 +423,7 @@ def test_neuron_activations_match_torch_and_the_reference_sweep(activation: str)
     def check(z: float) -> None:
         # w = 1, x = z, b = 0 make w · x + b exactly z.
         w, x, b = Value(1.0), Value(z), Value(0.0)
-        out = fused.neuron([w], [x], b, activation)
+        out = neuron([w], [x], b, activation)
         (first,) = grad(out, [x], create_graph=True)
         (second,) = grad(first, [x])
         (theirs,) = _theirs(NEURON_ACTIVATIONS[activation], z)
@@ -445,15 +445,14 @@ def test_neuron_activations_match_torch_and_the_reference_sweep(activation: str)
 
 @pytest.mark.parametrize("activation", list(NEURON_ACTIVATIONS))
 def test_a_network_of_each_new_activation_passes_gradcheck(activation: str) -> None:
-    from autograd import fused, gradcheck
+    from autograd import gradcheck
 
     def network(*p: Value) -> Value:
         """Two inputs, three hidden neurons of ``activation``, one linear output."""
         hidden = [
-            fused.neuron(p[3 * i : 3 * i + 2], [0.3, -0.8], p[3 * i + 2], activation)
-            for i in range(3)
+            neuron(p[3 * i : 3 * i + 2], [0.3, -0.8], p[3 * i + 2], activation) for i in range(3)
         ]
-        return fused.neuron(p[9:12], hidden, p[12], "linear")
+        return neuron(p[9:12], hidden, p[12], "linear")
 
     point = [0.4, -0.7, 0.2, 1.1, 0.5, -0.3, -0.9, 0.8, 0.6, 0.7, -1.2, 0.9, 0.1]
     assert gradcheck(network, point, order=2, atol=1e-4)

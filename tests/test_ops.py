@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, fused, grad, gradcheck
+from autograd import Value, grad, gradcheck
 from autograd.testing import finite_floats
+from nn.neuron import neuron
 
 # Tolerance between the engine and a closed form: a few roundings apart, nothing more.
 REL, ABS = 1e-12, 1e-13
@@ -353,7 +354,7 @@ def test_neuron_matches_its_closed_form(
         "sigmoid": (sigmoid, _s),
     }[activation]
     weights, inputs, bias = [Value(w) for w in ws], [Value(x) for x in xs], Value(b)
-    out = fused.neuron(weights, inputs, bias, activation)
+    out = neuron(weights, inputs, bias, activation)
     assert close(out.data, act(z), 1e-12, 1e-12)
     out.backward()
     for w, x, w_leaf, x_leaf in zip(ws, xs, weights, inputs, strict=True):
@@ -363,7 +364,7 @@ def test_neuron_matches_its_closed_form(
 
     def as_graph(*vs: Value) -> Value:
         n = len(ws)
-        return fused.neuron(list(vs[:n]), list(vs[n : 2 * n]), vs[-1], activation)
+        return neuron(list(vs[:n]), list(vs[n : 2 * n]), vs[-1], activation)
 
     assert gradcheck(as_graph, [*ws, *xs, b], order=2, atol=1e-4)
 
@@ -379,7 +380,7 @@ def test_the_slope_at_the_kink_is_zero(build: Callable[[Value], Value]) -> None:
 
 def test_a_relu_neuron_at_its_kink_passes_no_gradient() -> None:
     w, x, b = Value(1.0), Value(2.0), Value(-2.0)
-    fused.neuron([w], [x], b, "relu").backward()
+    neuron([w], [x], b, "relu").backward()
     assert (w.grad, x.grad, b.grad) == (0.0, 0.0, 0.0)
 
 
@@ -411,7 +412,7 @@ def test_sigmoid_and_tanh_are_finite_with_finite_gradients_far_out(
 def test_neuron_activations_are_stable_far_out(activation: str) -> None:
     for z in (-1000.0, 1000.0):
         w = Value(1.0)
-        out = fused.neuron([w], [z], Value(0.0), activation)
+        out = neuron([w], [z], Value(0.0), activation)
         out.backward()
         assert math.isfinite(out.data) and w.grad == 0.0
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, fused, gradcheck, topological_order
+from autograd import GradcheckError, Value, gradcheck, topological_order
 from autograd.define import DefinedOp
-from autograd.ops import ACTIVATIONS, OPS
+from autograd.ops import OPS
 from autograd.testing import (
     BOUND,
     FLOAT_OPS,
@@ -28,6 +28,7 @@ from autograd.testing import (
     expressions,
     finite_floats,
 )
+from nn.neuron import ACTIVATIONS, neuron
 
 MANY = settings(max_examples=3 * settings.default.max_examples)
 
@@ -127,7 +128,7 @@ def test_the_formula_is_exact_python(expr: Expression) -> None:
     namespace |= {name: VALUE_OPS[name] for name in OP_NAMES if name not in ("sum", "neuron")}
     namespace["sum"] = lambda *args: Value.sum(args)
     for activation in ACTIVATIONS:
-        namespace[f"neuron_{activation}"] = lambda w, x, b, a=activation: fused.neuron(w, x, b, a)
+        namespace[f"neuron_{activation}"] = lambda w, x, b, a=activation: neuron(w, x, b, a)
     from_text = eval(str(expr), {"__builtins__": {}}, namespace)  # our own formula, no input
     assert from_text.data == expr(*leaves).data
 

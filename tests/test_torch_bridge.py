@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from autograd import no_grad
-from autograd.ops import ACTIVATIONS
 from nn import MLP, from_torch, to_torch, torch_bridge
+from nn.neuron import ACTIVATIONS
 
 torch = pytest.importorskip("torch")
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from autograd import Value, fused, topological_order
+from autograd import Value, topological_order
 from autograd.testing import expressions
 from autograd.viz import BackwardTrace, GraphTooLargeError, TraceStep, draw_dot, trace_backward
 from autograd.viz.draw import HIGHLIGHT
 from autograd.viz.graph import format_number
+from nn.neuron import neuron
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
 
@@ -24,8 +25,8 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's d
 def a_bit_of_everything() -> Value:
     """A graph with constants, a * a, a sum, a live and a dead relu neuron, and a division."""
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(0.5, label="c")
-    live = fused.neuron([a, b], [c, 1.5], Value(4.0, label="bias"), "relu")
-    dead = fused.neuron([a, b], [c, 1.5], Value(-9.0, label="bias2"), "relu")
+    live = neuron([a, b], [c, 1.5], Value(4.0, label="bias"), "relu")
+    dead = neuron([a, b], [c, 1.5], Value(-9.0, label="bias2"), "relu")
     mixed = (a * a + 2.5 * b - 1 / c) / (b**2 + live.tanh())
     return Value.sum([mixed, dead, c.exp(), abs(b), 2**c, (a - b).sigmoid()])
 
@@ -108,7 +109,7 @@ def test_gradients_accumulate_over_passes_as_with_backward() -> None:
 
 def test_a_dead_relu_neuron_passes_nothing_and_says_so() -> None:
     w, x = [Value(1.0, label="w")], [Value(-5.0, label="x")]
-    dead = fused.neuron(w, x, Value(0.0, label="b"), "relu")
+    dead = neuron(w, x, Value(0.0, label="b"), "relu")
     trace = trace_backward(dead * 3)
     step = trace[1]
     assert step.node is dead and not step.flowed
@@ -134,7 +135,7 @@ def test_explain_says_the_chain_rule_in_one_line() -> None:
     assert trace.explain(-1) == trace.explain(1)
     square = trace_backward(a * a)
     assert square.explain(0).count("a.grad += 1.0000 × 0.5000 = 0.5000") == 2
-    neuron = fused.neuron([a], [b], Value(1.0, label="bias"), "tanh")
+    neuron = neuron([a], [b], Value(1.0, label="bias"), "tanh")
     assert trace_backward(neuron).explain(0).startswith("out = tanh(a·b + bias): ")
     for i in range(len(trace)):
         assert "\n" not in trace.explain(i)
@@ -337,7 +338,7 @@ def test_every_update_carries_its_rule_and_the_rule_with_numbers() -> None:
 def test_a_neurons_rule_names_each_operand_and_fills_in_its_numbers() -> None:
     w = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
     x = [Value(1.0, label="x0"), Value(2.0, label="x1")]
-    y = fused.neuron(w, x, Value(0.25, label="b"), "tanh")
+    y = neuron(w, x, Value(0.25, label="b"), "tanh")
     trace = trace_backward(y)
     updates = trace[0].updates
     assert [u.operand for u in updates] == ["w0", "w1", "x0", "x1", "b"]

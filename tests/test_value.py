@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from autograd import Value, fused, no_grad
-from autograd.ops import ACTIVATIONS, OPS
+from autograd import Value, no_grad
+from autograd.ops import OPS
+from nn.neuron import ACTIVATIONS, neuron
 
 
 class TestConstruction:
@@ -88,7 +89,7 @@ class TestRepr:
         nodes = [a + a, a * 2, a.exp(), Value.sum([a, a])]
         assert all(type(n) is Value for n in nodes)
         assert [n.op for n in nodes] == [OPS["add"], OPS["mul_const"], OPS["exp"], OPS["sum"]]
-        assert isinstance(fused.neuron([a], [a], a, "tanh"), Value)
+        assert isinstance(neuron([a], [a], a, "tanh"), Value)
 
 
 class TestNodes:
@@ -239,7 +240,7 @@ class TestNeuron:
         w = [Value(0.5), Value(-1.5)]
         b = Value(0.25)
         x = Value(2.0)
-        n = fused.neuron(w, [x, 3.0], b, activation)
+        n = neuron(w, [x, 3.0], b, activation)
         assert n.parents[:3] == (w[0], w[1], x)
         assert n.parents[3].data == 3.0 and n.parents[3].parents == ()
         assert n.parents[4] is b
@@ -248,11 +249,11 @@ class TestNeuron:
 
     def test_unknown_activation_is_refused_naming_it(self) -> None:
         with pytest.raises(ValueError, match="'softmax'"):
-            fused.neuron([Value(1.0)], [1.0], Value(0.0), "softmax")
+            neuron([Value(1.0)], [1.0], Value(0.0), "softmax")
 
     def test_mismatched_lengths_are_refused(self) -> None:
         with pytest.raises(ValueError, match="2 weights but 1 inputs"):
-            fused.neuron([Value(1.0), Value(2.0)], [1.0], Value(0.0))
+            neuron([Value(1.0), Value(2.0)], [1.0], Value(0.0))
 
 
 class TestDetach:

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from autograd import Value, fused, topological_order
+from autograd import Value, topological_order
 from autograd.testing import expressions
 from autograd.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot, render_svg
 from autograd.viz.draw import COLOURS, NEGATIVE, NOT_COMPUTED_NOTE, POSITIVE
 from autograd.viz.graph import format_number
+from nn.neuron import neuron
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
 
@@ -122,7 +123,7 @@ def test_neuron_and_sum_nodes_are_one_op_each_with_unnamed_edges_in_operand_orde
     w = [Value(0.5, label="wa"), Value(-1.0, label="wb")]
     x = [Value(1.0, label="xa"), Value(2.0, label="xb")]
     b = Value(0.25, label="bias")
-    y = fused.neuron(w, x, b, "tanh")
+    y = neuron(w, x, b, "tanh")
     total = Value.sum([y, x[0], x[0]])
     source = draw_dot(total).source
     nodes = topological_order(total)
@@ -167,11 +168,11 @@ def test_clusters_group_a_neurons_op_with_its_parameters_nested_by_layer() -> No
 
     def neuron(name: str) -> Value:
         w = [Param(0.1, "w0", name), Param(-0.2, "w1", name)]
-        return fused.neuron(w, x, Param(0.0, "b", name), "relu")
+        return neuron(w, x, Param(0.0, "b", name), "relu")
 
     h = [neuron("layers.0.neurons.0"), neuron("layers.0.neurons.1")]
     w2 = [Param(1.0, "w0", "layers.1.neurons.0"), Param(1.0, "w1", "layers.1.neurons.0")]
-    out = fused.neuron(w2, h, Param(0.0, "b", "layers.1.neurons.0"), "linear")
+    out = neuron(w2, h, Param(0.0, "b", "layers.1.neurons.0"), "linear")
     nodes = topological_order(out)
     source = draw_dot(out).source
 

@@ -134,9 +134,10 @@ class CompiledFunction:
             raise
         except (NotFinite, ArithmeticError, ValueError, TypeError):
             return self._replay(args)
-        updates = [(leaf, leaf.grad + g) for leaf, g in zip(live, gradients, strict=True)]
-        if not all(math.isfinite(total) for _, total in updates):
+        totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
+        if not math.isfinite(sum(totals)):  # one inf or nan makes the sum so (or an overflow)
             return self._replay(args)  # the engine names the node whose gradient overflowed
+        updates = list(zip(live, totals, strict=True))
         commit(updates)
         self._latest = entry
         return _results(outputs, entry.extras)
@@ -244,6 +245,9 @@ def _argument_names(fn: Callable[..., Any]) -> list[str]:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+_FLOAT = {float}
+
+
 def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float]]:
     """The arguments' shape (a hashable key) and their numbers, checked, in order."""
     numbers: list[float] = []
@@ -259,7 +263,7 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
         return None
     if kind is list or kind is tuple:
         # A row of finite floats (a sample's inputs): taken in one go.
-        if all(type(x) is float for x in item) and math.isfinite(math.fsum(item) * 0.0):
+        if set(map(type, item)) == _FLOAT and math.isfinite(math.fsum(item) * 0.0):
             numbers.extend(item)
             return (kind is tuple, len(item))
         return (kind is tuple, *(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item)))

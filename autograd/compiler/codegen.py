@@ -171,6 +171,18 @@ class _Writer:
     def emit(self, line: str) -> None:
         self.lines.append(f"    {line}")
 
+    def emit_long(self, statement: str) -> None:
+        """``target = a + b + ...``, broken at its ``+`` signs if it is too long."""
+        target, _, expression = statement.partition(" = ")
+        parts = [expression] if "(" in expression else expression.split(" + ")
+        if len(parts) > CHUNK:  # too deep for CPython's compiler in one expression
+            for i in range(0, len(parts), CHUNK):
+                self.emit_joined(
+                    f"{target} = ", ([target] if i else []) + parts[i : i + CHUNK], " + "
+                )
+        else:
+            self.emit_joined(f"{target} = ", parts, " + ")
+
     def emit_joined(self, head: str, parts: Sequence[str], separator: str, tail: str = "") -> None:
         """`_joined` in the function's body."""
         self.lines += _joined(f"    {head}", parts, separator, tail)
@@ -182,8 +194,14 @@ class _Writer:
         assert op is not None
         name = self.names.add(node, _label(node))
         operands = [self.expr(p) for p in node.parents]
-        if op.activation is not None:
-            self.neuron_forward(node, name, operands)
+        writer = getattr(op, "writer", None)  # an op that says how it is written (define_op)
+        if writer is not None:
+            self.namespace.update(writer.namespace())
+            statements, checked = writer.forward(name, operands)
+            for statement in statements:
+                self.emit_long(statement)
+            for checked_name in checked:
+                self.check(checked_name)
             return
         if usable(op.name, node.const):
             self.emit(f"{name} = {TEMPLATES[op.name].forward(operands, node.const)}")
@@ -193,25 +211,6 @@ class _Writer:
         if not _passes_on_inf(op, node.const):
             for operand in operands:
                 self.check(operand)
-
-    def neuron_forward(self, node: Value, name: str, operands: list[str]) -> None:
-        """``act(b + w_1*x_1 + ...)``, summed in the order ``ops.neuron_forward`` sums."""
-        activation = node.op.activation  # type: ignore[union-attr]
-        assert activation is not None
-        n = (len(operands) - 1) // 2
-        products = [f"{w} * {x}" for w, x in zip(operands[:n], operands[n:-1], strict=True)]
-        z = f"z_{name}"
-        self.emit_joined(f"{z} = ", [operands[-1], *products], " + ")
-        if activation.name == "relu":
-            self.emit(f"{name} = {z} if {z} > 0.0 else 0.0")
-        elif activation.name == "linear":
-            self.emit(f"{name} = {z}")
-        else:
-            function = f"activation_{activation.name}"
-            self.namespace[function] = activation.apply
-            self.emit(f"{name} = {function}({z})")
-        if activation.name != "linear":  # relu(-inf) is 0: an inf in z would be hidden
-            self.check(z)
 
     # -- guards ----------------------------------------------------------------------------
 
@@ -252,8 +251,11 @@ class _Writer:
             operands = [self.expr(p) for p in node.parents]
             if self.comments:
                 self.emit(f"# {_formula(op)}")
-            if op.activation is not None:
-                contributions = self.neuron_backward(node, g, out, operands)
+            writer = getattr(op, "writer", None)
+            if writer is not None:
+                statements, contributions = writer.derivative(g, out, operands)
+                for statement in statements:
+                    self.emit_long(statement)
             elif usable(op.name, node.const):
                 contributions = list(TEMPLATES[op.name].derivative(g, out, operands, node.const))
             else:
@@ -296,25 +298,6 @@ class _Writer:
         """``name``'s number must be finite (checked once, at the end)."""
         if name.isidentifier():
             self.finite[name] = None
-
-    def neuron_backward(self, node: Value, g: str, out: str, operands: list[str]) -> list[str]:
-        """``ops.neuron_derivative`` written out: local = g * act'(...), then its products."""
-        activation = node.op.activation  # type: ignore[union-attr]
-        assert activation is not None
-        name = self.names.of[node]
-        local = f"local_{name}"
-        if activation.name == "relu":
-            self.emit(f"{local} = {g} * (1.0 if {out} > 0 else 0.0)")
-        elif activation.name == "linear":
-            self.emit(f"{local} = {g} * 1.0")
-        else:
-            slope = f"slope_{activation.name}"
-            self.namespace[slope] = activation.slope
-            argument = f"z_{name}" if activation.slope_of_z else out
-            self.emit(f"{local} = {g} * {slope}({argument})")
-        n = (len(operands) - 1) // 2
-        weights, inputs = operands[:n], operands[n:-1]
-        return [f"{local} * {x}" for x in inputs] + [f"{local} * {w}" for w in weights] + [local]
 
     def rule_call(self, node: Value, g: str, out: str, operands: list[str]) -> list[str]:
         """The op's own rule, called; a user op's results go through ``check`` first."""

@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from autograd.ops import ACTIVATIONS
 from nn import data, optim
 from nn.cli.arguments import integer_between, layer_sizes, number_in
 from nn.cli.outputs import check_outputs, figure_bytes, write_outputs
 from nn.io import to_json
 from nn.module import MLP
+from nn.neuron import ACTIVATIONS
 from nn.train import LOSSES, accuracy, decision_threshold, fit
 
 TWO_CLASS = ("xor", "moons", "circles")
