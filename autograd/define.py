@@ -147,6 +147,10 @@ def define_op(
         raise ValueError(f"define_op: name must be an identifier such as 'softsign', got {name!r}")
     if name in OPS and not isinstance(OPS[name], DefinedOp):
         raise ValueError(f"define_op: {name!r} is a built-in op's name; choose another")
+    module = _caller_module()
+    existing = OPS.get(name)
+    if isinstance(existing, DefinedOp) and existing.trusted and existing.module != module:
+        raise ValueError(f"define_op: {name!r} is an op of {existing.module}; choose another name")
     for what, function in (("forward", forward), ("derivative", derivative)):
         if not callable(function):
             raise TypeError(f"define_op({name!r}): {what} must be callable, got {function!r}")
@@ -173,7 +177,7 @@ def define_op(
         derivative,
         names=names,
         formula=texts,
-        module=_caller_module(),
+        module=module,
         variadic=variadic,
         writer=writer,
         trusted=trusted,

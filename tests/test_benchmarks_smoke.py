@@ -35,7 +35,7 @@ def test_every_demo_implementation_computes_the_same_step() -> None:
     steps, missing = demo_step.available_implementations(problem)
     names = {step.name for step in steps}
     assert demo_step.HandFloatStep.name in names
-    assert demo_step.GlassgradNeuronStep.name in names
+    assert demo_step.GlassgradNNStep.name in names
     assert set(names) | set(missing) == set(demo_step.IMPLEMENTATIONS)
     losses = demo_step.check_agreement(steps)
     assert len(set(round(loss, 9) for loss in losses.values())) == 1
@@ -44,7 +44,7 @@ def test_every_demo_implementation_computes_the_same_step() -> None:
 def test_the_hand_derived_gradient_matches_the_engine() -> None:
     # check_agreement compares parameters after one SGD step; here the gradient itself.
     problem = tiny_problem()
-    engine = demo_step.GlassgradNeuronStep(problem)
+    engine = demo_step.GlassgradNNStep(problem)
     engine.reset()
     engine.loss().backward()
     floats = demo_step.HandFloatStep(problem)
@@ -200,6 +200,8 @@ def test_the_whole_run_at_a_tiny_size_reports_every_target() -> None:
         memory_nodes=1000,
         higher_order_repeats=1,
         import_repeats=1,
+        compiled_nodes=200,
+        fit_repeats=1,
     )
     results = run_all(sizes, quick=True)
     json.dumps(results)  # JSON-ready

@@ -468,7 +468,7 @@ def test_mlp_layer_and_neuron_take_each_new_activation(activation: str) -> None:
     loss.backward()
     assert any(p.grad != 0.0 for p in model.parameters())
     assert Layer(2, 3, activation)([1.0, -2.0])[0].op.name == f"neuron_{activation}"
-    assert Neuron(2, activation)([1.0, -2.0]).op.activation.name == activation
+    assert Neuron(2, activation)([1.0, -2.0]).op.name == f"neuron_{activation}"
 
 
 def test_an_op_with_a_parameter_is_drawn_and_traced_as_a_function_call() -> None:

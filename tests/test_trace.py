@@ -135,8 +135,8 @@ def test_explain_says_the_chain_rule_in_one_line() -> None:
     assert trace.explain(-1) == trace.explain(1)
     square = trace_backward(a * a)
     assert square.explain(0).count("a.grad += 1.0000 × 0.5000 = 0.5000") == 2
-    neuron = neuron([a], [b], Value(1.0, label="bias"), "tanh")
-    assert trace_backward(neuron).explain(0).startswith("out = tanh(a·b + bias): ")
+    unit = neuron([a], [b], Value(1.0, label="bias"), "tanh")
+    assert trace_backward(unit).explain(0).startswith("out = tanh(a·b + bias): ")
     for i in range(len(trace)):
         assert "\n" not in trace.explain(i)
 

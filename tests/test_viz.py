@@ -166,11 +166,11 @@ def test_leaves_parameters_and_root_have_their_own_colours() -> None:
 def test_clusters_group_a_neurons_op_with_its_parameters_nested_by_layer() -> None:
     x = [Value(1.0, label="x0"), Value(2.0, label="x1")]
 
-    def neuron(name: str) -> Value:
+    def hidden(name: str) -> Value:
         w = [Param(0.1, "w0", name), Param(-0.2, "w1", name)]
         return neuron(w, x, Param(0.0, "b", name), "relu")
 
-    h = [neuron("layers.0.neurons.0"), neuron("layers.0.neurons.1")]
+    h = [hidden("layers.0.neurons.0"), hidden("layers.0.neurons.1")]
     w2 = [Param(1.0, "w0", "layers.1.neurons.0"), Param(1.0, "w1", "layers.1.neurons.0")]
     out = neuron(w2, h, Param(0.0, "b", "layers.1.neurons.0"), "linear")
     nodes = topological_order(out)
