@@ -44,6 +44,7 @@ SIDE_LESSONS = [
     "S2_higher_order",
     "S3_vanishing_gradients",
     "S4_pytorch",
+    "S5_backprop_written_out",
 ]
 COURSE = MAIN_PATH + SIDE_LESSONS
 OUR_PACKAGES = ("autograd", "nn")
