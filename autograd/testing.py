@@ -54,6 +54,7 @@ except ImportError as error:  # the tests check this message in a subprocess wit
     ) from error
 
 from autograd.mode import no_grad
+
 ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus")
 from autograd.value import Value
 

@@ -127,7 +127,7 @@ def _rule(activation: Activation) -> Callable[..., list[Any]]:
 class NeuronWriter:
     """How ``autograd.compile`` writes a neuron: ``z = b + w_1 * x_1 + ...``, then the
     activation and, in the backward pass, ``local`` and its products, each the very
-    operations of the forward and rule above (relu and tanh as expressions, the other
+    operations of the forward and rule above (relu, tanh and sigmoid as expressions, the other
     activations as calls of their op's own forward and rule)."""
 
     def __init__(self, activation: Activation) -> None:
@@ -152,7 +152,7 @@ class NeuronWriter:
         name = self.activation.scalar
         if not name:
             return [f"{z} = {' + '.join(terms)}", f"{out} = {z}"], []
-        if name in ("relu", "tanh"):
+        if name in ("relu", "tanh", "sigmoid"):
             apply = TEMPLATES[name].forward([z], None)
         else:
             apply = f"{self.prefix}_apply({z})"
@@ -165,7 +165,7 @@ class NeuronWriter:
         name = self.activation.scalar
         if not name:
             value = g
-        elif name in ("relu", "tanh"):
+        elif name in ("relu", "tanh", "sigmoid"):
             value = TEMPLATES[name].derivative(g, out, [z], None)[0]
         else:
             value = f"{self.prefix}_local({g}, {out}, {z})"

@@ -171,6 +171,16 @@ class _Writer:
     def emit(self, line: str) -> None:
         self.lines.append(f"    {line}")
 
+    def emit_comment(self, text: str) -> None:
+        """``# text``, wrapped at MAX_LINE characters (continued lines indented)."""
+        words, line = text.split(" "), "    #"
+        for word in words:
+            if len(line) + 1 + len(word) > MAX_LINE and line.strip() != "#":
+                self.lines.append(line)
+                line = "    #  "
+            line += f" {word}"
+        self.lines.append(line)
+
     def emit_long(self, statement: str) -> None:
         """``target = a + b + ...``, broken at its ``+`` signs if it is too long."""
         target, _, expression = statement.partition(" = ")
@@ -250,7 +260,7 @@ class _Writer:
             out = self.expr(node)
             operands = [self.expr(p) for p in node.parents]
             if self.comments:
-                self.emit(f"# {_formula(op)}")
+                self.emit_comment(_formula(op))
             writer = getattr(op, "writer", None)
             if writer is not None:
                 statements, contributions = writer.derivative(g, out, operands)
