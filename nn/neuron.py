@@ -20,6 +20,8 @@ their operands are laid out as ``(w_1..w_n, x_1..x_n, b)``.
 from __future__ import annotations
 
 import math
+from functools import reduce
+from operator import add, mul
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,14 +90,12 @@ ACTIVATIONS = tuple(ACTIVATION_OF)
 def weighted_sum(operands: Sequence[Any]) -> Any:
     """``b + w_1·x_1 + w_2·x_2 + ...``, added left to right, for operands (w..., x..., b).
 
-    A loop rather than ``sum()``: Python 3.12's ``sum`` of floats compensates its rounding,
-    and the compiled code adds left to right on every version. Works on Values too.
+    ``reduce(add, ...)`` runs the loop in C and adds strictly left to right on every Python
+    version, as the compiled code does (``sum()`` of floats compensates its rounding from
+    Python 3.12 on, which would give other bits). Works on Values too.
     """
     n = (len(operands) - 1) // 2
-    z = operands[-1]
-    for w, x in zip(operands[:n], operands[n:-1], strict=True):
-        z = z + w * x
-    return z
+    return reduce(add, map(mul, operands[:n], operands[n:-1]), operands[-1])
 
 
 def _forward(activation: Activation) -> Callable[..., float]:
