@@ -124,18 +124,18 @@ def test_explain_says_the_chain_rule_in_one_line() -> None:
     trace = trace_backward(c.tanh())
     # tanh'(-0.5) = 1 - tanh(-0.5)**2 = 0.78645...
     assert trace.explain(0) == (
-        "out = tanh(c): c.grad += 1.0000 × 0.7864 = 0.7864 "
+        "root = tanh(c): c.grad += 1.0000 × 0.7864 = 0.7864 "
         "[tanh: ∂out/∂x = 1 − out² = 1 − (-0.4621)² = 0.7864]"
     )
     assert trace.explain(1) == (
-        "c = a * b: a.grad += 0.7864 × -1.0000 = -0.7864 [*: ∂out/∂a = b = -1.0000]; "
+        "c = a * b: a.grad += 0.7864 × (-1.0000) = -0.7864 [*: ∂out/∂a = b = -1.0000]; "
         "b.grad += 0.7864 × 0.5000 = 0.3932 [*: ∂out/∂b = a = 0.5000]"
     )
     assert trace.explain(-1) == trace.explain(1)
     square = trace_backward(a * a)
     assert square.explain(0).count("a.grad += 1.0000 × 0.5000 = 0.5000") == 2
     neuron = fused.neuron([a], [b], Value(1.0, label="bias"), "tanh")
-    assert trace_backward(neuron).explain(0).startswith("out = tanh(a·b + bias): ")
+    assert trace_backward(neuron).explain(0).startswith("root = tanh(a·b + bias): ")
     for i in range(len(trace)):
         assert "\n" not in trace.explain(i)
 
@@ -295,7 +295,7 @@ def test_a_dot_node_is_explained_as_its_products() -> None:
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     trace = trace_backward(Value.dot([a, b], [b, 4.0]))
     line = trace.explain(0)
-    assert line.startswith("out = a·b + b·#2: ")  # the number 4.0 became leaf #2
+    assert line.startswith("root = a·b + b·#2: ")  # the number 4.0 became leaf #2
 
 
 def test_the_forward_pass_is_recorded_in_topological_order_with_formulas() -> None:
@@ -309,7 +309,7 @@ def test_the_forward_pass_is_recorded_in_topological_order_with_formulas() -> No
     assert [trace.explain_forward(i) for i in range(len(trace.forward))] == [
         "#2 = x1 * w1 = 2.0000 * (-3.0000) = -6.0000",
         "n = □ + 1.5 = (-6.0000) + 1.5 = -4.5000".replace("□", "#2"),
-        "out = tanh(n) = tanh(-4.5000) = -0.9998",
+        "root = tanh(n) = tanh(-4.5000) = -0.9998",
     ]
 
 
