@@ -21,9 +21,7 @@ import pytest
 from autograd import Value, no_grad
 from autograd.viz import trace_backward
 from nn import MLP, Neuron, data, losses, trace_network
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-WIDTH, HEIGHT = 1280, 800
+from tests.test_browser import ARTIFACTS, open_page  # the page at 1280x800: a 780x670 px view
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,16 +61,6 @@ def inside(box: dict[str, Any], view: dict[str, float]) -> bool:
         and box["top"] >= view["top"] - 0.5
         and box["bottom"] <= view["bottom"] + 0.5
     )
-
-
-def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
-    """The saved page at 1280x800 (the view is about 780 x 670 px), collecting its errors."""
-    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(path.as_uri())
-    return page, errors
 
 
 def steps_of(page: Any) -> int:
