@@ -205,7 +205,8 @@
       var length = path.getTotalLength(), best = null;
       [0.1, 0.3, 0.5, 0.2, 0.7, 0.85].forEach(function (share) {
         var at = path.getPointAtLength(length * share);
-        [-4 - data.edgeFontPt, data.edgeFontPt + 2].forEach(function (dy) {
+        var f = data.edgeFontPt;
+        [-4 - f, f + 2, -4 - 2.5 * f, 2.5 * f + 2, -4 - 4 * f, 4 * f + 2].forEach(function (dy) {
           if (best && best.cost === 0) { return; }
           moveLabel(t, at.x, at.y + dy);
           var b = userBox(t), cost = 0;
