@@ -222,12 +222,13 @@ def test_a_16_input_neuron_keeps_what_fits_and_the_table_lists_every_operand(
     page.keyboard.press("ArrowRight")  # the backward step of the neuron
     m = page.evaluate(MEASURE)
     assert inside(m["node"], m["view"])
+    assert len(m["operands"]) == 33  # 16 weights, 16 inputs, the bias: not all fit legibly
+    assert m["offView"] > 0
     shown = sum(inside(box, m["view"]) for box in m["operands"])
-    assert shown + m["offView"] == len(m["operands"]) == 33
+    assert shown >= len(m["operands"]) - m["offView"]  # (one left out may still show in part)
     assert 10 <= m["nodeTextPx"] <= 14 + 1e-6
-    if m["offView"]:
-        note = page.locator(".gg-off-view").text_content()
-        assert f"{m['offView']} operands are out of view" in note
+    note = page.locator(".gg-off-view").text_content()
+    assert f"{m['offView']} operands are out of view" in note
     assert page.get_by_test_id("rule").locator("tr").count() == 1 + 33
     assert errors == []
 
