@@ -5,13 +5,15 @@ so the same fragment works in Jupyter, in a notebook exported to HTML and as a s
 opened from disk. The style and the script are written in ``page.css`` and ``page.js`` beside
 this module (package data, read with ``importlib.resources``) and copied into each page.
 
-graphviz renders the graph once, with every edge's chain-rule product in its label (so there
-is room for it); the script shows step i on it by marking the step's node and edges, showing
-only their products, and writing the values and gradients as they stood. Beside the picture
-a panel says the step in words and lays out the chain rule: the op's local-derivative rule
-from the op table, the same with numbers, the upstream gradient, each contribution and each
-parent's gradient before and after. Clicking an input or a weight lists every path from it
-to the output with the product of the local derivatives along it: their sum is its gradient.
+graphviz lays the graph out once, compactly (``build_digraph(compact=True)``: a neuron's
+operands close around it, no room kept for edge labels); the script shows step i on it by
+marking the step's node and edges, writing each of the step's chain-rule products beside its
+edge where it covers the least, and setting the values and gradients as they stood. Beside
+the picture a panel says the step in words and lays out the chain rule: the op's
+local-derivative rule from the op table, the same with numbers, the upstream gradient, each
+contribution and each parent's gradient before and after. Clicking an input or a weight
+lists every path from it to the output with the product of the local derivatives along it:
+their sum is its gradient.
 
 The picture opens fitted to its box; hovering a box marks the edges that carry its value on;
 buttons, keys (``←`` ``→`` step, ``+`` ``-`` ``0`` zoom), the wheel and dragging zoom and pan
@@ -32,8 +34,8 @@ Test hooks (``data-testid``): ``prev``, ``next``, ``play``, ``slider``, ``fit``,
 In the SVG every value's box is a group of class ``node`` with id ``v<k>`` (``k`` its position
 in topological order), holding its label's text; the one being processed also has class
 ``current``; a receiving operand's grad cell has class ``gg-received``. Without JavaScript (an
-untrusted notebook) the graph, every product and the first step's text still show, with a
-note saying why the buttons do nothing.
+untrusted notebook) the graph and the first step's text still show, with a note saying why
+the buttons do nothing.
 """
 
 from __future__ import annotations

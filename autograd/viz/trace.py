@@ -433,10 +433,10 @@ class BackwardTrace(Sequence[TraceStep]):
         ``rankdir`` is graphviz's direction ("LR", "TB", ...); by default the one in which the
         graph fits the page best (an expression top to bottom, a network left to right).
 
-        graphviz lays the graph out once, with every edge's chain-rule product in its label
-        (so there is room for it); the page then shows each step by marking its node and
-        edges, showing only their products and setting the values and gradients as they
-        stood. One render instead of one per step keeps the page small and quick to build.
+        graphviz lays the graph out once; the page then shows each step by marking its node
+        and edges, writing their chain-rule products beside them and setting the values and
+        gradients as they stood. One render instead of one per step keeps the page small and
+        quick to build.
         """
         from autograd.viz.page import EDGE_FONT_PT, step_through
 
