@@ -348,9 +348,11 @@
       mark("v" + b.node, "current"); mark("o" + b.node, "gg-current-op");
       mark("r" + b.node, "gg-current");
       edgeIds(b.node).forEach(function (id) { mark(id, "gg-current"); });
-      b.rows.forEach(function (r, pos) {
-        productLabel(b.node, pos, product(b.upstream, r[4], r[5]));
-      });
+      if (b.rows.length <= data.maxEdgeProducts) {  // more would bury the node: the table
+        b.rows.forEach(function (r, pos) {
+          productLabel(b.node, pos, product(b.upstream, r[4], r[5]));
+        });
+      }
       b.grads.forEach(function (pair) {
         var c = cells[pair[0]];
         if (c && c.gradCell) { c.gradCell.classList.add("gg-received"); }

@@ -23,7 +23,8 @@ each step it shows the step's node and its operands (with their edges' products)
 largest zoom where they fit, never past node text of ``MAX_TEXT_PX`` and never below a
 legible size (node text ``MIN_TEXT_PX``, edge labels ``MIN_EDGE_TEXT_PX``). Operands that do
 not fit legibly (a neuron of 16 inputs) are left out, nearest first kept, and the panel says
-how many; its table lists every operand.
+how many; its table lists every operand (and, past ``MAX_EDGE_PRODUCTS`` operands, holds the
+products that the edges then leave out).
 
 An optional inset above the panel (nn's network picture, handed over by ``nn.trace_network``)
 marks at each step the part of it that the step's node is (its neuron).
@@ -57,6 +58,7 @@ MIN_EDGE_TEXT_PX = 11  # the smallest edge label (a chain-rule product) "follow"
 NODE_FONT_PT = 11  # the drawings' node font size, in SVG units
 EDGE_FONT_PT = 12  # the page's edge-label font size, in SVG units
 INSET_WIDTH_PX = 300  # the inset picture's width in the panel
+MAX_EDGE_PRODUCTS = 9  # a step with more operands has its products in the table only
 
 
 @functools.cache
@@ -133,6 +135,7 @@ def step_through(
         "maxScale": MAX_TEXT_PX / NODE_FONT_PT,
         "colours": {"positive": POSITIVE, "negative": NEGATIVE},
         "edgeFontPt": EDGE_FONT_PT,
+        "maxEdgeProducts": MAX_EDGE_PRODUCTS,
     }
     steps = _json_for_html(data | scales)
     inset = ""
