@@ -267,3 +267,13 @@ def test_trace_network_refuses_what_it_cannot_show() -> None:
         trace_network("model", [0.5, -1.0])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="pass x"):
         trace_network(model)
+
+
+def test_the_demos_page_shows_the_network_beside_the_graph() -> None:
+    from nn.cli.demo import draw_one_sample
+
+    X, labels = data.moons(20, noise=0.1, seed=0)
+    y = [2 * t - 1 for t in labels]
+    _, _, page = draw_one_sample(MLP(2, [4, 4, 1], seed=0), X, y)
+    text = page.decode("utf-8")
+    assert 'data-testid="inset"' in text and 'class="nn-neuron"' in text
