@@ -212,12 +212,23 @@
           var b = userBox(t), cost = 0;
           if (!b) { return; }
           obstacles.concat(placed).forEach(function (o) { cost += overlap(b, o); });
-          if (!best || cost < best.cost) { best = {cost: cost, x: at.x, y: at.y + dy, box: b}; }
+          if (!best || cost < best.cost) {
+            best = {cost: cost, x: at.x, y: at.y + dy, box: b, at: at, far: Math.abs(dy) > 2 * f};
+          }
         });
       });
       if (best) {
         moveLabel(t, best.x, best.y);
         placed.push(best.box);
+        if (best.far) {  // moved off its edge: a thin leader line from the edge to the label
+          var bb = t.getBBox(), line = document.createElementNS(svgNS, "line");
+          var top = best.at.y < bb.y;
+          line.setAttribute("x1", String(best.at.x)); line.setAttribute("y1", String(best.at.y));
+          line.setAttribute("x2", String(Math.max(bb.x, Math.min(best.at.x, bb.x + bb.width))));
+          line.setAttribute("y2", String(top ? bb.y + 1 : bb.y + bb.height - 1));
+          line.setAttribute("class", "gg-leader");
+          products.insertBefore(line, products.firstChild);
+        }
       }
     }
     var edgeStyle = {};  // edge id -> its path and arrowhead, for the flow colours
