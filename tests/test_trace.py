@@ -456,3 +456,52 @@ def test_labels_that_cannot_be_drawn_as_they_are_are_escaped_in_words_and_pages(
     page = trace.save_html(tmp_path / "steps.html").read_text(encoding="utf-8")
     assert "a\\\\x00b" in page or "a\\x00b" in page  # in the JSON and in the SVG
     assert "\x00" not in page and "\x1b" not in page
+
+
+def test_an_unlabelled_root_is_root_and_negative_factors_are_in_parentheses() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    trace = trace_backward((a * b).tanh())  # tanh's rule calls its own output "out"
+    assert trace.names[-1] == "root" and trace[0].name == "root"
+    assert trace.explain(0).startswith("root = tanh(#2): ")
+    assert "a.grad += " in trace.explain(1) and " × (-3.0000) = " in trace.explain(1)
+    assert trace.forward[0].numbers == "2.0000 * (-3.0000)"
+    labelled = (a * b).tanh()
+    labelled.label = "loss"
+    assert trace_backward(labelled).names[-1] == "loss"
+    # the frames write their products the same way
+    source = trace.frame(1).source
+    assert "× (-3.0000)" in source and "× -3.0000" not in source
+
+
+@needs_dot
+def test_the_page_carries_its_style_and_script_from_the_files_beside_it() -> None:
+    from importlib import resources
+
+    fragment = trace_backward(Value(2.0, label="a") * Value(-3.0, label="b")).to_html()
+    viz = resources.files("autograd.viz")
+    for name in ("page.css", "page.js"):
+        text = viz.joinpath(name).read_text(encoding="utf-8")
+        assert len(text) > 1000 and text in fragment
+    assert 'data-testid="inset"' not in fragment  # no inset unless one is handed over
+
+
+def test_an_inset_names_nodes_of_the_trace_and_elements_of_its_picture() -> None:
+    from autograd.viz import Inset
+
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    product = a * b
+    trace = trace_backward(product + 1)
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><circle id="c1" r="3"/></svg>'
+    with_inset = trace.with_inset(Inset(svg, {product: "c1"}, {"c1": "the product"}, "a picture"))
+    assert with_inset.steps == trace.steps and trace.inset is None
+    data = with_inset.page_data()["inset"]
+    k = str(with_inset.nodes.index(product))
+    assert data == {"parts": {k: "c1"}, "names": {k: "the product"}}
+    with pytest.raises(ValueError, match="no element with id 'c2'"):
+        trace.with_inset(Inset(svg, {product: "c2"}))
+    with pytest.raises(ValueError, match="is not a node of this trace's graph"):
+        trace.with_inset(Inset(svg, {Value(1.0): "c1"}))
+    with pytest.raises(ValueError, match="SVG text"):
+        trace.with_inset(Inset("<p>no</p>", {}))
+    with pytest.raises(TypeError, match="must be an Inset"):
+        trace.with_inset(svg)  # type: ignore[arg-type]
