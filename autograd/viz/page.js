@@ -396,7 +396,7 @@
       var part = id ? inset.querySelector('[id="' + id + '"]') : null;
       if (part) { part.classList.add("gg-inset-current"); insetMarked = part; }
       insetNow.textContent = id ? "this step: " + data.inset.names[String(k)]
-                                : "this step: " + data.short[k] + " (not one of its parts)";
+                                : "this step: " + data.short[k] + " (not in the picture)";
     }
 
     // ---- paths: every way from a leaf to the output --------------------------------------
