@@ -277,3 +277,16 @@ def test_the_demos_page_shows_the_network_beside_the_graph() -> None:
     _, _, page = draw_one_sample(MLP(2, [4, 4, 1], seed=0), X, y)
     text = page.decode("utf-8")
     assert 'data-testid="inset"' in text and 'class="nn-neuron"' in text
+
+
+def test_trace_network_takes_a_layer_or_a_lone_neuron() -> None:
+    from nn import Layer
+
+    lone = trace_network(Neuron(3, seed=0), [1.0, 2.0, -1.0])
+    assert list(lone.inset.parts) == [lone.root] and list(lone.inset.names.values()) == ["neuron"]
+    layer = Layer(2, 3, seed=0)
+    outputs = layer([1.0, 2.0])
+    assert isinstance(outputs, list)
+    trace = trace_network(layer, loss=Value.sum(outputs))
+    assert sorted(trace.inset.names.values()) == ["neurons.0", "neurons.1", "neurons.2"]
+    assert all(node in outputs for node in trace.inset.parts)
