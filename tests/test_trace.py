@@ -505,3 +505,25 @@ def test_an_inset_names_nodes_of_the_trace_and_elements_of_its_picture() -> None
         trace.with_inset(Inset("<p>no</p>", {}))
     with pytest.raises(TypeError, match="must be an Inset"):
         trace.with_inset(svg)  # type: ignore[arg-type]
+
+
+def test_a_neuron_is_recognised_by_the_parameters_it_reads_whatever_its_op_is_called() -> None:
+    from autograd import define_op
+    from autograd.viz.draw import neuron_owner
+    from tests.test_viz import Param
+
+    w0, w1 = Param(0.5, "w0", "layers.0.neurons.1"), Param(-1.0, "w1", "layers.0.neurons.1")
+    b = Param(0.1, "b", "layers.0.neurons.1")
+    x0, x1 = Value(2.0, label="x0"), Value(3.0, label="x1")
+    affine = define_op(
+        "viz_test_affine",
+        lambda w0, w1, x0, x1, b: w0 * x0 + w1 * x1 + b,
+        lambda g, out, w0, w1, x0, x1, b: (g * x0, g * x1, g * w0, g * w1, g),
+    )
+    node = affine(w0, w1, x0, x1, b)
+    assert neuron_owner(node) == "layers.0.neurons.1"
+    assert neuron_owner(w0 * x0) is None  # one parameter: a step of a neuron, not one
+    other = Param(1.0, "w0", "layers.0.neurons.2")
+    assert neuron_owner(affine(w0, other, x0, x1, b)) is None  # two modules' parameters
+    head = trace_backward(node).page_data()["backward"][0]["head"]
+    assert head.endswith("(neuron layers.0.neurons.1)")

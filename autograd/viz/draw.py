@@ -127,11 +127,15 @@ def _cluster_path(owner: str, nested: bool = True) -> tuple[str, ...]:
 
 
 def neuron_owner(node: Value) -> str | None:
-    """The one module whose parameters a neuron node uses (``layers.1.neurons.3``), if one."""
-    if not op_name(node).startswith("neuron_"):
+    """The module a neuron node belongs to (``layers.1.neurons.3``), else None.
+
+    Recognised by what it reads, whatever its op is called: two or more parameters (its
+    weights and bias), all of one module.
+    """
+    owners = [owner for owner in map(owner_of, node.parents) if owner is not None]
+    if len(owners) < 2 or len(set(owners)) != 1:
         return None
-    owners = {owner_of(p) for p in node.parents} - {None}
-    return owners.pop() if len(owners) == 1 else None
+    return owners[0]
 
 
 def edge_flows(nodes: Sequence[Value], grads: Sequence[float]) -> dict[tuple[int, int], float]:
