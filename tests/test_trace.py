@@ -523,6 +523,7 @@ def test_a_neuron_is_recognised_by_the_parameters_it_reads_whatever_its_op_is_ca
     node = affine(w0, w1, x0, x1, b)
     assert neuron_owner(node) == "layers.0.neurons.1"
     assert neuron_owner(w0 * x0) is None  # one parameter: a step of a neuron, not one
+    assert neuron_owner(w0 * w0) is None  # an L2 term reads one parameter twice
     other = Param(1.0, "w0", "layers.0.neurons.2")
     assert neuron_owner(affine(w0, other, x0, x1, b)) is None  # two modules' parameters
     head = trace_backward(node).page_data()["backward"][0]["head"]

@@ -130,12 +130,11 @@ def neuron_owner(node: Value) -> str | None:
     """The module a neuron node belongs to (``layers.1.neurons.3``), else None.
 
     Recognised by what it reads, whatever its op is called: two or more parameters (its
-    weights and bias), all of one module.
+    weights and bias; ``p * p`` reads one), all of one module.
     """
-    owners = [owner for owner in map(owner_of, node.parents) if owner is not None]
-    if len(owners) < 2 or len(set(owners)) != 1:
-        return None
-    return owners[0]
+    parameters = {id(p): owner_of(p) for p in node.parents if owner_of(p) is not None}
+    owners = set(parameters.values())
+    return owners.pop() if len(parameters) >= 2 and len(owners) == 1 else None
 
 
 def edge_flows(nodes: Sequence[Value], grads: Sequence[float]) -> dict[tuple[int, int], float]:
