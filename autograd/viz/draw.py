@@ -9,8 +9,9 @@ How the parts read:
 
 * **Names.** A Value shows its label (control characters written as escapes, ``a\\x00b``);
   an unlabelled one shows ``#i``, its position in ``topological_order(root)``, and an
-  unlabelled root shows ``out``. Step-through texts
-  (``autograd.viz.trace``) use the same names, so words and picture match.
+  unlabelled root shows ``out``. Step-throughs (``autograd.viz.trace``) use the same names
+  in their words and pictures, except that an unlabelled root is ``root`` there (their rules
+  call each op's own output ``out``).
 * **Numbers** have 4 decimals (``0.5000``); below 0.001 or from a million on they switch to
   scientific notation (``1.2346e-05``), so a small gradient never shows as ``0.0000``.
 * **Constants.** A plain number operand (``x * 2.5``, stored as ``.const``) is written into the
@@ -27,9 +28,9 @@ How the parts read:
   sign (blue positive, orange negative); the legend says so.
 * **Colours** tell leaves (inputs), parameters (Values with a str ``owner``, i.e. nn's
   ``Parameter``), op results and the root apart; a legend above the graph says which is which.
-* **Clusters** (``cluster=True``) box each module's parameters together with the fused neuron
-  nodes that use them, nested by the owner's dotted name (``layers.0`` holds
-  ``layers.0.neurons.3``).
+* **Clusters** (``cluster=True``) box each module's parameters together with the neuron
+  nodes that use them (an op node reading two or more parameters, all of one module), nested
+  by the owner's dotted name (``layers.0`` holds ``layers.0.neurons.3``).
 
 The DOT source is deterministic: node ids come from the traversal order (never ``id()``), so
 the same graph gives the same source byte for byte and the frames of a step-through keep one
