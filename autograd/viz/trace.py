@@ -265,6 +265,8 @@ class BackwardTrace(Sequence[TraceStep]):
     ``trace.frame(i)`` draws the graph after step i; ``trace.forward`` holds the forward
     pass's steps. In Jupyter the trace shows itself as a step-through (forward pass, then
     backward pass; zoom, fit, follow); ``trace.save_html(path)`` writes it as a page.
+    ``trace.with_inset(Inset(svg, parts))`` adds a picture beside it whose part for each
+    step's node is marked (``nn.trace_network`` hands over the network this way).
 
     Steps and frames show this pass's gradients: what this backward pass adds. On a fresh
     graph those are the final ``.grad``; after earlier passes, ``.grad`` also holds theirs.
