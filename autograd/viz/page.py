@@ -49,13 +49,13 @@ import re
 from importlib import resources
 from typing import Any
 
-from autograd.viz.draw import COLOURS, HIGHLIGHT, NEGATIVE, POSITIVE, RECEIVED
+from autograd.viz.draw import COLOURS, FONT_SIZE, HIGHLIGHT, NEGATIVE, POSITIVE, RECEIVED
 
 FOLLOW = "#0d9488"  # the edges leaving a hovered box: teal
 MIN_TEXT_PX = 10  # the smallest node text "follow" allows
 MAX_TEXT_PX = 14  # the largest node text "follow" zooms in to
 MIN_EDGE_TEXT_PX = 11  # the smallest edge label (a chain-rule product) "follow" allows
-NODE_FONT_PT = 11  # the drawings' node font size, in SVG units
+NODE_FONT_PT = FONT_SIZE  # the drawings' node font size, in SVG units (points)
 EDGE_FONT_PT = 12  # the page's edge-label font size, in SVG units
 INSET_WIDTH_PX = 300  # the inset picture's width in the panel
 MAX_EDGE_PRODUCTS = 9  # a step with more operands has its products in the table only
