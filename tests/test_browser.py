@@ -132,8 +132,9 @@ def test_the_classic_neuron_steps_forward_then_backward_with_its_rule(
     assert "n.grad += 1.0000 × 0.5000 = 0.5000" in page.get_by_test_id("step-text").text_content()
     n_box = page.locator(f'g.node[id="v{nodes.index(v["n"])}"]')
     assert "grad 0.5000" in n_box.text_content()
-    shown = [t.text_content() for t in page.locator("text.gg-product").all() if t.is_visible()]
-    assert shown == ["1.0000 × 0.5000", "= 0.5000"]
+    # The step's product, beside its edge: "g × local" over "= contribution".
+    shown = [t.all_text_contents() for t in page.locator("text.gg-product tspan").all()]
+    assert shown == [["1.0000 × 0.5000"], ["= 0.5000"]]
 
     # The last step leaves every leaf with its gradient.
     page.get_by_test_id("slider").fill(str(steps - 1))

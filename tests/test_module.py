@@ -125,7 +125,7 @@ def test_forward_matches_the_formula(activation: str) -> None:
     assert [v.data for v in out] == pytest.approx(values, rel=1e-12)
 
 
-def test_one_fused_node_per_neuron() -> None:
+def test_one_node_per_neuron() -> None:
     model = MLP(2, [3, 3, 1], seed=0)
     out = model([0.5, -1.0])
     assert isinstance(out, Value)

@@ -402,7 +402,7 @@ def test_the_examples_in_the_docstrings_run() -> None:
     assert failed == 0
 
 
-# -- the new activations of a neuron node (fused): the same numbers as torch ------------------
+# -- the new activations of a neuron node: the same numbers as torch ------------------------
 
 NEURON_ACTIVATIONS = {
     "leaky_relu": F.leaky_relu,

@@ -125,18 +125,18 @@ def test_explain_says_the_chain_rule_in_one_line() -> None:
     trace = trace_backward(c.tanh())
     # tanh'(-0.5) = 1 - tanh(-0.5)**2 = 0.78645...
     assert trace.explain(0) == (
-        "out = tanh(c): c.grad += 1.0000 × 0.7864 = 0.7864 "
+        "root = tanh(c): c.grad += 1.0000 × 0.7864 = 0.7864 "
         "[tanh: ∂out/∂x = 1 − out² = 1 − (-0.4621)² = 0.7864]"
     )
     assert trace.explain(1) == (
-        "c = a * b: a.grad += 0.7864 × -1.0000 = -0.7864 [*: ∂out/∂a = b = -1.0000]; "
+        "c = a * b: a.grad += 0.7864 × (-1.0000) = -0.7864 [*: ∂out/∂a = b = -1.0000]; "
         "b.grad += 0.7864 × 0.5000 = 0.3932 [*: ∂out/∂b = a = 0.5000]"
     )
     assert trace.explain(-1) == trace.explain(1)
     square = trace_backward(a * a)
     assert square.explain(0).count("a.grad += 1.0000 × 0.5000 = 0.5000") == 2
     unit = neuron([a], [b], Value(1.0, label="bias"), "tanh")
-    assert trace_backward(unit).explain(0).startswith("out = tanh(a·b + bias): ")
+    assert trace_backward(unit).explain(0).startswith("root = tanh(a·b + bias): ")
     for i in range(len(trace)):
         assert "\n" not in trace.explain(i)
 
@@ -296,7 +296,7 @@ def test_a_dot_node_is_explained_as_its_products() -> None:
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     trace = trace_backward(Value.dot([a, b], [b, 4.0]))
     line = trace.explain(0)
-    assert line.startswith("out = a·b + b·#2: ")  # the number 4.0 became leaf #2
+    assert line.startswith("root = a·b + b·#2: ")  # the number 4.0 became leaf #2
 
 
 def test_the_forward_pass_is_recorded_in_topological_order_with_formulas() -> None:
@@ -310,7 +310,7 @@ def test_the_forward_pass_is_recorded_in_topological_order_with_formulas() -> No
     assert [trace.explain_forward(i) for i in range(len(trace.forward))] == [
         "#2 = x1 * w1 = 2.0000 * (-3.0000) = -6.0000",
         "n = □ + 1.5 = (-6.0000) + 1.5 = -4.5000".replace("□", "#2"),
-        "out = tanh(n) = tanh(-4.5000) = -0.9998",
+        "root = tanh(n) = tanh(-4.5000) = -0.9998",
     ]
 
 
@@ -457,3 +457,75 @@ def test_labels_that_cannot_be_drawn_as_they_are_are_escaped_in_words_and_pages(
     page = trace.save_html(tmp_path / "steps.html").read_text(encoding="utf-8")
     assert "a\\\\x00b" in page or "a\\x00b" in page  # in the JSON and in the SVG
     assert "\x00" not in page and "\x1b" not in page
+
+
+def test_an_unlabelled_root_is_root_and_negative_factors_are_in_parentheses() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    trace = trace_backward((a * b).tanh())  # tanh's rule calls its own output "out"
+    assert trace.names[-1] == "root" and trace[0].name == "root"
+    assert trace.explain(0).startswith("root = tanh(#2): ")
+    assert "a.grad += " in trace.explain(1) and " × (-3.0000) = " in trace.explain(1)
+    assert trace.forward[0].numbers == "2.0000 * (-3.0000)"
+    labelled = (a * b).tanh()
+    labelled.label = "loss"
+    assert trace_backward(labelled).names[-1] == "loss"
+    # the frames write their products the same way
+    source = trace.frame(1).source
+    assert "× (-3.0000)" in source and "× -3.0000" not in source
+
+
+@needs_dot
+def test_the_page_carries_its_style_and_script_from_the_files_beside_it() -> None:
+    from importlib import resources
+
+    fragment = trace_backward(Value(2.0, label="a") * Value(-3.0, label="b")).to_html()
+    viz = resources.files("autograd.viz")
+    for name in ("page.css", "page.js"):
+        text = viz.joinpath(name).read_text(encoding="utf-8")
+        assert len(text) > 1000 and text in fragment
+    assert 'data-testid="inset"' not in fragment  # no inset unless one is handed over
+
+
+def test_an_inset_names_nodes_of_the_trace_and_elements_of_its_picture() -> None:
+    from autograd.viz import Inset
+
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    product = a * b
+    trace = trace_backward(product + 1)
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><circle id="c1" r="3"/></svg>'
+    with_inset = trace.with_inset(Inset(svg, {product: "c1"}, {"c1": "the product"}, "a picture"))
+    assert with_inset.steps == trace.steps and trace.inset is None
+    data = with_inset.page_data()["inset"]
+    k = str(with_inset.nodes.index(product))
+    assert data == {"parts": {k: "c1"}, "names": {k: "the product"}}
+    with pytest.raises(ValueError, match="no element with id 'c2'"):
+        trace.with_inset(Inset(svg, {product: "c2"}))
+    with pytest.raises(ValueError, match="is not a node of this trace's graph"):
+        trace.with_inset(Inset(svg, {Value(1.0): "c1"}))
+    with pytest.raises(ValueError, match="SVG text"):
+        trace.with_inset(Inset("<p>no</p>", {}))
+    with pytest.raises(TypeError, match="must be an Inset"):
+        trace.with_inset(svg)  # type: ignore[arg-type]
+
+
+def test_a_neuron_is_recognised_by_the_parameters_it_reads_whatever_its_op_is_called() -> None:
+    from autograd import define_op
+    from autograd.viz.draw import neuron_owner
+    from tests.test_viz import Param
+
+    w0, w1 = Param(0.5, "w0", "layers.0.neurons.1"), Param(-1.0, "w1", "layers.0.neurons.1")
+    b = Param(0.1, "b", "layers.0.neurons.1")
+    x0, x1 = Value(2.0, label="x0"), Value(3.0, label="x1")
+    affine = define_op(
+        "viz_test_affine",
+        lambda w0, w1, x0, x1, b: w0 * x0 + w1 * x1 + b,
+        lambda g, out, w0, w1, x0, x1, b: (g * x0, g * x1, g * w0, g * w1, g),
+    )
+    node = affine(w0, w1, x0, x1, b)
+    assert neuron_owner(node) == "layers.0.neurons.1"
+    assert neuron_owner(w0 * x0) is None  # one parameter: a step of a neuron, not one
+    assert neuron_owner(w0 * w0) is None  # an L2 term reads one parameter twice
+    other = Param(1.0, "w0", "layers.0.neurons.2")
+    assert neuron_owner(affine(w0, other, x0, x1, b)) is None  # two modules' parameters
+    head = trace_backward(node).page_data()["backward"][0]["head"]
+    assert head.endswith("(neuron layers.0.neurons.1)")

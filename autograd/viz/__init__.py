@@ -25,6 +25,7 @@ from autograd.viz.graph import format_number
 from autograd.viz.trace import (
     BackwardTrace,
     ForwardStep,
+    Inset,
     ParentUpdate,
     TraceStep,
     trace_backward,
@@ -36,6 +37,7 @@ __all__ = [
     "ForwardStep",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "Inset",
     "ParentUpdate",
     "TraceStep",
     "draw_dot",

@@ -9,8 +9,9 @@ How the parts read:
 
 * **Names.** A Value shows its label (control characters written as escapes, ``a\\x00b``);
   an unlabelled one shows ``#i``, its position in ``topological_order(root)``, and an
-  unlabelled root shows ``out``. Step-through texts
-  (``autograd.viz.trace``) use the same names, so words and picture match.
+  unlabelled root shows ``out``. Step-throughs (``autograd.viz.trace``) use the same names
+  in their words and pictures, except that an unlabelled root is ``root`` there (their rules
+  call each op's own output ``out``).
 * **Numbers** have 4 decimals (``0.5000``); below 0.001 or from a million on they switch to
   scientific notation (``1.2346e-05``), so a small gradient never shows as ``0.0000``.
 * **Constants.** A plain number operand (``x * 2.5``, stored as ``.const``) is written into the
@@ -27,9 +28,9 @@ How the parts read:
   sign (blue positive, orange negative); the legend says so.
 * **Colours** tell leaves (inputs), parameters (Values with a str ``owner``, i.e. nn's
   ``Parameter``), op results and the root apart; a legend above the graph says which is which.
-* **Clusters** (``cluster=True``) box each module's parameters together with the fused neuron
-  nodes that use them, nested by the owner's dotted name (``layers.0`` holds
-  ``layers.0.neurons.3``).
+* **Clusters** (``cluster=True``) box each module's parameters together with the neuron
+  nodes that use them (an op node reading two or more parameters, all of one module), nested
+  by the owner's dotted name (``layers.0`` holds ``layers.0.neurons.3``).
 
 The DOT source is deterministic: node ids come from the traversal order (never ``id()``), so
 the same graph gives the same source byte for byte and the frames of a step-through keep one
@@ -111,12 +112,14 @@ def op_label(node: Value) -> str:
     return f"□ {symbol} {number}"
 
 
-def _cluster_path(owner: str) -> tuple[str, ...]:
+def _cluster_path(owner: str, nested: bool = True) -> tuple[str, ...]:
     """The nested clusters of a module name: one per list index on the way down, then itself.
 
     ``"layers.0.neurons.3"`` -> ``("layers.0", "layers.0.neurons.3")``: a layer's box holds
-    its neurons' boxes.
+    its neurons' boxes. Not ``nested``: only the module's own box, ``("layers.0.neurons.3",)``.
     """
+    if not nested:
+        return (owner,)
     parts = owner.split(".")
     path = [".".join(parts[: i + 1]) for i, part in enumerate(parts) if part.isdigit()]
     if not path or path[-1] != owner:
@@ -124,12 +127,15 @@ def _cluster_path(owner: str) -> tuple[str, ...]:
     return tuple(path)
 
 
-def _neuron_owner(node: Value) -> str | None:
-    """The one module whose parameters a fused neuron node uses, if there is exactly one."""
-    if not op_name(node).startswith("neuron_"):
-        return None
-    owners = {owner_of(p) for p in node.parents} - {None}
-    return owners.pop() if len(owners) == 1 else None
+def neuron_owner(node: Value) -> str | None:
+    """The module a neuron node belongs to (``layers.1.neurons.3``), else None.
+
+    Recognised by what it reads, whatever its op is called: two or more parameters (its
+    weights and bias; ``p * p`` reads one), all of one module.
+    """
+    parameters = {id(p): owner_of(p) for p in node.parents if owner_of(p) is not None}
+    owners = set(parameters.values())
+    return owners.pop() if len(parameters) >= 2 and len(owners) == 1 else None
 
 
 def edge_flows(nodes: Sequence[Value], grads: Sequence[float]) -> dict[tuple[int, int], float]:
@@ -244,6 +250,9 @@ def build_digraph(
     flows: Mapping[tuple[int, int], float] | None = None,
     max_width: float | None = None,
     legend: bool = True,
+    names: Sequence[str] | None = None,
+    edge_font_size: float = 9,
+    compact: bool = False,
 ) -> graphviz.Digraph:
     """The drawing of ``nodes`` (a topological order, root last) showing ``grads``.
 
@@ -251,10 +260,16 @@ def build_digraph(
     gradients as they were after one step, plus `FrameMarks`. ``flows`` (see `edge_flows`)
     sets each edge's width and colour. ``legend=False`` leaves the legend out (the
     step-through page shows its own, which stays in view when the graph is zoomed).
+    ``names`` replaces `node_names` (the step-through names the root ``root``, not ``out``);
+    ``edge_font_size`` is the edge labels' size in points (the page's products are larger).
+    ``compact`` is the step-through page's layout, where a neuron's operands must fit in
+    one view: each neuron's box stands alone (not inside its layer's), and the edges from the
+    values a neuron reads (not its own parameters) span two ranks, so that a layer sits beside
+    the one before it instead of below it.
     """
     from autograd.viz._graphviz import Drawing
 
-    names = node_names(nodes)
+    names = list(names) if names is not None else node_names(nodes)
     root = len(nodes) - 1
     kinds = [_kind(node, i == root) for i, node in enumerate(nodes)]
     index = {node: i for i, node in enumerate(nodes)}  # identity-keyed: Value keeps id hashing
@@ -262,16 +277,16 @@ def build_digraph(
     layout = _Layout()
     for i, node in enumerate(nodes):
         owner = owner_of(node) if cluster else None
-        neuron_owner = _neuron_owner(node) if cluster else None
+        neuron = neuron_owner(node) if cluster else None
         if node.parents:
             op_attrs = {"label": op_label(node), "shape": "box", "style": "rounded,filled"}
             op_attrs |= {"fillcolor": COLOURS["op"], "height": "0.3", "margin": "0.08,0.03"}
             if marks is not None and marks.current == i:
                 op_attrs |= {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT}
-            path = _cluster_path(neuron_owner) if neuron_owner is not None else ()
+            path = _cluster_path(neuron, not compact) if neuron is not None else ()
             layout.add(_Box(f"o{i}", op_attrs | {"id": f"o{i}"}, path))
         else:
-            path = _cluster_path(owner) if owner is not None else ()
+            path = _cluster_path(owner, not compact) if owner is not None else ()
         label = _value_label(i, names[i], bool(node.label), node.data, grads[i], kinds[i],
                              show_grad, marks)  # fmt: skip
         box_attrs = {"label": label, "shape": "plain", "id": f"v{i}"}
@@ -280,6 +295,8 @@ def build_digraph(
     graph_attr = {"rankdir": rankdir, "fontname": FONT, "fontsize": str(FONT_SIZE),
                   "labelloc": "t", "labeljust": "l", "nodesep": "0.15",
                   "ranksep": "0.35", "remincross": "false"}  # fmt: skip
+    if compact:
+        graph_attr["nodesep"] = "0.1"
     if max_width is not None:
         # graphviz scales the whole drawing down (never up) to fit this many inches.
         graph_attr["size"] = f"{max_width / _PX_PER_INCH:.3f},10000"
@@ -287,7 +304,12 @@ def build_digraph(
         name="computation_graph",
         graph_attr=graph_attr,
         node_attr={"fontname": FONT, "fontsize": str(FONT_SIZE)},
-        edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6", "color": EDGE},
+        edge_attr={
+            "fontname": FONT,
+            "fontsize": f"{edge_font_size:g}",
+            "arrowsize": "0.6",
+            "color": EDGE,
+        },
     )
     flows = flows or {}
     if legend:
@@ -299,7 +321,7 @@ def build_digraph(
     for i, node in enumerate(nodes):
         if node.parents:
             parent_indices = [index[p] for p in node.parents]
-            _add_edges(dot, node, i, parent_indices, marks, flows, largest)
+            _add_edges(dot, node, i, parent_indices, marks, flows, largest, compact)
     return dot
 
 
@@ -442,9 +464,12 @@ def _add_edges(
     marks: FrameMarks | None,
     flows: Mapping[tuple[int, int], float],
     largest: float,
+    compact: bool = False,
 ) -> None:
     """Edges from each operand into node ``i``'s op box, then from the op box to the node."""
     current = marks is not None and marks.current == i
+    # compact: a neuron's inputs (values made by ops, not its parameters) come from two ranks back
+    data_minlen = "4" if compact and neuron_owner(node) is not None else None
     for position, (p, name) in enumerate(zip(parent_indices, operand_names(node), strict=True)):
         # Ids name each node and edge in the SVG, so the step-through page can mark them.
         attrs: dict[str, Any] = {"id": f"e{i}_{position}"}
@@ -456,6 +481,9 @@ def _add_edges(
         if label:
             attrs["label"] = label
         attrs |= flow_style(flows.get((i, position), 0.0), largest)
+        parent = node.parents[position]
+        if data_minlen:  # room for the page's products between a neuron and its operands
+            attrs["minlen"] = data_minlen if parent.parents and owner_of(parent) is None else "3"
         if current:
             attrs |= {"fontcolor": HIGHLIGHT}
         dot.edge(f"v{p}", f"o{i}", **attrs)

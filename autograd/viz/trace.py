@@ -16,10 +16,11 @@ the same page to a file.
 
 from __future__ import annotations
 
+import html
 import math
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -33,6 +34,7 @@ from autograd.viz.draw import (
     fitting_rankdir,
     flow_width,
     grad_cell_width,
+    neuron_owner,
     render_svg,
 )
 from autograd.viz.errors import GraphvizNotFoundError
@@ -44,10 +46,8 @@ from autograd.viz.graph import (
     general_rules,
     local_derivatives,
     node_names,
-    op_name,
     op_symbol,
     operand_labels,
-    owner_of,
     rule_with_numbers,
     walk,
 )
@@ -59,6 +59,39 @@ _PX_PER_PT = 96 / 72  # the page draws edge widths in CSS pixels, graphviz in po
 
 DEFAULT_MAX_NODES = 2000
 """The most boxes (values plus ops) a trace takes unless told otherwise."""
+
+ROOT_NAME = "root"
+"""An unlabelled root's name in step-throughs: never ``out``, which every op's rule uses for
+that op's own output (``tanh: ∂out/∂x = 1 − out²``)."""
+
+
+def step_names(nodes: Sequence[Value]) -> list[str]:
+    """Each node's name in a step-through: as in drawings, but an unlabelled root is ``root``."""
+    names = node_names(nodes)
+    if names and not nodes[-1].label:
+        names[-1] = ROOT_NAME
+    return names
+
+
+@dataclass(frozen=True)
+class Inset:
+    """A small picture shown beside a step-through, its part for each step's node marked.
+
+    nn hands one over for a network (``nn.trace_network``): its layered picture, and which
+    node is which neuron. autograd knows nothing of what the picture shows.
+
+    Attributes:
+        svg: the picture, as SVG text.
+        parts: for each node that is a part of the picture, the ``id`` of that part's element
+            in ``svg``; at the node's step (forward and backward) that element is marked.
+        names: what to call each part in words, by element id (``layers.1.neurons.2``).
+        caption: a line above the picture.
+    """
+
+    svg: str
+    parts: Mapping[Value, str]
+    names: Mapping[str, str] = field(default_factory=dict)
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,17 +183,17 @@ def trace_backward(root: Value, *, max_nodes: int = DEFAULT_MAX_NODES) -> Backwa
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b
     >>> trace = trace_backward(c)
-    >>> len(self), a.grad
+    >>> len(trace), a.grad
     (1, -3.0)
     >>> print(trace.explain(0).replace("; ", "\n"))
-    out = a * b: a.grad += 1.0000 × -3.0000 = -3.0000 [*: ∂out/∂a = b = -3.0000]
+    root = a * b: a.grad += 1.0000 × (-3.0000) = -3.0000 [*: ∂out/∂a = b = -3.0000]
     b.grad += 1.0000 × 2.0000 = 2.0000 [*: ∂out/∂b = a = 2.0000]
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
     check_max_nodes(max_nodes, "trace_backward")
     nodes = walk(root, max_nodes, "trace_backward")
-    names = dict(zip(nodes, node_names(nodes), strict=True))
+    names = dict(zip(nodes, step_names(nodes), strict=True))
     # This pass's gradient of every node, as the sweep fills it in: the root is seeded with
     # 1, every other node starts at 0 and receives its contributions in the sweep's order.
     this_pass = {node: 0.0 for node in nodes}
@@ -221,13 +254,8 @@ def _step(
 def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
     """Record how one op node's value was computed, in names and in numbers."""
     parents = [names[p] for p in node.parents]
-    numbers = [_number(p.data) for p in node.parents]
+    numbers = [_factor(p.data) for p in node.parents]
     return ForwardStep(node, names[node], formula(node, parents), formula(node, numbers), node.data)
-
-
-def _number(x: float) -> str:
-    shown = format_number(x)
-    return f"({shown})" if x < 0 else shown
 
 
 class BackwardTrace(Sequence[TraceStep]):
@@ -237,6 +265,8 @@ class BackwardTrace(Sequence[TraceStep]):
     ``trace.frame(i)`` draws the graph after step i; ``trace.forward`` holds the forward
     pass's steps. In Jupyter the trace shows itself as a step-through (forward pass, then
     backward pass; zoom, fit, follow); ``trace.save_html(path)`` writes it as a page.
+    ``trace.with_inset(Inset(svg, parts))`` adds a picture beside it whose part for each
+    step's node is marked (``nn.trace_network`` hands over the network this way).
 
     Steps and frames show this pass's gradients: what this backward pass adds. On a fresh
     graph those are the final ``.grad``; after earlier passes, ``.grad`` also holds theirs.
@@ -248,6 +278,7 @@ class BackwardTrace(Sequence[TraceStep]):
         start_grads: Sequence[float],
         steps: Sequence[TraceStep],
         forward: Sequence[ForwardStep] = (),
+        inset: Inset | None = None,
     ) -> None:
         """Made by `trace_backward`: the graph's nodes, their grads after seeding, the steps."""
         self.nodes = tuple(nodes)
@@ -256,7 +287,8 @@ class BackwardTrace(Sequence[TraceStep]):
         self.steps = tuple(steps)
         self.forward = tuple(forward)
         self._index = {node: i for i, node in enumerate(self.nodes)}
-        self.names = node_names(self.nodes)
+        self.names = step_names(self.nodes)
+        self.inset = inset
 
     # -- the sequence of steps --------------------------------------------------------------
 
@@ -274,6 +306,23 @@ class BackwardTrace(Sequence[TraceStep]):
 
     def __repr__(self) -> str:
         return f"BackwardTrace({len(self)} steps, root={self.root!r})"
+
+    def with_inset(self, inset: Inset) -> BackwardTrace:
+        """This trace with a picture beside its step-through, marking each step's part of it.
+
+        Raises ValueError when a node of ``inset.parts`` is not in this trace's graph or an
+        element id is not in ``inset.svg``, and TypeError for a wrong type.
+        """
+        if not isinstance(inset, Inset):
+            raise TypeError(f"with_inset: inset must be an Inset, got {type(inset).__name__}")
+        if not isinstance(inset.svg, str) or "<svg" not in inset.svg:
+            raise ValueError("with_inset: inset.svg must be SVG text (with an <svg> element)")
+        for node, element in inset.parts.items():
+            if node not in self._index:
+                raise ValueError(f"with_inset: {node!r} is not a node of this trace's graph")
+            if not isinstance(element, str) or f'id="{html.escape(element)}"' not in inset.svg:
+                raise ValueError(f"with_inset: inset.svg has no element with id {element!r}")
+        return BackwardTrace(self.nodes, self.start_grads, self.steps, self.forward, inset)
 
     def _check_step(self, i: object, what: str) -> int:
         if isinstance(i, bool) or not isinstance(i, int):
@@ -297,11 +346,11 @@ class BackwardTrace(Sequence[TraceStep]):
             return head + f"d({self.names[-1]})/d({step.name}) is 0, so nothing flows back"
         if not step.flowed:
             return head + "every local derivative is 0 here, so nothing flows back"
-        g = format_number(step.upstream)
         parts = []
         for name, u in zip(parents, step.updates, strict=True):
             local = format_number(u.local)
-            text = f"{name}.grad += {g} × {local} = {format_number(u.contribution)}"
+            product = f"{_factor(step.upstream)} × {_factor(u.local)}"
+            text = f"{name}.grad += {product} = {format_number(u.contribution)}"
             if u.rule:
                 text += f" [{step.op}: {_rule_in_numbers(u.rule, u.rule_numbers, local)}]"
             parts.append(text)
@@ -367,7 +416,7 @@ class BackwardTrace(Sequence[TraceStep]):
             shown[(node, k)] = "current"
         marks = FrameMarks(node, received, self._grad_widths(), self._products(), shown)
         return build_digraph(self.nodes, self.grads_after(i), rankdir=rankdir, marks=marks,
-                             flows=self._flows_until(i))  # fmt: skip
+                             flows=self._flows_until(i), names=self.names)  # fmt: skip
 
     def _grad_widths(self) -> list[int]:
         """One grad-cell width per node that fits every value it takes in any frame."""
@@ -386,12 +435,12 @@ class BackwardTrace(Sequence[TraceStep]):
         ``rankdir`` is graphviz's direction ("LR", "TB", ...); by default the one in which the
         graph fits the page best (an expression top to bottom, a network left to right).
 
-        graphviz lays the graph out once, with every edge's chain-rule product in its label
-        (so there is room for it); the page then shows each step by marking its node and
-        edges, showing only their products and setting the values and gradients as they
-        stood. One render instead of one per step keeps the page small and quick to build.
+        graphviz lays the graph out once; the page then shows each step by marking its node
+        and edges, writing their chain-rule products beside them and setting the values and
+        gradients as they stood. One render instead of one per step keeps the page small and
+        quick to build.
         """
-        from autograd.viz.page import step_through
+        from autograd.viz.page import EDGE_FONT_PT, step_through
 
         if not self.steps:
             raise ValueError("step-through: nothing to step through: the root is a leaf")
@@ -401,9 +450,16 @@ class BackwardTrace(Sequence[TraceStep]):
             rankdir = fitting_rankdir(self.nodes)
         elif rankdir not in RANKDIRS:
             raise ValueError(f"step-through: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-        base = FrameMarks(None, frozenset(), self._grad_widths(), self._products())
-        dot = build_digraph(self.nodes, self.start_grads, rankdir=rankdir, marks=base, legend=False)
-        return step_through(render_svg(dot), self.page_data())
+        # The products are not in the layout: the page writes the current step's beside its
+        # edges, so the layout stays compact enough to show a neuron's operands in one view.
+        base = FrameMarks(None, frozenset(), self._grad_widths())
+        dot = build_digraph(self.nodes, self.start_grads, rankdir=rankdir, marks=base,
+                            legend=False, names=self.names, edge_font_size=EDGE_FONT_PT,
+                            compact=True)  # fmt: skip
+        if self.inset is None:
+            return step_through(render_svg(dot), self.page_data())
+        return step_through(render_svg(dot), self.page_data(), inset_svg=self.inset.svg,
+                            inset_caption=self.inset.caption)  # fmt: skip
 
     def page_data(self) -> dict[str, Any]:
         """Everything the page's script needs, as plain JSON-able data.
@@ -445,13 +501,19 @@ class BackwardTrace(Sequence[TraceStep]):
             received = dict.fromkeys(index[u.parent] for u in step.updates if step.flowed)
             grads = [[p, format_number(_last_grad(step, self.nodes[p]))] for p in received]
             head = f"{step.name} = {formula(step.node, [u.name for u in step.updates])}"
-            neuron = _neuron_of(step.node)
+            neuron = neuron_owner(step.node)
             if neuron:
                 head += f"  (neuron {neuron})"
             backward.append({"node": k, "head": head, "upstream": format_number(step.upstream),
                              "flowed": step.flowed, "rows": rows, "grads": grads, "flows": flows,
                              "op": step.op, "rules": general_rules(step.node)})  # fmt: skip
+        inset = None
+        if self.inset is not None:
+            parts = {str(index[node]): element for node, element in self.inset.parts.items()}
+            words = {k: self.inset.names.get(e, e) for k, e in parts.items()}
+            inset = {"parts": parts, "names": words}
         return {
+            "inset": inset,
             "names": names,
             "short": list(self.names),
             "parents": parents,
@@ -504,14 +566,6 @@ class BackwardTrace(Sequence[TraceStep]):
         return target
 
 
-def _neuron_of(node: Any) -> str | None:
-    """The module a fused neuron node's weights belong to (``layers.1.neurons.3``), if one."""
-    if not op_name(node).startswith("neuron_"):
-        return None
-    owners = {owner_of(p) for p in node.parents} - {None}
-    return owners.pop() if len(owners) == 1 else None
-
-
 def _last_grad(step: Any, parent: Any) -> float:
     """``parent``'s gradient at the end of ``step`` (its last update there, for a * a)."""
     grad: float = [u.grad_after for u in step.updates if u.parent is parent][-1]
@@ -539,5 +593,11 @@ def _same_number(text: str, number: str) -> bool:
 
 def _product(step: TraceStep, update: ParentUpdate) -> str:
     """The chain-rule product of one edge, as frames write it: ``g × local = contribution``."""
-    upstream, local = format_number(step.upstream), format_number(update.local)
-    return f"{upstream} × {local} = {format_number(update.contribution)}"
+    factors = f"{_factor(step.upstream)} × {_factor(update.local)}"
+    return f"{factors} = {format_number(update.contribution)}"
+
+
+def _factor(x: float) -> str:
+    """A number as a factor of a product: a negative one in parentheses, ``(-0.1397)``."""
+    shown = format_number(x)
+    return f"({shown})" if shown.startswith("-") else shown

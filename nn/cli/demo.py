@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value, no_grad
-from nn import data, draw_network, losses, optim
+from nn import data, draw_network, losses, optim, trace_network
 from nn.cli.outputs import check_outputs, figure_bytes, write_outputs
 from nn.module import MLP
 from nn.train import History, accuracy, fit
@@ -103,7 +103,7 @@ def draw_one_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[byt
     That sample is the one with the smallest margin ``y * score``: a sample classified with a
     margin of 1 or more has a hinge loss of 0 and every gradient 0, nothing to look at.
     """
-    from autograd.viz import draw_dot, trace_backward
+    from autograd.viz import draw_dot
 
     with no_grad():
         margins = [_single(model(x)).data * t for x, t in zip(X, y, strict=True)]
@@ -114,7 +114,7 @@ def draw_one_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[byt
     network = draw_network(model, X[i], loss=sample).svg
     graph = draw_dot(sample).pipe(format="svg")
     model.zero_grad()
-    page = trace_backward(_one_sample_loss(model, X[i], y[i])).to_page()
+    page = trace_network(model, loss=_one_sample_loss(model, X[i], y[i])).to_page()
     model.zero_grad()
     return network.encode("utf-8"), graph, page.encode("utf-8")
 
