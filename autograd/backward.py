@@ -63,7 +63,8 @@ def sweep(
         out = node if create_graph else node.data
         contributions = contributions_of(node, g, out, node.rule_operands(create_graph))
         for parent, contribution in zip(node.parents, contributions, strict=True):
-            grads[parent] = grads[parent] + contribution if parent in grads else contribution
+            total = grads.get(parent)
+            grads[parent] = contribution if total is None else total + contribution
         if on_step is not None:
             on_step(node, g, contributions)
     return grads

@@ -274,7 +274,7 @@ class Value:
         The parents' numbers, then ``const`` if the op has one; with ``as_values`` the parents
         themselves (for ``create_graph=True``, where the rule builds new nodes).
         """
-        operands: list[Any] = [p if as_values else p.data for p in self.parents]
+        operands: list[Any] = list(self.parents) if as_values else [p.data for p in self.parents]
         return operands if self.const is None else [*operands, self.const]
 
     # Pickle and deepcopy write the graph parents first, so that any depth works (pickling.py).
