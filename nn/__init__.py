@@ -5,7 +5,8 @@
 >>> out = model([0.5, -1.0])              # a Value (one output) or a list of Values
 
 Public names: `Module`, `Parameter`, `Neuron`, `Layer`, `MLP`, `fit`, `History`, `accuracy`,
-`draw_network` (the layered picture of a model, `NetworkPicture`),
+`draw_network` (the layered picture of a model, `NetworkPicture`), `TrainingView` (a
+training run recorded epoch by epoch and, in Jupyter, shown live: `nn.live`),
 and the modules `nn.losses`, `nn.optim` (`SGD`, `Adam`), `nn.data`, `nn.io`, `nn.plot`
 (matplotlib is imported only when a plot is drawn) and `nn.cli` (the ``glassgrad`` command).
 `to_torch` and `from_torch` move an MLP's weights to a ``torch.nn.Sequential`` and back
@@ -15,6 +16,7 @@ bag-of-words inputs.
 
 from nn import data, losses, optim, text
 from nn.module import MLP, Layer, Module, Neuron, Parameter
+from nn.live import TrainingView
 from nn.network import NetworkPicture, draw_network
 from nn.torch_bridge import from_torch, to_torch
 from nn.train import DivergedError, History, accuracy, fit
@@ -28,6 +30,7 @@ __all__ = [
     "NetworkPicture",
     "Neuron",
     "Parameter",
+    "TrainingView",
     "accuracy",
     "data",
     "draw_network",

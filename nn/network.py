@@ -473,6 +473,7 @@ def _render(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="nn-network" width="{width:.0f}" '
         f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}">',
         f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
+        '<g class="nn-header">',  # title and legend (a page with its own may hide them)
         _text(margin, 28, title, size=15, anchor="start", weight="bold"),
     ]
     edge_labels: list[tuple[_Edge, float, tuple[float, float]]] = []
@@ -489,6 +490,7 @@ def _render(
     parts.extend(
         _legend(margin, 52, show, has_values, has_grads, loss_name, largest_edge, bool(edge_labels))
     )
+    parts.append("</g>")
 
     heading_y = header - 10 if show == "weights" else header - 26
     for column, column_units in enumerate(units):
