@@ -37,6 +37,7 @@ A lesson can drive a `TrainingView` itself, for a loop of its own::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -106,9 +107,13 @@ class Recording:
     epochs: int | None
     snapshots: list[Snapshot] = field(default_factory=list)
 
-    def page_data(self, snapshots: Sequence[Snapshot] | None = None) -> dict[str, Any]:
-        """What the page's script reads, JSON-ready (numbers rounded to what a picture needs)."""
-        chosen = self.snapshots if snapshots is None else snapshots
+    def page_data(self) -> dict[str, Any]:
+        """What the page's script reads, JSON-ready (numbers rounded to what a picture needs:
+        weights to 4 significant digits, losses and accuracies to 6)."""
+        data = self._page_data()
+        return data | {"weights": [json.loads(w) for w in data["weights"]]}
+
+    def _page_data(self) -> dict[str, Any]:
         return {
             "names": self.names,
             "layers": [list(layer) for layer in self.layers],
@@ -116,13 +121,12 @@ class Recording:
             "total": self.epochs,
             "points": self.points,
             "labels": self.labels,
-            **_columns(chosen),
+            **_columns(self.snapshots),
         }
 
     def to_html(self, *, live: bool = False, view_id: str | None = None) -> str:
         """The view as an HTML fragment (for Jupyter; `to_page` wraps it in a page)."""
-        data = self.page_data() | {"live": live}
-        payload = _json_for_html(data)
+        payload = _json_for_html(self._page_data() | {"live": live})
         if view_id is None:
             digest = hashlib.sha256((payload + self.network_svg).encode("utf-8")).hexdigest()
             view_id = f"gg-training-{digest[:12]}"
@@ -368,11 +372,20 @@ def _short(x: float | None, digits: int) -> float | None:
     return float(f"{x:.{digits}g}")
 
 
-def _columns(snapshots: Sequence[Snapshot]) -> dict[str, list[Any]]:
+class _Weights(list[str]):
+    """Each snapshot's weights as JSON text, to 4 significant digits: `_json_for_html` puts
+    them in as they are (formatting them once, with ``%``, is most of a live update's cost)."""
+
+
+def _weights_json(weights: Sequence[float]) -> str:
+    return "[" + ",".join(["%.4g" % w if math.isfinite(w) else "null" for w in weights]) + "]"
+
+
+def _columns(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
     """Snapshots as the page keeps them: one list per field, weights to 4 digits."""
     return {
         "epochs": [s.epoch for s in snapshots],
-        "weights": [[_short(w, 4) for w in s.weights] for s in snapshots],
+        "weights": _Weights(_weights_json(s.weights) for s in snapshots),
         "loss": [_short(s.loss, 6) for s in snapshots],
         "accuracy": [_short(s.accuracy, 6) for s in snapshots],
         "valLoss": [_short(s.val_loss, 6) for s in snapshots],
@@ -380,12 +393,19 @@ def _columns(snapshots: Sequence[Snapshot]) -> dict[str, list[Any]]:
     }
 
 
-def _json_for_html(data: object) -> str:
+def _json_for_html(data: dict[str, Any]) -> str:
     """JSON that is safe inside a <script> element (no "</script>" can end it early)."""
+    weights = data.get("weights")
+    if isinstance(weights, _Weights):
+        data = data | {"weights": "@WEIGHTS@"}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e")
+    if isinstance(weights, _Weights):  # numbers only: nothing in them needs escaping
+        text = text.replace('"@WEIGHTS@"', "[" + ",".join(weights) + "]", 1)
+    return text
 
 
+@functools.cache
 def _asset(name: str) -> str:
-    """One of the page's files (``nn/training_page/``), as text."""
+    """One of the page's files (``nn/training_page/``), as text (read once)."""
     return resources.files("nn").joinpath("training_page", name).read_text("utf-8")
