@@ -174,8 +174,10 @@ def main() -> int:
     fits = time_fits()
     size = page_size()
     medians = fits["median_s"]
-    print(f"notebook 05's fit ({fits['epochs']} epochs), medians of {fits['runs']} runs in "
-          f"{fits['where']}:\n")
+    print(
+        f"notebook 05's fit ({fits['epochs']} epochs), medians of {fits['runs']} runs in "
+        f"{fits['where']}:\n"
+    )
     print("| measure | value |")
     print("|---|---|")
     for mode in MODES:

@@ -15,8 +15,8 @@ bag-of-words inputs.
 """
 
 from nn import data, losses, optim, text
-from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.live import TrainingView
+from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.network import NetworkPicture, draw_network
 from nn.torch_bridge import from_torch, to_torch
 from nn.train import DivergedError, History, accuracy, fit

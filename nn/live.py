@@ -40,6 +40,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import importlib
 import json
 import math
 import sys
@@ -53,7 +54,7 @@ from typing import Any, Protocol
 
 from autograd.files import write_atomically
 from nn.data import as_lists
-from nn.module import Module, Parameter
+from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.network import _layers_of, draw_network
 
 DEFAULT_REFRESH = 0.25
@@ -213,7 +214,7 @@ class TrainingView:
             raise ValueError(f"TrainingView: refresh must be a number >= 0, got {refresh!r}")
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int)):
             raise ValueError(f"TrainingView: epochs must be an int or None, got {epochs!r}")
-        assert isinstance(model, Module)
+        assert isinstance(model, MLP | Layer | Neuron)  # _layers_of checked it
         names = {id(p): name for name, p in model.named_parameters()}
         self._parameters: list[Parameter] = [
             p for neurons in layers for neuron in neurons for p in (*neuron.w, neuron.b)
@@ -296,15 +297,15 @@ class _LiveDisplay:
     """
 
     def __init__(self, recording: Recording) -> None:
-        from IPython.display import HTML, display
-
+        shown: Any = importlib.import_module("IPython.display")  # only in Jupyter
         self._recording = recording
         self._id = f"gg-training-live-{id(self):x}-{time.monotonic_ns():x}"
         self._sent = len(recording.snapshots)
         self._last = time.monotonic()
-        self._html = HTML
-        self._view = display(HTML(recording.to_html(live=True, view_id=self._id)), display_id=True)
-        self._feed = display(HTML(""), display_id=True)
+        self._html = shown.HTML
+        view = shown.HTML(recording.to_html(live=True, view_id=self._id))
+        self._view = shown.display(view, display_id=True)
+        self._feed = shown.display(shown.HTML(""), display_id=True)
 
     def send(self, refresh: float) -> None:
         """Send the epochs not sent yet, unless the last update was under ``refresh`` ago."""
@@ -374,11 +375,11 @@ def _short(x: float | None, digits: int) -> float | None:
 
 class _Weights(list[str]):
     """Each snapshot's weights as JSON text, to 4 significant digits: `_json_for_html` puts
-    them in as they are (formatting them once, with ``%``, is most of a live update's cost)."""
+    them in as they are (formatted once, as text: most of a live update's cost)."""
 
 
 def _weights_json(weights: Sequence[float]) -> str:
-    return "[" + ",".join(["%.4g" % w if math.isfinite(w) else "null" for w in weights]) + "]"
+    return "[" + ",".join([f"{w:.4g}" if math.isfinite(w) else "null" for w in weights]) + "]"
 
 
 def _columns(snapshots: Sequence[Snapshot]) -> dict[str, Any]:

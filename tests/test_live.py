@@ -44,7 +44,9 @@ def train(model: MLP, epochs: int, **options: Any) -> Any:
 
 def page_data(text: str) -> dict[str, Any]:
     """The JSON the page's script reads, taken back out of the page."""
-    found = re.search(r'<script type="application/json" class="ggt-data">(.*?)</script>', text, re.S)
+    found = re.search(
+        r'<script type="application/json" class="ggt-data">(.*?)</script>', text, re.S
+    )
     assert found is not None
     loaded: dict[str, Any] = json.loads(found.group(1))
     return loaded
@@ -184,7 +186,9 @@ def test_the_page_for_100_epochs_of_the_demo_network_is_under_2_mb(tmp_path: Pat
     for _ in range(100):
         for p in model.parameters():
             p.data += rng.gauss(0.0, 0.05)
-        view.update(loss=rng.random(), accuracy=rng.random(), val_loss=rng.random(), val_accuracy=0.5)
+        view.update(
+            loss=rng.random(), accuracy=rng.random(), val_loss=rng.random(), val_accuracy=0.5
+        )
     size = view.save_html(tmp_path / "training.html").stat().st_size
     assert len(view.snapshots) == 101
     assert size <= 2_000_000, size
@@ -308,8 +312,21 @@ def test_a_lesson_can_drive_a_view_and_save_it(tmp_path: Path) -> None:
         view.update(loss=loss.data, accuracy=0.5)
     view.close()
     assert [s.epoch for s in view.snapshots] == [0, 1, 2]
-    assert view.save_html(tmp_path / "run.html", title="my run").read_text("utf-8").count(
-        "<title>my run</title>"
-    ) == 1
+    assert (
+        view.save_html(tmp_path / "run.html", title="my run")
+        .read_text("utf-8")
+        .count("<title>my run</title>")
+        == 1
+    )
     assert "gg-training" in view._repr_html_()
     assert "3 relu → 1 linear, 2 epochs" in repr(view)
+
+
+def test_the_live_view_benchmark_runs_at_a_tiny_size() -> None:
+    from benchmarks import live_view
+
+    fits = live_view.time_fits(repeats=1, epochs=2, kernel=False)
+    assert set(fits["median_s"]) == {"plain", "record", "live"}
+    assert fits["where"].startswith("this process")
+    assert 0 <= fits["record_overhead"] and 0 <= fits["live_overhead"]
+    assert live_view.page_size(epochs=2) > 10_000

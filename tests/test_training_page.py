@@ -249,7 +249,8 @@ def test_three_classes_colour_the_plane_by_class(page: Any, tmp_path: Path) -> N
                   const seen = new Set();
                   for (let i = 0; i < d.length; i += 4 * 97) {
                       const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
-                      seen.add(r > g && r > b ? 'r' : g > r && g > b ? 'g' : b > r && b > g ? 'b' : '?');
+                      seen.add(r > g && r > b ? 'r' : g > r && g > b ? 'g'
+                               : b > r && b > g ? 'b' : '?');
                   }
                   return Array.from(seen); }"""
     )
