@@ -186,7 +186,7 @@ def main() -> int:
             f"({fits['min_s'][mode] * 1000:.0f} ms) |"
         )
     print(f"| record=True: time in the view / rest of the fit | {fits['record_overhead']:.1%} |")
-    print(f"| live=True (refresh 0.25 s): same | {fits['live_overhead']:.1%} |")
+    print(f"| live=True (default refresh): same | {fits['live_overhead']:.1%} |")
     print(f"| live=True: medians, live / plain - 1 | {fits['live_overhead_end_to_end']:+.1%} |")
     print(f"| recorded page, 100 epochs of MLP(2, [16, 16, 1]) | {size / 1e6:.3f} MB |")
     return 0

@@ -2,8 +2,9 @@
 the live view in Jupyter.
 
 ``fit(..., record=True)`` keeps a `Snapshot` of the model before training and after each
-epoch (its weights, and the loss and accuracy so far) in ``history.recording``, and
-``history.save_html("training.html")`` writes a page that plays the run back: a slider and
+epoch (its weights, and the loss and accuracy so far) in ``history.recording`` (which shows
+itself in Jupyter), and ``history.save_html("training.html")`` writes a page that plays the
+run back: a slider and
 Play over the epochs, the network picture with each line's width and colour set from that
 epoch's weights, the decision boundary for a model with two inputs (its output over the input
 plane as a heatmap, the training points on top, as TensorFlow Playground shows it) and the
@@ -57,7 +58,7 @@ from nn.data import as_lists
 from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.network import _layers_of, draw_network
 
-DEFAULT_REFRESH = 0.25
+DEFAULT_REFRESH = 0.5
 """Seconds between two updates of a live view, at most (the first and last epochs are always
 sent). Recording itself happens every epoch whatever this is."""
 
@@ -107,6 +108,7 @@ class Recording:
     threshold: float
     epochs: int | None
     snapshots: list[Snapshot] = field(default_factory=list)
+    _weights_texts: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def page_data(self) -> dict[str, Any]:
         """What the page's script reads, JSON-ready (numbers rounded to what a picture needs:
@@ -122,7 +124,23 @@ class Recording:
             "total": self.epochs,
             "points": self.points,
             "labels": self.labels,
-            **_columns(self.snapshots),
+            **self._columns(),
+        }
+
+    def _columns(self, start: int = 0) -> dict[str, Any]:
+        """The snapshots from ``start`` on as the page keeps them: a list per field (each
+        snapshot's weights formatted once, then kept: a live view sends them twice)."""
+        snapshots = self.snapshots[start:]
+        texts = self._weights_texts
+        for snapshot in self.snapshots[len(texts) :]:
+            texts.append(_weights_json(snapshot.weights))
+        return {
+            "epochs": [s.epoch for s in snapshots],
+            "weights": _Weights(texts[start:]),
+            "loss": [_short(s.loss, 6) for s in snapshots],
+            "accuracy": [_short(s.accuracy, 6) for s in snapshots],
+            "valLoss": [_short(s.val_loss, 6) for s in snapshots],
+            "valAccuracy": [_short(s.val_accuracy, 6) for s in snapshots],
         }
 
     def to_html(self, *, live: bool = False, view_id: str | None = None) -> str:
@@ -167,6 +185,10 @@ class Recording:
         write_atomically(target, self.to_page(title).encode("utf-8"), "save_html")
         return target
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows the recording as the page's player (``history.recording``)."""
+        return self.to_html()
+
     def describe(self) -> str:
         """The network in words, such as ``MLP 2 → 16 relu → 1 linear, 40 epochs``."""
         stages = " → ".join(f"{nout} {activation}" for _, nout, activation in self.layers)
@@ -192,7 +214,7 @@ class TrainingView:
         epochs: how many epochs are planned (the curves' x axis), if known.
         threshold: how a one-output model's output is read as a class; by default 0.5 for a
             sigmoid output, else 0 (as ``nn.train.default_threshold``).
-        refresh: seconds between two live updates, at most.
+        refresh: seconds between two live updates, at most (`DEFAULT_REFRESH` when None).
         live: True to show it live (in Jupyter; elsewhere it only records, with a warning),
             False to only record, None (the default) to show it when running in Jupyter.
     """
@@ -205,11 +227,18 @@ class TrainingView:
         *,
         epochs: int | None = None,
         threshold: float | None = None,
-        refresh: float = DEFAULT_REFRESH,
+        refresh: float | None = None,
         live: bool | None = None,
     ) -> None:
         """See the class docstring."""
-        layers = _layers_of(model)
+        try:
+            layers = _layers_of(model)
+        except TypeError:
+            raise TypeError(
+                "TrainingView (fit's record and live): the model must be an nn MLP, Layer or "
+                f"Neuron, got {type(model).__name__}"
+            ) from None
+        refresh = DEFAULT_REFRESH if refresh is None else refresh
         if isinstance(refresh, bool) or not isinstance(refresh, int | float) or refresh < 0:
             raise ValueError(f"TrainingView: refresh must be a number >= 0, got {refresh!r}")
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int)):
@@ -297,15 +326,20 @@ class _LiveDisplay:
     """
 
     def __init__(self, recording: Recording) -> None:
-        shown: Any = importlib.import_module("IPython.display")  # only in Jupyter
+        self._ipython: Any = importlib.import_module("IPython.display")  # only in Jupyter
         self._recording = recording
         self._id = f"gg-training-live-{id(self):x}-{time.monotonic_ns():x}"
         self._sent = len(recording.snapshots)
         self._last = time.monotonic()
-        self._html = shown.HTML
-        view = shown.HTML(recording.to_html(live=True, view_id=self._id))
-        self._view = shown.display(view, display_id=True)
-        self._feed = shown.display(shown.HTML(""), display_id=True)
+        self._show(recording.to_html(live=True, view_id=self._id), "view", update=False)
+        self._show("", "feed", update=False)
+
+    def _show(self, html: str, which: str, *, update: bool) -> None:
+        # A raw bundle: IPython's formatters (a dozen per object) are skipped, which halves
+        # the cost of an update in a kernel.
+        self._ipython.display(
+            {"text/html": html}, raw=True, display_id=f"{self._id}-{which}", update=update
+        )
 
     def send(self, refresh: float) -> None:
         """Send the epochs not sent yet, unless the last update was under ``refresh`` ago."""
@@ -313,23 +347,21 @@ class _LiveDisplay:
         if now - self._last < refresh:
             return
         self._last = now
-        self._push(done=False)
+        self._push()
 
-    def _push(self, *, done: bool) -> None:
-        fresh = self._recording.snapshots[self._sent :]
+    def _push(self) -> None:
+        payload = _json_for_html(self._recording._columns(self._sent))
         self._sent = len(self._recording.snapshots)
-        payload = _json_for_html(_columns(fresh) | {"done": done})
         script = (
             f"<script>window.glassgradTraining && "
             f"window.glassgradTraining.push({json.dumps(self._id)}, {payload});</script>"
         )
-        self._feed.update(self._html(script))
+        self._show(script, "feed", update=True)
 
     def finish(self) -> None:
         """The whole recording in the view's place; the feed emptied."""
-        self._push(done=True)
-        self._view.update(self._html(self._recording.to_html()))
-        self._feed.update(self._html(""))
+        self._show(self._recording.to_html(), "view", update=True)
+        self._show("", "feed", update=True)
 
 
 def _wants_live(live: bool | None) -> bool:
@@ -380,18 +412,6 @@ class _Weights(list[str]):
 
 def _weights_json(weights: Sequence[float]) -> str:
     return "[" + ",".join([f"{w:.4g}" if math.isfinite(w) else "null" for w in weights]) + "]"
-
-
-def _columns(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
-    """Snapshots as the page keeps them: one list per field, weights to 4 digits."""
-    return {
-        "epochs": [s.epoch for s in snapshots],
-        "weights": _Weights(_weights_json(s.weights) for s in snapshots),
-        "loss": [_short(s.loss, 6) for s in snapshots],
-        "accuracy": [_short(s.accuracy, 6) for s in snapshots],
-        "valLoss": [_short(s.val_loss, 6) for s in snapshots],
-        "valAccuracy": [_short(s.val_accuracy, 6) for s in snapshots],
-    }
 
 
 def _json_for_html(data: dict[str, Any]) -> str:

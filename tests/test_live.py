@@ -200,87 +200,87 @@ def test_training_view_checks_its_arguments() -> None:
         TrainingView(model, refresh=-1)
     with pytest.raises(ValueError, match=r"epochs must be an int"):
         TrainingView(model, epochs=2.5)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"MLP, Layer or Neuron"):
+    with pytest.raises(TypeError, match=r"TrainingView .*MLP, Layer or Neuron, got str"):
         TrainingView("a model")  # type: ignore[arg-type]
     recording = Recording([], [(1, 1, "relu")], "<svg/>", None, None, 0.0, None)
     with pytest.raises(ValueError, match="no snapshot"):
         recording.save_html("never.html")
 
 
-class FakeHandle:
-    """What IPython's display(..., display_id=True) returns: each update is kept."""
-
-    def __init__(self, shown: Any) -> None:
-        self.shown = [shown.data]
-
-    def update(self, obj: Any) -> None:
-        self.shown.append(obj.data)
+Outputs = dict[str, list[str]]
 
 
 @pytest.fixture
-def jupyter(monkeypatch: pytest.MonkeyPatch) -> list[FakeHandle]:
-    """Pretend to run in Jupyter; return the display handles made, in order."""
+def jupyter(monkeypatch: pytest.MonkeyPatch) -> Outputs:
+    """Pretend to run in Jupyter; return each display id's outputs, in order (an update
+    adds to its id's list)."""
     pytest.importorskip("IPython")
     import IPython.display
 
-    handles: list[FakeHandle] = []
+    outputs: Outputs = {}
 
-    def display(obj: Any, display_id: bool = False) -> FakeHandle:
-        assert display_id is True
-        handles.append(FakeHandle(obj))
-        return handles[-1]
+    def display(bundle: Any, *, raw: bool, display_id: str, update: bool) -> None:
+        assert raw is True and set(bundle) == {"text/html"}
+        assert update == (display_id in outputs)
+        outputs.setdefault(display_id, []).append(bundle["text/html"])
 
     monkeypatch.setattr(nn.live, "_in_jupyter", lambda: True)
     monkeypatch.setattr(IPython.display, "display", display)
-    return handles
+    return outputs
 
 
-def pushed_epochs(script: str) -> tuple[list[int], bool]:
+def pushed_epochs(script: str) -> list[int]:
     found = re.search(r"push\(\"[^\"]+\", (\{.*\})\);</script>", script)
     assert found is not None, script
-    payload = json.loads(found.group(1))
-    return payload["epochs"], payload["done"]
+    epochs: list[int] = json.loads(found.group(1))["epochs"]
+    return epochs
+
+
+def views_and_feeds(outputs: Outputs) -> tuple[list[list[str]], list[list[str]]]:
+    views = [shown for name, shown in outputs.items() if name.endswith("-view")]
+    feeds = [shown for name, shown in outputs.items() if name.endswith("-feed")]
+    return views, feeds
 
 
 def test_live_in_jupyter_shows_the_view_then_feeds_it_each_epoch(
-    jupyter: list[FakeHandle],
+    jupyter: Outputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    history = train(MLP(2, [4, 1], seed=0), 4, live=True, **{"validation": moons()})
-    view, feed = jupyter
-    first = view.shown[0]
+    monkeypatch.setattr(nn.live, "DEFAULT_REFRESH", 0.0)  # every epoch, however quick
+    history = train(MLP(2, [4, 1], seed=0), 4, live=True, validation=moons())
+    ((view,), (feed,)) = views_and_feeds(jupyter)
+    first = view[0]
     view_id = re.search(r'class="gg-training" id="([^"]+)"', first)
     assert view_id is not None and page_data(first)["live"] is True
-    # The default refresh lets the quick epochs through only as time allows; the last push
-    # ("done") always carries every epoch not sent yet.
-    sent: list[int] = []
-    for script in feed.shown[1:-1]:
+    assert page_data(first)["epochs"] == [0]
+    assert feed[0] == ""
+    for epoch, script in enumerate(feed[1:-1], start=1):
         assert view_id.group(1) in script
-        epochs, done = pushed_epochs(script)
-        sent += epochs
-    assert sent == [1, 2, 3, 4] and done
-    assert feed.shown[-1] == ""  # the feed is emptied at the end ...
-    final = page_data(view.shown[-1])  # ... and the view becomes the whole recording
+        assert pushed_epochs(script) == [epoch]
+    assert len(feed) == 1 + 4 + 1
+    assert feed[-1] == ""  # the feed is emptied at the end ...
+    final = page_data(view[-1])  # ... and the view becomes the whole recording
     assert final["epochs"] == [0, 1, 2, 3, 4] and final["live"] is False
     assert len(history.snapshots) == 5
 
 
-def test_refresh_sets_how_often_the_live_view_is_fed(jupyter: list[FakeHandle]) -> None:
+def test_refresh_sets_how_often_the_live_view_is_fed(jupyter: Outputs) -> None:
     model = MLP(2, [2, 1], seed=0)
     X, y = moons()
-    every = TrainingView(model, X, y, refresh=0)
+    often = TrainingView(model, X, y, refresh=0)
     for epoch in range(3):
-        every.update(loss=1.0 / (epoch + 1), accuracy=0.5)
+        often.update(loss=1.0 / (epoch + 1), accuracy=0.5)
     rarely = TrainingView(model, X, y, refresh=3600)
     for _ in range(3):
         rarely.update(loss=1.0, accuracy=0.5)
     rarely.close()
-    every_feed, rarely_feed = jupyter[1], jupyter[3]
-    assert [pushed_epochs(s)[0] for s in every_feed.shown[1:]] == [[1], [2], [3]]
-    assert [pushed_epochs(s) for s in rarely_feed.shown[1:-1]] == [([1, 2, 3], True)]
+    views, (often_feed, rarely_feed) = views_and_feeds(jupyter)
+    assert [pushed_epochs(s) for s in often_feed[1:]] == [[1], [2], [3]]
+    assert rarely_feed == ["", ""]  # nothing sent before the end ...
+    assert page_data(views[1][-1])["epochs"] == [0, 1, 2, 3]  # ... which brings all of it
 
 
 def test_an_interrupted_live_run_still_leaves_its_recording(
-    jupyter: list[FakeHandle], monkeypatch: pytest.MonkeyPatch
+    jupyter: Outputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
     original = TrainingView.add_epoch
@@ -295,8 +295,8 @@ def test_an_interrupted_live_run_still_leaves_its_recording(
     monkeypatch.setattr(TrainingView, "add_epoch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train(MLP(2, [2, 1], seed=0), 10, live=True)
-    view = jupyter[0]
-    assert page_data(view.shown[-1])["epochs"] == [0, 1, 2]
+    ((view,), _) = views_and_feeds(jupyter)
+    assert page_data(view[-1])["epochs"] == [0, 1, 2]
 
 
 def test_a_lesson_can_drive_a_view_and_save_it(tmp_path: Path) -> None:
@@ -319,6 +319,7 @@ def test_a_lesson_can_drive_a_view_and_save_it(tmp_path: Path) -> None:
         == 1
     )
     assert "gg-training" in view._repr_html_()
+    assert view.recording._repr_html_() == view.recording.to_html()
     assert "3 relu → 1 linear, 2 epochs" in repr(view)
 
 

@@ -286,21 +286,13 @@ def test_the_live_view_follows_the_epochs_it_is_sent(
 
     import nn.live
 
-    shown: list[tuple[str, str]] = []
+    shown: list[tuple[str, str]] = []  # (output, its HTML), in the order they were sent
 
-    class Handle:
-        def __init__(self, name: str, obj: Any) -> None:
-            self.name = name
-            shown.append((name, obj.data))
+    def display(bundle: Any, *, raw: bool, display_id: str, update: bool) -> None:
+        shown.append(("view" if display_id.endswith("-view") else "feed", bundle["text/html"]))
 
-        def update(self, obj: Any) -> None:
-            shown.append((self.name, obj.data))
-
-    names = iter(["view", "feed"])
     monkeypatch.setattr(nn.live, "_in_jupyter", lambda: True)
-    monkeypatch.setattr(
-        IPython.display, "display", lambda obj, display_id: Handle(next(names), obj)
-    )
+    monkeypatch.setattr(IPython.display, "display", display)
     X, y = data.moons(60, noise=0.1, seed=0)
     model = MLP(2, [6, 1], seed=0)
     view = TrainingView(model, X, y, epochs=6, refresh=0)
