@@ -109,7 +109,8 @@ def test_play_advances_the_epochs_and_the_pictures_change(page: Any, moons_page:
     assert epoch_shown(page) == paused  # paused means paused
 
     go_to(page, 0)
-    assert "before training" in page.get_by_test_id("epoch").inner_text()
+    assert page.get_by_test_id("epoch").inner_text() == "epoch 0 of 40"
+    assert "before training" in page.get_by_test_id("numbers").inner_text()
     page.screenshot(path=str(ARTIFACTS / "training_page_epoch_0.png"))
     first_boundary, first_edge = boundary_digest(page), an_edge(page)
     go_to(page, 5)

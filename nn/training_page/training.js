@@ -385,10 +385,9 @@
         const w = data.weights[cur];
         slider.max = String(count() - 1);
         slider.value = String(cur);
-        epochText.textContent = "epoch " + epoch + " of " + totalEpochs() +
-          (epoch === 0 ? " (before training)" : "");
+        epochText.textContent = "epoch " + epoch + " of " + totalEpochs();
         root.dataset.epoch = String(epoch);
-        let text = "";
+        let text = "before training: the weights it starts from";
         if (data.loss[cur] !== null) {
           text = "loss " + data.loss[cur].toFixed(4) + " · accuracy " + percent(data.accuracy[cur]);
           if (data.valLoss[cur] !== null) {
