@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from autograd.files import write_atomically
-from nn.data import as_lists
+from nn.data import as_lists, real
 from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.network import _layers_of, draw_network
 
@@ -281,10 +281,20 @@ class TrainingView:
         val_loss: float | None = None,
         val_accuracy: float | None = None,
     ) -> Snapshot:
-        """Record the model as it is now as the next epoch, with that epoch's numbers."""
-        snapshot = Snapshot(
-            self.snapshots[-1].epoch + 1, self._weights(), loss, accuracy, val_loss, val_accuracy
-        )
+        """Record the model as it is now as the next epoch, with that epoch's numbers
+        (finite numbers; a ValueError naming the argument otherwise, and nothing recorded)."""
+        numbers = [
+            None if x is None else real(x, f"TrainingView.update: {name}")
+            for name, x in (
+                ("loss", loss),
+                ("accuracy", accuracy),
+                ("val_loss", val_loss),
+                ("val_accuracy", val_accuracy),
+            )
+        ]
+        if numbers[0] is None or numbers[1] is None:
+            raise ValueError("TrainingView.update: loss and accuracy are needed")
+        snapshot = Snapshot(self.snapshots[-1].epoch + 1, self._weights(), *numbers)
         self.snapshots.append(snapshot)
         if self._display is not None:
             self._display.send(self._refresh)

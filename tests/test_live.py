@@ -202,6 +202,14 @@ def test_training_view_checks_its_arguments() -> None:
         TrainingView(model, epochs=2.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"TrainingView .*MLP, Layer or Neuron, got str"):
         TrainingView("a model")  # type: ignore[arg-type]
+    view = TrainingView(model, live=False)
+    with pytest.raises(ValueError, match=r"update: loss must be a finite number, got nan"):
+        view.update(loss=float("nan"), accuracy=0.5)
+    with pytest.raises(ValueError, match=r"update: val_accuracy must be a finite number"):
+        view.update(loss=0.1, accuracy=0.5, val_accuracy="high")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"loss and accuracy are needed"):
+        view.update(loss=0.1, accuracy=None)  # type: ignore[arg-type]
+    assert [s.epoch for s in view.snapshots] == [0]  # nothing recorded
     recording = Recording([], [(1, 1, "relu")], "<svg/>", None, None, 0.0, None)
     with pytest.raises(ValueError, match="no snapshot"):
         recording.save_html("never.html")

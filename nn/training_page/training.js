@@ -160,8 +160,22 @@
         const view = svg.viewBox.baseVal;
         if (!box.width || !view.width) return;
         const shrink = Math.min(box.width / view.width, box.height / view.height);
-        const size = Math.min(28, 12 / shrink).toFixed(1);
-        svg.querySelectorAll('text[font-weight="bold"]').forEach((t) => t.setAttribute("font-size", size));
+        const heads = Array.from(svg.querySelectorAll('text[font-weight="bold"]'))
+          .filter((t) => !t.closest(".nn-header"));
+        let size = Math.min(28, 12 / shrink);
+        heads.forEach((t) => t.setAttribute("font-size", size.toFixed(1)));
+        // No wider than the space between two columns, nor past the picture's edges.
+        const xs = heads.map((t) => parseFloat(t.getAttribute("x")));
+        let room = Infinity;
+        xs.forEach((x, i) => {
+          if (i) room = Math.min(room, x - xs[i - 1]);
+          room = Math.min(room, 2 * (x - view.x), 2 * (view.x + view.width - x));
+        });
+        const widest = Math.max(0, ...heads.map((t) => t.getComputedTextLength()));
+        if (widest > 0.92 * room) {
+          size *= (0.92 * room) / widest;
+          heads.forEach((t) => t.setAttribute("font-size", size.toFixed(1)));
+        }
         // The numbers on the lines were placed for 11 px: shrunk below 9 px, they go (the
         // tooltips keep them).
         root.classList.toggle("ggt-tiny-numbers", 11 * shrink < 9);
