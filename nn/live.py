@@ -384,9 +384,17 @@ def _wants_live(live: bool | None) -> bool:
         warnings.warn(
             "live=True shows the training view only in Jupyter; here the run is recorded "
             "instead: write it with history.save_html('training.html') and open that page",
-            stacklevel=3,
+            stacklevel=_callers_level(),
         )
     return False
+
+
+def _callers_level() -> int:
+    """The ``stacklevel`` of the first frame outside nn (the user's ``fit`` call, say)."""
+    level, frame = 2, sys._getframe(2)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("nn."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _in_jupyter() -> bool:

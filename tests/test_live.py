@@ -115,9 +115,13 @@ def test_recording_does_not_change_training() -> None:
 
 
 def test_live_outside_jupyter_records_and_says_how_to_see_the_run() -> None:
-    with pytest.warns(UserWarning, match=r"only in Jupyter.*save_html"):
+    with pytest.warns(UserWarning, match=r"only in Jupyter.*save_html") as caught:
         history = train(MLP(2, [4, 1], seed=0), 3, live=True)
     assert [s.epoch for s in history.snapshots] == [0, 1, 2, 3]
+    assert caught[0].filename == __file__  # it points at the caller's fit(...), not into nn
+    with pytest.warns(UserWarning, match=r"only in Jupyter") as caught:
+        TrainingView(MLP(2, [1], seed=0), live=True)
+    assert caught[0].filename == __file__
 
 
 def test_save_html_writes_a_page_that_needs_nothing_else(tmp_path: Path) -> None:
