@@ -23,8 +23,10 @@ While training runs the view follows the newest epoch; Pause stops it there and 
 Prev/Next and the arrow keys step through the epochs so far (training goes on: the kernel is
 busy running ``fit``, so no button could reach it before the end); Play follows again. When
 training ends, or stops on an error or Ctrl-C, the cell is replaced by the whole recording, so
-a saved or exported notebook shows the run too. Outside Jupyter ``live=True`` records only,
-with a warning saying so and how to see the run (``history.save_html``).
+a saved or exported notebook shows the run too. (A front end that runs each output in a
+frame of its own, as Colab does, cannot feed the view: it shows epoch 0 until the end, then
+the whole run.) Outside Jupyter ``live=True`` records only, with a warning saying so and how
+to see the run (``history.save_html``).
 
 A lesson can drive a `TrainingView` itself, for a loop of its own::
 
