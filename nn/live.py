@@ -46,6 +46,7 @@ import html
 import importlib
 import json
 import math
+import re
 import sys
 import time
 import warnings
@@ -61,8 +62,8 @@ from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.network import _layers_of, draw_network
 
 DEFAULT_REFRESH = 0.5
-"""Seconds between two updates of a live view, at most (the first and last epochs are always
-sent). Recording itself happens every epoch whatever this is."""
+"""Seconds between two updates of a live view, at most (the end of training always brings the
+whole run). Recording itself happens every epoch whatever this is."""
 
 MAX_POINTS = 1000
 """At most this many training points go into the page (evenly picked), to keep it small."""
@@ -152,20 +153,18 @@ class Recording:
             digest = hashlib.sha256((payload + self.network_svg).encode("utf-8")).hexdigest()
             view_id = f"gg-training-{digest[:12]}"
         last = self.snapshots[-1].epoch if self.snapshots else 0
-        replacements = {
-            "@ID@": view_id,
-            "@STYLE@": _asset("training.css"),
-            "@SCRIPT@": _asset("training.js"),
-            "@SVG@": self.network_svg,
-            "@DATA@": payload,
-            "@LAST@": str(len(self.snapshots) - 1),
-            "@EPOCH@": f"epoch {last}",
-            "@HIDE_BOUNDARY@": "" if self.points is not None else " hidden",
+        fills = {
+            "ID": view_id,
+            "STYLE": _asset("training.css"),
+            "SCRIPT": _asset("training.js"),
+            "SVG": self.network_svg,
+            "DATA": payload,
+            "LAST": str(len(self.snapshots) - 1),
+            "EPOCH": f"epoch {last}",
+            "HIDE_BOUNDARY": "" if self.points is not None else " hidden",
         }
-        fragment = _asset("training.html")
-        for marker, text in replacements.items():
-            fragment = fragment.replace(marker, text)
-        return fragment
+        # One pass over the template: what is filled in is never searched for markers.
+        return re.sub(r"@([A-Z_]+)@", lambda m: fills[m.group(1)], _asset("training.html"))
 
     def to_page(self, title: str | None = None) -> str:
         """The standalone page that `save_html` writes, as text."""
@@ -192,7 +191,7 @@ class Recording:
         return self.to_html()
 
     def describe(self) -> str:
-        """The network in words, such as ``MLP 2 → 16 relu → 1 linear, 40 epochs``."""
+        """The run in words, such as ``2 inputs → 16 relu → 1 linear, 40 epochs``."""
         stages = " → ".join(f"{nout} {activation}" for _, nout, activation in self.layers)
         epochs = self.snapshots[-1].epoch if self.snapshots else 0
         return f"{self.layers[0][0]} inputs → {stages}, {epochs} epochs"
@@ -252,13 +251,14 @@ class TrainingView:
         ]
         if threshold is None:
             threshold = 0.5 if layers[-1][0].activation == "sigmoid" else 0.0
+        threshold = real(threshold, "TrainingView: threshold")
         self.recording = Recording(
             names=[names[id(p)] for p in self._parameters],
             layers=[(neurons[0].nin, len(neurons), neurons[0].activation) for neurons in layers],
             network_svg=draw_network(model).svg,
             points=None,
             labels=None,
-            threshold=float(threshold),
+            threshold=threshold,
             epochs=epochs,
         )
         if X is not None and y is not None:

@@ -204,6 +204,8 @@ def test_training_view_checks_its_arguments() -> None:
         TrainingView(model, refresh=-1)
     with pytest.raises(ValueError, match=r"epochs must be an int"):
         TrainingView(model, epochs=2.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"threshold must be a finite number, got 'half'"):
+        TrainingView(model, threshold="half")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"TrainingView .*MLP, Layer or Neuron, got str"):
         TrainingView("a model")  # type: ignore[arg-type]
     view = TrainingView(model, live=False)
