@@ -55,8 +55,9 @@ except ImportError as error:  # the tests check this message in a subprocess wit
 
 from autograd.mode import no_grad
 
-ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus")
 from autograd.value import Value
+
+ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus")
 
 __all__ = [
     "BINARY_OPS",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks import compiled, demo_step, graphs, higher_order, memory, startup
+from benchmarks import compiled, demo_step, graphs, higher_order, live_view, memory, startup
 from benchmarks.harness import (
     Case,
     format_table,
@@ -42,6 +42,7 @@ class Sizes:
     import_repeats: int
     compiled_nodes: int
     fit_repeats: int
+    live_repeats: int = 0  # fits of notebook 05 per mode (benchmarks/live_view.py); 0: skipped
 
 
 FULL = Sizes(
@@ -57,6 +58,7 @@ FULL = Sizes(
     import_repeats=9,
     compiled_nodes=100_000,
     fit_repeats=3,
+    live_repeats=9,
 )
 QUICK = Sizes(
     demo_points=100,
@@ -71,6 +73,7 @@ QUICK = Sizes(
     import_repeats=3,
     compiled_nodes=10_000,
     fit_repeats=1,
+    live_repeats=2,
 )
 
 MICROGRAD = demo_step.MicrogradStep.name
@@ -212,6 +215,15 @@ def run_startup(sizes: Sizes) -> dict[str, Any]:
     }
 
 
+def run_live_view(sizes: Sizes) -> dict[str, Any]:
+    """Recording and the live view on notebook 05's fit; the recorded page's size."""
+    if not sizes.live_repeats:
+        return {"skipped": "live_repeats is 0"}
+    results = live_view.time_fits(repeats=sizes.live_repeats)
+    results["page_bytes_100_epochs"] = live_view.page_size(100)
+    return results
+
+
 def glassgrad_row(timings: dict[str, Any]) -> str:
     """The glassgrad implementation the targets are checked on: nn if present, else engine."""
     for name in (demo_step.GlassgradMicrogradStyleStep.name, demo_step.GlassgradNNStep.name):
@@ -256,6 +268,26 @@ def targets(results: dict[str, Any], quick: bool) -> list[Target]:
     found.append(
         Target("import autograd", results["startup"]["import_median_s"] * 1000, 50, False, "ms")
     )
+    live = results.get("live_view", {})
+    if "live_overhead" in live:
+        found.append(
+            Target(
+                "live view: time in it / rest of 05's fit",
+                100 * live["live_overhead"],
+                10,
+                False,
+                "%",
+            )
+        )
+        found.append(
+            Target(
+                "recorded page, 100 epochs of 2-16-16-1",
+                live["page_bytes_100_epochs"] / 1e6,
+                2,
+                False,
+                "MB",
+            )
+        )
     return found
 
 
@@ -406,6 +438,7 @@ def run_all(sizes: Sizes, quick: bool) -> dict[str, Any]:
         ("higher_order", run_higher_order),
         ("compiled", run_compiled),
         ("startup", run_startup),
+        ("live_view", run_live_view),
     ]
     for key, run in sections:
         log(f"running {key} ...")

@@ -6,7 +6,8 @@
 
 Public names: `Module`, `Parameter`, `Neuron`, `Layer`, `MLP`, `fit`, `History`, `accuracy`,
 `draw_network` (the layered picture of a model, `NetworkPicture`), `trace_network` (a
-step-through of one sample's backward pass with the network beside it),
+step-through of one sample's backward pass with the network beside it), `TrainingView` (a
+training run recorded epoch by epoch and, in Jupyter, shown live: `nn.live`),
 and the modules `nn.losses`, `nn.optim` (`SGD`, `Adam`), `nn.data`, `nn.io`, `nn.plot`
 (matplotlib is imported only when a plot is drawn) and `nn.cli` (the ``glassgrad`` command).
 `to_torch` and `from_torch` move an MLP's weights to a ``torch.nn.Sequential`` and back
@@ -15,6 +16,7 @@ bag-of-words inputs.
 """
 
 from nn import data, losses, optim, text
+from nn.live import TrainingView
 from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.network import NetworkPicture, draw_network
 from nn.stepthrough import trace_network
@@ -30,6 +32,7 @@ __all__ = [
     "NetworkPicture",
     "Neuron",
     "Parameter",
+    "TrainingView",
     "accuracy",
     "data",
     "draw_network",

@@ -4,12 +4,15 @@ Inputs form the first column and each layer of neurons the next; every weight is
 the neuron (or input) it reads to the neuron it belongs to. A line's width grows with the
 weight's size and its colour gives the sign: blue for positive, orange for negative, grey for
 zero. With ``show="grads"`` the lines show each weight's gradient (``.grad``) instead, which
-is how vanishing gradients look: the lines fade layer by layer towards the inputs.
+is how vanishing gradients look: the lines fade layer by layer towards the inputs. In a small
+network (no column taller than six neurons) each line also carries its number, on a white
+tag where it does not cover a circle or another number; elsewhere the numbers are in the
+lines' tooltips.
 
 >>> from nn import MLP, draw_network
 >>> model = MLP(2, [4, 4, 1], activation="tanh", seed=0)
 >>> picture = draw_network(model)
->>> picture.svg.count('class="nn-neuron"'), picture.svg.count('class="nn-edge')
+>>> picture.svg.count('class="nn-neuron"'), picture.svg.count('class="nn-edge ')
 (9, 28)
 
 Given an input ``x``, each circle shows the neuron's activation (its output) for that input.
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,9 +52,12 @@ FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 MIN_WIDTH = 0.6  # the thinnest line (a zero weight) still shows where a connection is
 MAX_WIDTH = 7.0
+EDGE_FONT = 11.0  # the numbers on the lines, where there is room for them
+NUMBERED_UP_TO = 6  # lines get numbers only when no column has more neurons than this
 COMPACT_ABOVE = 24  # more neurons in one column than this: small circles, numbers in tooltips
 
 Number = int | float
+_Box = tuple[float, float, float, float]  # left, top, right, bottom
 
 
 @dataclass(frozen=True)
@@ -467,9 +473,24 @@ def _render(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="nn-network" width="{width:.0f}" '
         f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}">',
         f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
+        '<g class="nn-header">',  # title and legend (a page with its own may hide them)
         _text(margin, 28, title, size=15, anchor="start", weight="bold"),
     ]
-    parts.extend(_legend(margin, 52, show, has_values, has_grads, loss_name, largest_edge))
+    edge_labels: list[tuple[_Edge, float, tuple[float, float]]] = []
+    if tallest <= NUMBERED_UP_TO:
+        taken = []  # each circle, and the gradient written under it
+        for unit in (u for column in units for u in column):
+            (x, y), r = centre(unit.column, unit.row), size.radius + 2
+            taken.append((x - r, y - r, x + r, y + r))
+            if unit.grad is not None:
+                taken.append((x - 40, y + r, x + 40, y + r + 16))
+        edge_labels = _edge_label_places(
+            list(zip(edges, strengths, strict=True)), centre, taken, width
+        )
+    parts.extend(
+        _legend(margin, 52, show, has_values, has_grads, loss_name, largest_edge, bool(edge_labels))
+    )
+    parts.append("</g>")
 
     heading_y = header - 10 if show == "weights" else header - 26
     for column, column_units in enumerate(units):
@@ -512,8 +533,20 @@ def _render(
             f'<line class="nn-edge {sign}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
             f'y2="{y2:.1f}" stroke="{_colour(strength)}" stroke-width="{line_width:.3f}" '
             f'stroke-opacity="{opacity:.2f}" stroke-linecap="round" '
+            f'data-param="{_attr(edge.name)}" '
             f'data-weight="{weight.data!r}" data-grad="{weight.grad!r}">'
             f"<title>{_attr(tooltip)}</title></line>"
+        )
+    for edge, strength, (x, y) in edge_labels:
+        # On a white tag, so the lines it sits on (and crosses) do not run through its digits.
+        number = _in_circle(strength)
+        half = 0.3 * EDGE_FONT * len(number) + 1
+        parts.append(
+            f'<g class="nn-edge-value" data-param="{_attr(edge.name)}">'
+            f'<rect x="{x - half:.1f}" y="{y - EDGE_FONT * 0.6:.1f}" width="{2 * half:.1f}" '
+            f'height="{EDGE_FONT * 1.2:.1f}" rx="3" fill="#ffffff" fill-opacity="0.9"/>'
+            + _text(x, y + EDGE_FONT * 0.36, number, size=EDGE_FONT, colour=_colour(strength))
+            + "</g>"
         )
 
     last_column = len(units) - 1
@@ -525,6 +558,63 @@ def _render(
     return "\n".join(parts)
 
 
+def _edge_label_places(
+    edges: Sequence[tuple[_Edge, float]],
+    centre: Callable[[int, int], tuple[float, float]],
+    occupied: Sequence[_Box],
+    width: float,
+) -> list[tuple[_Edge, float, tuple[float, float]]]:
+    """Where each edge's number goes, for the pairs of columns where they all fit.
+
+    Each number sits on its line, a quarter to two fifths of the way from one end (where lines
+    are still apart, rather than in the middle where they cross); the first such place where
+    it overlaps nothing ``occupied`` (circles and their texts) and no number already placed
+    wins. A pair of columns where some
+    number finds no place gets no numbers at all (its weights stay in the tooltips), so a
+    reader never has to guess which lines are numbered: that is "where there is room".
+    """
+    placed: list[tuple[_Edge, float, tuple[float, float]]] = []
+    taken = list(occupied)
+    for column in sorted({edge.source[0] for edge, _ in edges}):
+        boxes: list[_Box] = []
+        places: list[tuple[_Edge, float, tuple[float, float]]] = []
+        for edge, strength in edges:
+            if edge.source[0] != column:
+                continue
+            half = 0.3 * EDGE_FONT * len(_in_circle(strength)) + 1
+            place = _free_place(centre(*edge.source), centre(*edge.target), half, taken + boxes)
+            if place is None or not half <= place[0] <= width - half:
+                break
+            x, y = place
+            boxes.append((x - half, y - EDGE_FONT * 0.6, x + half, y + EDGE_FONT * 0.6))
+            places.append((edge, strength, place))
+        else:
+            taken.extend(boxes)
+            placed.extend(places)
+    return placed
+
+
+_LABEL_FRACTIONS = (0.25, 0.75, 0.3, 0.7, 0.35, 0.65, 0.4, 0.6)
+
+
+def _free_place(
+    start: tuple[float, float], end: tuple[float, float], half: float, taken: Sequence[_Box]
+) -> tuple[float, float] | None:
+    """The first point of the line from ``start`` to ``end`` (at `_LABEL_FRACTIONS`) where a
+    number ``2 * half`` wide overlaps none of ``taken``."""
+    for fraction in _LABEL_FRACTIONS:
+        x = start[0] + fraction * (end[0] - start[0])
+        y = start[1] + fraction * (end[1] - start[1])
+        box = (x - half, y - EDGE_FONT * 0.6, x + half, y + EDGE_FONT * 0.6)
+        if not any(_overlap(box, other) for other in taken):
+            return x, y
+    return None
+
+
+def _overlap(a: _Box, b: _Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def _legend(
     left: float,
     top: float,
@@ -533,6 +623,7 @@ def _legend(
     has_grads: bool,
     loss_name: str | None,
     largest_edge: float,
+    numbered_edges: bool,
 ) -> list[str]:
     """Two lines: what a line's width and colour mean, and what the numbers are."""
     measured = "|weight|" if show == "weights" else "|weight.grad|"
@@ -553,6 +644,8 @@ def _legend(
         notes.append("in each circle: its activation function (pass x to see values)")
     if has_grads:
         notes.append(f"below: ∂{loss_name}/∂(output)")
+    if numbered_edges:
+        notes.append(f"on the lines: {'weights' if show == 'weights' else 'weight grads'}")
     if show == "grads" and largest_edge == 0.0:
         notes.append("all weight grads are 0: call backward() first")
     parts.append(_text(left, top + 22, "; ".join(notes), size=12, anchor="start", colour=MUTED))

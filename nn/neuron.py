@@ -20,10 +20,10 @@ their operands are laid out as ``(w_1..w_n, x_1..x_n, b)``.
 from __future__ import annotations
 
 import math
-from functools import reduce
-from operator import add, mul
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import add, mul
 from typing import Any
 
 from autograd import Value, define_op

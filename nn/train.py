@@ -28,12 +28,14 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import autograd
 from autograd import Value, no_grad
 from nn import losses
 from nn.data import as_lists, real
+from nn.live import Recording, Snapshot, TrainingView
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -63,13 +65,32 @@ class History:
     ``loss`` and ``accuracy`` are measured on the training batches as they were trained on
     (the mean over the epoch, weighted by batch size; the L2 penalty is not included).
     ``val_loss`` and ``val_accuracy`` are measured after each epoch on the validation data,
-    and stay empty without it.
+    and stay empty without it. ``recording`` is the run epoch by epoch (`nn.live.Recording`)
+    when ``fit`` was asked to record (``record=True`` or ``live=True``), else None.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    recording: Recording | None = field(default=None, repr=False)
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """The recorded model before training and after each epoch ([] when not recorded)."""
+        return [] if self.recording is None else self.recording.snapshots
+
+    def save_html(self, path: str | Path, *, title: str | None = None) -> Path:
+        """Write the recorded run as a page that plays it back (`nn.live`), atomically.
+
+        The page needs no network and nothing beside it: a slider and Play over the epochs,
+        the network picture, the decision boundary (two inputs) and the curves.
+        """
+        if self.recording is None:
+            raise ValueError(
+                "save_html: this history was not recorded; train with fit(..., record=True)"
+            )
+        return self.recording.save_html(path, title=title)
 
     def __len__(self) -> int:
         """The number of epochs recorded."""
@@ -280,6 +301,8 @@ def fit(
     l2: float = 0.0,
     threshold: float | None = None,
     compile: bool = True,
+    record: bool = False,
+    live: bool = False,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return its `History`.
 
@@ -301,6 +324,10 @@ def fit(
             the Value instead); the first compiled step is checked against the engine, and a
             step that cannot be compiled, or that differs, falls back to the engine with a
             one-line warning. ``compile=False`` runs the engine throughout.
+        record: keep the model after each epoch in ``history.recording`` (`nn.live`), for
+            ``history.save_html("training.html")``: a page that plays the run back.
+        live: in Jupyter, show the run as it trains (`nn.live.TrainingView`); records too.
+            Outside Jupyter it only records, with a warning.
 
     Raises:
         ValueError, TypeError: before the first step, for any argument that would make
@@ -337,6 +364,10 @@ def fit(
     order = list(range(len(X)))
     batches = math.ceil(len(X) / size)
     history = History()
+    view = None
+    if record or live:  # the model before training is the recording's epoch 0
+        view = TrainingView(model, X, y, epochs=epochs, threshold=threshold, live=live)
+        history.recording = view.recording
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(1, epochs + 1):
@@ -366,12 +397,16 @@ def fit(
                 val_loss, val_accuracy = _evaluate(model, *validation, loss_fn, threshold, epoch)
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_accuracy)
+            if view is not None:
+                view.add_epoch(history)
             if bar is not None:
                 bar.set_postfix(_summary(history), refresh=False)
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
+        if view is not None:
+            view.close()
     return history
 
 

@@ -355,3 +355,82 @@ def test_the_readme_picture_is_what_the_readme_code_draws() -> None:
         "docs/network.svg is out of date: run the README's draw_network example and save it "
         "to docs/network.svg"
     )
+
+
+def number_in(group: ET.Element) -> str:
+    text = group.find(f"{SVG}text")
+    assert text is not None
+    return text.text or ""
+
+
+def boxes_of(root: ET.Element) -> list[tuple[float, float, float, float]]:
+    """The white tag of each number on a line, as (left, top, right, bottom)."""
+    found = []
+    for group in with_class(root, "nn-edge-value"):
+        rect = group.find(f"{SVG}rect")
+        assert rect is not None
+        left, top = float(rect.get("x", "")), float(rect.get("y", ""))
+        found.append(
+            (left, top, left + float(rect.get("width", "")), top + float(rect.get("height", "")))
+        )
+    return found
+
+
+def test_a_small_network_shows_each_weight_on_its_line_without_overlaps() -> None:
+    model = model_2441()
+    root = parse(draw_network(model, [0.5, -1.0]))
+    numbers = {g.get("data-param"): number_in(g) for g in with_class(root, "nn-edge-value")}
+    weights = {name: p for name, p in model.named_parameters() if ".w." in name}
+    assert set(numbers) == set(weights)  # all 28 weights, each once
+    for group in with_class(root, "nn-edge-value"):
+        text = group.find(f"{SVG}text")
+        assert text is not None and float(text.get("font-size", "")) >= 11
+        weight = weights[group.get("data-param", "")].data
+        assert text.text == nn.network._in_circle(weight)
+        assert text.get("fill") == (POSITIVE if weight > 0 else NEGATIVE)
+    tags = boxes_of(root)
+    circles = [
+        (float(c.get("cx", "")), float(c.get("cy", "")), float(c.get("r", "")))
+        for c in root.iter(f"{SVG}circle")
+    ]
+    for a, b in itertools.combinations(tags, 2):
+        assert not nn.network._overlap(a, b), (a, b)
+    for tag in tags:
+        for x, y, r in circles:
+            assert not nn.network._overlap(tag, (x - r, y - r, x + r, y + r)), (tag, x, y)
+    # Each number sits on its own line (at its point a quarter to three quarters along it).
+    edges = {e.get("data-param"): e for e in with_class(root, "nn-edge")}
+    for group, (left, top, right, bottom) in zip(
+        with_class(root, "nn-edge-value"), tags, strict=True
+    ):
+        line = edges[group.get("data-param")]
+        x1, y1, x2, y2 = (float(line.get(k, "")) for k in ("x1", "y1", "x2", "y2"))
+        x, y = (left + right) / 2, (top + bottom) / 2
+        fraction = (x - x1) / (x2 - x1)
+        assert 0.2 <= fraction <= 0.8
+        assert math.isclose(y, y1 + fraction * (y2 - y1), abs_tol=0.2)
+    assert "on the lines: weights" in picture_text(root)
+
+
+def picture_text(root: ET.Element) -> str:
+    return " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+
+
+def test_with_show_grads_the_numbers_on_the_lines_are_the_gradients() -> None:
+    model = model_2441()
+    out = model([1.0, 2.0])
+    assert isinstance(out, Value)
+    out.backward()
+    root = parse(draw_network(model, show="grads"))
+    grads = {name: p.grad for name, p in model.named_parameters()}
+    shown = {g.get("data-param"): number_in(g) for g in with_class(root, "nn-edge-value")}
+    assert len(shown) == 28
+    assert all(text == nn.network._in_circle(grads[name or ""]) for name, text in shown.items())
+    assert "on the lines: weight grads" in picture_text(root)
+
+
+def test_a_network_with_a_tall_column_keeps_its_numbers_in_the_tooltips() -> None:
+    root = parse(draw_network(MLP(2, [16, 16, 1], seed=0)))
+    assert not with_class(root, "nn-edge-value")
+    assert "on the lines" not in picture_text(root)
+    assert all(e.find(f"{SVG}title") is not None for e in with_class(root, "nn-edge"))

@@ -215,7 +215,9 @@ def test_the_whole_op_table_and_every_operand_form_is_generated() -> None:
     collect()
     # Users' ops (define_op: nn's neurons, other tests') are not the engine's own.
     table = {name for name, op in OPS.items() if not isinstance(op, DefinedOp)} - {"logsumexp"}
-    assert {op for op in engine_ops if not op.startswith("neuron_")} == table, f"never generated: {table - set(engine_ops)}"
+    assert {op for op in engine_ops if not op.startswith("neuron_")} == table, (
+        f"never generated: {table - set(engine_ops)}"
+    )
     for op in ("add", "sub", "mul", "div", "pow"):
         for form in ("Value Value", "Value number", "number Value"):
             assert (op, form) in forms, f"{op} with operands {form} is never generated"

@@ -381,8 +381,8 @@ def test_a_neurons_parameters_are_drawn_in_order(rankdir: str) -> None:
     box = r'<g id="(v\d+)" class="node">.*?<text[^>]* x="([-\d.]+)" y="([-\d.]+)"'
     for match in re.finditer(box, svg, re.DOTALL):
         position[match.group(1)] = float(match.group(1 + across))
-    for neuron in (layer for layer in model.layers for layer in layer.neurons):
-        params = [*neuron.w, neuron.b]  # type: ignore[attr-defined]
+    for unit in (layer for layer in model.layers for layer in layer.neurons):
+        params = [*unit.w, unit.b]  # type: ignore[attr-defined]
         places = [position[f"v{nodes.index(p)}"] for p in params]
         assert places == sorted(places), [p.label for p in params]
 
