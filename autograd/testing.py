@@ -54,7 +54,6 @@ except ImportError as error:  # the tests check this message in a subprocess wit
     ) from error
 
 from autograd.mode import no_grad
-
 from autograd.value import Value
 
 ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "silu", "softplus")
