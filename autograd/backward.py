@@ -14,14 +14,26 @@ faster twin of it (``fast.py``) that gives the same numbers to the last bit; set
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd.mode import enable_grad
+from autograd.rule_results import (
+    check_contributions,
+    cycle_error,
+    describe,
+    is_user_op,
+    refuse_complex,
+)
 from autograd.value import BACKWARD_ENGINES, Value
 
 OnStep = Callable[[Value, Any, Sequence[Any]], None]
 """``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran."""
+
+GRADIENTS_LOCK = threading.RLock()
+"""Held while a ``backward()`` adds its pass into the ``.grad`` of a graph's nodes: two
+threads calling ``backward()`` on one graph take turns, so neither loses the other's pass."""
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -29,20 +41,26 @@ def topological_order(root: Value) -> list[Value]:
 
     Depth-first, with an explicit stack instead of recursion, so a chain of a million nodes
     works under Python's default recursion limit. Parents are visited in operand order, so
-    the same graph always gives the same order (and the same drawing).
+    the same graph always gives the same order (and the same drawing). A graph with a cycle
+    (an edited ``.parents``) has no such order: ValueError naming a node on the cycle.
     """
     order: list[Value] = []
     seen = {root}
+    waiting = {root}  # on the stack: met again before it is placed, a node closes a cycle
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:  # resumes where the last visit of this node stopped
             if parent not in seen:
                 seen.add(parent)
+                waiting.add(parent)
                 stack.append((parent, iter(parent.parents)))
                 break
+            if parent in waiting:
+                raise cycle_error(parent)
         else:  # every parent is placed: the node can follow them
             stack.pop()
+            waiting.discard(node)
             order.append(node)
     return order
 
@@ -62,7 +80,8 @@ def sweep(
             continue
         g = grads[node]
         out = node if create_graph else node.data
-        contributions = contributions_of(node, g, out, node.rule_operands(create_graph))
+        operands = node.rule_operands(create_graph)
+        contributions = contributions_of(node, g, out, operands, create_graph)
         for parent, contribution in zip(node.parents, contributions, strict=True):
             grads[parent] = grads[parent] + contribution if parent in grads else contribution
         if on_step is not None:
@@ -70,24 +89,23 @@ def sweep(
     return grads
 
 
-def contributions_of(node: Value, g: Any, out: Any, operands: Sequence[Any]) -> Sequence[Any]:
-    """``node``'s op rule applied: one contribution per parent. Errors name the op."""
-    assert node.op is not None
+def contributions_of(
+    node: Value, g: Any, out: Any, operands: Sequence[Any], as_values: bool = False
+) -> Sequence[Any]:
+    """``node``'s op rule applied: one contribution per parent. Errors name the op.
+
+    A user op's results (`define_op`) are checked and cleaned (``rule_results.py``: None is
+    0.0, a Value is its number unless ``as_values``); a built-in rule's are taken as they are.
+    """
+    op = node.op
+    assert op is not None
     try:
-        contributions = node.op.derivative(g, out, *operands)
+        contributions = op.derivative(g, out, *operands)
     except ArithmeticError as error:  # e.g. sqrt at 0, whose slope is infinite
         shown = tuple(x if isinstance(x, float) else x.data for x in operands)
-        raise type(error)(f"{node.op.symbol}: no derivative at operands {shown}: {error}") from None
-    if not isinstance(contributions, Sequence):
-        raise TypeError(
-            f"{node.op.name}: its derivative rule must return a sequence, one contribution per"
-            f" Value operand, got {type(contributions).__name__} {contributions!r}"
-        )
-    if len(contributions) != len(node.parents):
-        raise ValueError(
-            f"{node.op.name}: its derivative rule returned {len(contributions)} contributions"
-            f" for {len(node.parents)} Value operands; it must return one per operand"
-        )
+        raise type(error)(f"{op.symbol}: no derivative at operands {shown}: {error}") from None
+    if is_user_op(op):
+        return check_contributions(op, contributions, len(node.parents), as_values)
     return contributions
 
 
@@ -96,13 +114,41 @@ def backward(root: Value, gradient: float = 1.0) -> None:
 
     All or nothing: the sweep computes every gradient without touching a ``.grad``; they
     are checked, and only then written, so an error (a domain error, an overflow, a Ctrl-C)
-    leaves every ``.grad`` as it was.
+    leaves every ``.grad`` as it was. Calls from several threads add their passes in turn.
     """
-    updates = [(node, node.grad + g) for node, g in sweep(root, gradient).items()]
-    for node, total in updates:
-        if not math.isfinite(total):
-            raise gradient_overflow("backward", node, total)
-    commit(updates)
+    grads = sweep(root, gradient)
+    with GRADIENTS_LOCK:
+        updates = [(node, node.grad + g) for node, g in grads.items()]
+        if not all(type(total) is float and math.isfinite(total) for _, total in updates):
+            order = topological_order(root)  # listed as the fast sweep lists them
+            nodes = [n for n in order[::-1] if n.op is not None] + [
+                n for n in order if n.op is None
+            ]
+            totals = dict(updates)
+            check_gradients("backward", root, gradient, nodes, lambda n: totals.get(n, 0.0))
+        commit(updates)
+
+
+def check_gradients(
+    what: str, root: Value, seed: Any, nodes: Iterable[Value], total_of: Callable[[Value], Any]
+) -> None:
+    """Raise for the first of ``nodes`` whose gradient ``total_of(node)`` is not a finite float.
+
+    Both sweeps list the nodes alike (ops nearest the root first, then the leaves), so both
+    name the same node. A complex gradient comes from an op whose operands changed after it
+    was built: a second sweep finds that op and names it.
+    """
+    for node in nodes:
+        total = total_of(node)
+        if isinstance(total, complex):
+            sweep(root, seed, on_step=refuse_complex)
+        if not isinstance(total, Value) and not math.isfinite(total):
+            raise gradient_overflow(what, node, total)
+
+
+def gradient_overflow(what: str, node: Value, total: float) -> OverflowError:
+    """The error for a gradient that does not fit in a float, naming the node."""
+    return OverflowError(f"{what}: the gradient of {describe(node)} is {total}")
 
 
 def commit(updates: Sequence[tuple[Value, float]]) -> None:
@@ -115,13 +161,6 @@ def commit(updates: Sequence[tuple[Value, float]]) -> None:
         for node, old in previous:
             node.grad = old
         raise
-
-
-def gradient_overflow(what: str, node: Value, total: float) -> OverflowError:
-    """The error for a gradient that does not fit in a float, naming the node."""
-    name = f" {node.label!r}" if node.label else ""
-    kind = f"leaf{name}" if node.op is None else f"{node.op.symbol!r} node{name}"
-    return OverflowError(f"{what}: the gradient of {kind} (data {node.data!r}) is {total}")
 
 
 def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False) -> list[Value]:
@@ -140,15 +179,8 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
     with enable_grad():  # create_graph must record even when called under no_grad()
         grads = sweep(output, Value(1.0) if create_graph else 1.0, create_graph=create_graph)
-    results = []
-    for x in inputs:
-        g = grads.get(x, 0.0)
-        if not isinstance(g, Value):
-            if not math.isfinite(g):
-                raise gradient_overflow("grad", x, g)
-            g = Value(g)
-        results.append(g)
-    return results
+    check_gradients("grad", output, 1.0, inputs, lambda x: grads.get(x, 0.0))
+    return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in inputs)]
 
 
 BACKWARD_ENGINES["reference"] = backward

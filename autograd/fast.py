@@ -24,9 +24,10 @@ import math
 from operator import attrgetter, mul
 from typing import Any
 
-from autograd.backward import contributions_of, gradient_overflow
+from autograd.backward import GRADIENTS_LOCK, check_gradients, contributions_of
 from autograd.fused import LayerOutputs, NeuronNode
 from autograd.ops import OPS
+from autograd.rule_results import cycle_error, is_user_op
 from autograd.value import BACKWARD_ENGINES, Value
 
 __all__ = ["backward", "walk"]
@@ -47,6 +48,9 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
     * a neuron whose inputs are a whole layer built in one call (`LayerOutputs`, from
       ``layer_batch``) gets that layer placed in one step once the layer's own inputs are:
       its nodes depend on nothing else when its weights and biases have been placed.
+
+    A graph with a cycle (an edited ``.parents``) is refused as `topological_order` refuses
+    it: a node met again while it waits on the stack closes a cycle.
     """
     if root.op is None:
         return [], [root]
@@ -66,6 +70,7 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
     stack_nodes: list[Any] = [root]
     stack_parents: list[tuple[Value, ...]] = [root.parents]
     stack_next: list[int] = [0]
+    waiting = {root}  # the nodes on the stack (a layer's nodes too): not placed yet
     while stack_nodes:
         parents = stack_parents[-1]
         i = stack_next[-1]
@@ -74,6 +79,8 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
             parent = parents[i]
             i += 1
             if parent in seen:
+                if parent in waiting:
+                    raise cycle_error(parent)
                 continue
             seen.add(parent)
             if type(parent) is not NeuronNode:
@@ -91,6 +98,8 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
                             break
                         seen.add(grandparent)
                         leaves.append(grandparent)
+                    elif grandparent in waiting or grandparent is parent:
+                        raise cycle_error(grandparent)
                     j += 1
                 else:
                     order.append(parent)
@@ -99,18 +108,28 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
                 stack_nodes.append(parent)
                 stack_parents.append(grandparents)
                 stack_next.append(j)
+                waiting.add(parent)
                 break
             weights, _, bias, _ = parent.row  # a neuron: its parents come in parts
             inputs = parent.sample[0]
             weights_placed = placed_weights.get(bias) is weights
-            if not weights_placed and bias in seen and seen.issuperset(weights):
+            if (
+                not weights_placed
+                and bias in seen
+                and seen.issuperset(weights)
+                and waiting.isdisjoint(weights)
+                and bias not in waiting
+            ):
                 placed_weights[bias] = weights
                 weights_placed = True
-            if weights_placed and (inputs is placed_inputs or seen.issuperset(inputs)):
+            if weights_placed and (
+                inputs is placed_inputs or (seen.issuperset(inputs) and waiting.isdisjoint(inputs))
+            ):
                 placed_inputs = inputs
                 order.append(parent)
                 continue
             stack_next[-1] = i
+            waiting.add(parent)
             if not (weights_placed and _is_new_layer(inputs, seen, placed_rows)):
                 stack_nodes.append(parent)
                 stack_parents.append(parent.parents)
@@ -124,6 +143,7 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
             layer: Any = inputs
             while True:
                 seen.update(layer)
+                waiting.update(layer)
                 stack_nodes.append(layer)
                 stack_next.append(0)
                 if _is_new_layer(layer.inputs, seen, placed_rows):
@@ -139,8 +159,10 @@ def walk(root: Value) -> tuple[list[Value], list[Value]]:
             node = stack_nodes.pop()
             if type(node) is LayerOutputs:
                 order.extend(node)
+                waiting.difference_update(node)
             else:
                 order.append(node)
+                waiting.discard(node)
     return order, leaves
 
 
@@ -168,7 +190,16 @@ _ADD_RULE = OPS["add"].derivative
 
 
 def backward(root: Value, gradient: float = 1.0) -> None:
-    """``Value.backward()``'s default sweep: the reference ``backward`` computed in place."""
+    """``Value.backward()``'s default sweep: the reference ``backward`` computed in place.
+
+    It uses the ``.grad`` of the nodes as its workspace, so it holds ``GRADIENTS_LOCK`` (as
+    the reference does to write its results): calls from several threads take turns.
+    """
+    with GRADIENTS_LOCK:
+        _backward(root, gradient)
+
+
+def _backward(root: Value, gradient: float) -> None:
     order, leaves = walk(root)
     nodes = order + leaves
     # Before anything changes: the gradients earlier passes left. During the sweep a node's
@@ -182,12 +213,11 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         _sweep_in_place(order)
         for node, old in kept:
             node.grad += old
-        # One sum in C tells whether every gradient is finite; only when it is not (or it
-        # overflowed) are they looked at one by one.
-        if not math.isfinite(sum(map(_grad_of, nodes))):
-            for node in nodes:
-                if not math.isfinite(node.grad):
-                    raise gradient_overflow("backward", node, node.grad)
+        # One sum in C tells whether every gradient is a finite float; only when it is not (or
+        # it overflowed) are they looked at one by one, in the order the reference uses.
+        total = sum(map(_grad_of, nodes))
+        if type(total) is not float or not math.isfinite(total):
+            check_gradients("backward", root, gradient, [*order[::-1], *leaves], _grad_of)
     except BaseException:  # an error or a Ctrl-C anywhere above: put every .grad back
         for node in nodes:
             node.grad = 0.0
@@ -228,7 +258,13 @@ def _sweep_in_place(order: list[Value]) -> None:
             continue
         parents = node.parents
         const = node.const
-        derivative: Any = node.op.derivative  # type: ignore[union-attr]
+        op: Any = node.op
+        if is_user_op(op):  # a rule from define_op: its results are checked (rule_results.py)
+            contributions = contributions_of(node, g, node.data, node.rule_operands())
+            for parent, contribution in zip(parents, contributions):  # noqa: B905
+                parent.grad += contribution
+            continue
+        derivative: Any = op.derivative
         try:
             # One- and two-operand nodes, the most common, are spelled out: that saves a list
             # comprehension and a zip per node, and unpacking checks the count for free.
