@@ -25,7 +25,14 @@ from autograd.ops import Op
 from autograd.validate import shown
 from autograd.value import Value
 
-__all__ = ["check_contributions", "cycle_error", "describe", "is_user_op", "refuse_complex"]
+__all__ = [
+    "check_contributions",
+    "cycle_error",
+    "describe",
+    "is_user_op",
+    "operand_name",
+    "refuse_complex",
+]
 
 
 def is_user_op(op: Op | None) -> bool:
@@ -78,7 +85,7 @@ def _contribution(op: Op, i: int, entry: object, as_values: bool) -> Any:
     if isinstance(entry, Value):
         return entry if as_values else entry.data  # a Value's data is always finite
     where = f"{op.name}: its derivative rule returned"
-    operand = _operand_name(op, i)
+    operand = operand_name(op, i)
     if not isinstance(entry, numbers.Real):
         raise TypeError(
             f"{where} {type(entry).__name__} {shown(entry)} for operand {operand}; a"
@@ -93,7 +100,7 @@ def _contribution(op: Op, i: int, entry: object, as_values: bool) -> Any:
     return number
 
 
-def _operand_name(op: Op, i: int) -> str:
+def operand_name(op: Op, i: int) -> str:
     """``x`` for a named operand, ``xs[2]`` for one of a variadic op's operands."""
     names = op.names
     if len(names) == 1 and names[0].endswith("_i"):
