@@ -90,14 +90,14 @@ class Optimizer:
         try:
             for p, value in zip(self.params, new_values, strict=True):
                 p.data = value
-            for name, value in state.items():
-                setattr(self, name, value)
+            for name, new in state.items():
+                setattr(self, name, new)
             self.steps = old_steps + 1
         except BaseException:  # a Ctrl-C in the middle: put back what was there
             for p, value in zip(self.params, old_values, strict=True):
                 p.data = value
-            for name, value in old_state.items():
-                setattr(self, name, value)
+            for name, old in old_state.items():
+                setattr(self, name, old)
             self.steps = old_steps
             raise
 
