@@ -41,8 +41,8 @@ def is_user_op(op: Op | None) -> bool:
 
 
 def check_contributions(
-    op: Op, contributions: object, n_operands: int, as_values: bool
-) -> list[Any]:
+    op: Op, contributions: Any, n_operands: int, as_values: bool
+) -> Sequence[Any]:
     """What a user op's rule returned, as one contribution per operand; or an error.
 
     Args:
@@ -63,9 +63,13 @@ def check_contributions(
     and for an entry of another kind (complex, str, a list); ValueError for a wrong count;
     OverflowError for an entry that is not finite (inf, nan, ``10**400``). Each names the op
     and, for an entry, the operand. Nothing is changed: the caller has touched no ``.grad``.
+
+    Returns ``contributions`` itself when it holds finite floats only (no copy is made, and
+    it is not changed), else a new list.
     """
     name = op.name
-    if not isinstance(contributions, list | tuple):
+    kind = type(contributions)
+    if kind is not tuple and kind is not list and not isinstance(contributions, list | tuple):
         raise TypeError(
             f"{name}: its derivative rule must return a sequence (a list or tuple), one"
             f" contribution per operand, got {type(contributions).__name__} {shown(contributions)}"
@@ -75,6 +79,12 @@ def check_contributions(
             f"{name}: its derivative rule returned {len(contributions)} contributions for"
             f" {n_operands} operand{'s' * (n_operands != 1)}; it must return one per operand"
         )
+    for entry in contributions:
+        if type(entry) is not float or entry - entry != 0.0:  # x - x is nan for inf and nan
+            break
+    else:  # every entry a finite float, the common case: taken as it is, no new list
+        checked: Sequence[Any] = contributions
+        return checked
     return [_contribution(op, i, entry, as_values) for i, entry in enumerate(contributions)]
 
 
