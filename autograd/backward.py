@@ -1,12 +1,14 @@
-"""The backward sweep: topological order, the sweep itself, ``backward()`` and ``grad()``.
+"""The backward sweep: the sweep itself, ``backward()`` and ``grad()``.
 
 Reverse-mode differentiation visits each node once, after every node that uses it: that is
-reverse topological order. For each node it asks the node's op (``ops.py``) for one
+reverse topological order (`topological_order`, in ``order.py``: a walk that needs nothing but
+``.parents``, so pickling uses it too). For each node it asks the node's op (``ops.py``) for one
 contribution per parent, ``g * d(node)/d(parent)``, and adds those into the parents' gradients.
 A parent used twice receives two contributions: that sum is the multivariate chain rule.
 
 `sweep` is the one loop that does this; ``backward()``, ``grad()`` and the step-through
-(``trace_backward``, through ``on_step``) are all built on it. ``Value.backward()`` runs a
+(``trace_backward``, through ``on_step``) are all built on it. What a user's rule returns is
+checked on the way (``rule_results.py``); a built-in rule's is taken as it is. ``Value.backward()`` runs a
 faster twin of it (``fast.py``) that gives the same numbers to the last bit; set
 ``GLASSGRAD_ENGINE=reference`` to run this one instead.
 """
@@ -19,13 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd.mode import enable_grad
-from autograd.rule_results import (
-    check_contributions,
-    cycle_error,
-    describe,
-    is_user_op,
-    refuse_complex,
-)
+from autograd.order import describe
+from autograd.order import topological_order as topological_order  # for importers of it here
+from autograd.rule_results import check_contributions, is_user_op, refuse_complex
 from autograd.value import BACKWARD_ENGINES, Value
 
 OnStep = Callable[[Value, Any, Sequence[Any]], None]
@@ -34,35 +32,6 @@ OnStep = Callable[[Value, Any, Sequence[Any]], None]
 GRADIENTS_LOCK = threading.RLock()
 """Held while a ``backward()`` adds its pass into the ``.grad`` of a graph's nodes: two
 threads calling ``backward()`` on one graph take turns, so neither loses the other's pass."""
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on (leaves included), each after all of its parents.
-
-    Depth-first, with an explicit stack instead of recursion, so a chain of a million nodes
-    works under Python's default recursion limit. Parents are visited in operand order, so
-    the same graph always gives the same order (and the same drawing). A graph with a cycle
-    (an edited ``.parents``) has no such order: ValueError naming a node on the cycle.
-    """
-    order: list[Value] = []
-    seen = {root}
-    waiting = {root}  # on the stack: met again before it is placed, a node closes a cycle
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:  # resumes where the last visit of this node stopped
-            if parent not in seen:
-                seen.add(parent)
-                waiting.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-            if parent in waiting:
-                raise cycle_error(parent)
-        else:  # every parent is placed: the node can follow them
-            stack.pop()
-            waiting.discard(node)
-            order.append(node)
-    return order
 
 
 def sweep(

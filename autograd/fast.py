@@ -28,7 +28,8 @@ from autograd.backward import GRADIENTS_LOCK, check_gradients, contributions_of
 from autograd.define import DefinedOp
 from autograd.fused import LayerOutputs, NeuronNode
 from autograd.ops import OPS
-from autograd.rule_results import check_contributions, cycle_error
+from autograd.order import cycle_error
+from autograd.rule_results import check_contributions
 from autograd.value import BACKWARD_ENGINES, Value
 
 __all__ = ["backward", "walk"]

@@ -7,10 +7,8 @@ the sweeps (``backward.py``, ``fast.py``) hand every user op's results to
 `check_contributions`, which either gives back one clean contribution per operand or raises
 an error naming the op and the operand, before any ``.grad`` changes.
 
-The other helpers name a node in error messages (`describe`) and explain the two ways a
-graph itself can be wrong: a cycle (`cycle_error`), and a node whose operands were changed
-after it was built so that its rule meets numbers its forward would refuse
-(`refuse_complex`).
+`refuse_complex` explains one way a graph itself can be wrong: a node whose operands were
+changed after it was built, so that its rule meets numbers its forward would refuse.
 """
 
 from __future__ import annotations
@@ -22,13 +20,12 @@ from typing import Any
 
 from autograd.define import DefinedOp
 from autograd.ops import Op
+from autograd.order import describe
 from autograd.validate import shown
 from autograd.value import Value
 
 __all__ = [
     "check_contributions",
-    "cycle_error",
-    "describe",
     "is_user_op",
     "operand_name",
     "refuse_complex",
@@ -116,22 +113,6 @@ def operand_name(op: Op, i: int) -> str:
     if len(names) == 1 and names[0].endswith("_i"):
         return f"{names[0].removesuffix('_i')}[{i}]"
     return repr(names[i]) if i < len(names) else f"#{i}"
-
-
-def describe(node: Value) -> str:
-    """A node in words for error messages: ``leaf 'x'`` or ``'*' node 'y'``, and its data."""
-    name = f" {node.label!r}" if node.label else ""
-    kind = f"leaf{name}" if node.op is None else f"{node.op.symbol!r} node{name}"
-    return f"{kind} (data {node.data!r})"
-
-
-def cycle_error(node: Value) -> ValueError:
-    """The error for a graph in which ``node`` depends on itself."""
-    return ValueError(
-        f"the graph has a cycle: the {describe(node)} depends on itself through .parents."
-        " Graphs built by ops never do (an edited .parents made it); gradients, drawings and"
-        " pickles need a graph without cycles"
-    )
 
 
 def refuse_complex(node: Value, g: Any, contributions: Sequence[Any]) -> None:
