@@ -13,6 +13,11 @@ the first kind lists its graph, the second writes itself alone (listing again wo
 file quadratic in the depth). The listed nodes are kept, per thread, until each has written
 itself, or until the next node is pickled on its own. ``copy.copy`` of a node does not come
 here: it copies the node's attributes (a new node with the same parents).
+
+A graph with a cycle (an edited ``.parents``) is refused by the walk, naming a node on it.
+Loading a pickle runs code, as for any pickle: load only files you trust. A node's op is
+written as its name (``ops.op_named``); an op made with ``define_op`` as its module and name
+(``define.defined_op``), so loading imports that module, running its top-level code.
 """
 
 from __future__ import annotations
