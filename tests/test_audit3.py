@@ -348,3 +348,26 @@ def test_train_refuses_one_path_for_two_outputs_before_training(
     assert "give each output its own path" in err
     assert err.count("glassgrad train:") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]  # no directory left behind
+
+
+def test_a_failed_write_leaves_no_directory_and_one_prefix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd.files import OutputPathError
+    from nn.cli import outputs
+
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()  # a directory where a file must go: found only when writing
+    with pytest.raises(OutputPathError, match="is a directory"):
+        outputs.write_outputs({tmp_path / "new" / "deeper" / "a.txt": b"a", blocker: b"b"}, "w")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+    def full_disk(files: Any, what: str) -> None:
+        raise OutputPathError(f"{what}: no space left on the device")
+
+    monkeypatch.setattr(outputs, "write_files", full_disk)
+    code = main([*QUICK, "--save", str(tmp_path / "model.json")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("glassgrad train") == 1, err
+    assert "writing the results: no space left" in err
