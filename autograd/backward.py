@@ -8,9 +8,9 @@ A parent used twice receives two contributions: that sum is the multivariate cha
 
 `sweep` is the one loop that does this; ``backward()``, ``grad()`` and the step-through
 (``trace_backward``, through ``on_step``) are all built on it. What a user's rule returns is
-checked on the way (``rule_results.py``); a built-in rule's is taken as it is. ``Value.backward()`` runs a
-faster twin of it (``fast.py``) that gives the same numbers to the last bit; set
-``GLASSGRAD_ENGINE=reference`` to run this one instead.
+checked on the way (``rule_results.py``); a built-in rule's is taken as it is.
+``Value.backward()`` runs a faster twin of it (``fast.py``) that gives the same numbers to the
+last bit; set ``GLASSGRAD_ENGINE=reference`` to run this one instead.
 """
 
 from __future__ import annotations
