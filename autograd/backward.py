@@ -1,49 +1,36 @@
-"""The backward sweep: topological order, the sweep itself, ``backward()`` and ``grad()``.
+"""The backward sweep: the sweep itself, ``backward()`` and ``grad()``.
 
 Reverse-mode differentiation visits each node once, after every node that uses it: that is
-reverse topological order. For each node it asks the node's op (``ops.py``) for one
+reverse topological order (`topological_order`, in ``order.py``: a walk that needs nothing but
+``.parents``, so pickling uses it too). For each node it asks the node's op (``ops.py``) for one
 contribution per parent, ``g * d(node)/d(parent)``, and adds those into the parents' gradients.
 A parent used twice receives two contributions: that sum is the multivariate chain rule.
 
 `sweep` is the one loop that does this; ``backward()``, ``grad()`` and the step-through
 (``trace_backward``, through ``on_step``) are all built on it, and ``autograd.compile``
-writes it out as Python, node by node in the same order.
+writes it out as Python, node by node in the same order. What a user's rule returns is
+checked on the way (``rule_results.py``); a built-in rule's is taken as it is.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd.mode import enable_grad
+from autograd.order import describe
+from autograd.order import topological_order as topological_order  # for importers of it here
+from autograd.rule_results import check_contributions, is_user_op, refuse_complex
 from autograd.value import Value
 
 OnStep = Callable[[Value, Any, Sequence[Any]], None]
 """``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran."""
 
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on (leaves included), each after all of its parents.
-
-    Depth-first, with an explicit stack instead of recursion, so a chain of a million nodes
-    works under Python's default recursion limit. Parents are visited in operand order, so
-    the same graph always gives the same order (and the same drawing).
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:  # resumes where the last visit of this node stopped
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:  # every parent is placed: the node can follow them
-            stack.pop()
-            order.append(node)
-    return order
+GRADIENTS_LOCK = threading.RLock()
+"""Held while a ``backward()`` adds its pass into the ``.grad`` of a graph's nodes: two
+threads calling ``backward()`` on one graph take turns, so neither loses the other's pass."""
 
 
 def sweep(
@@ -61,7 +48,8 @@ def sweep(
             continue
         g = grads[node]
         out = node if create_graph else node.data
-        contributions = contributions_of(node, g, out, node.rule_operands(create_graph))
+        operands = node.rule_operands(create_graph)
+        contributions = contributions_of(node, g, out, operands, create_graph)
         for parent, contribution in zip(node.parents, contributions, strict=True):
             total = grads.get(parent)
             grads[parent] = contribution if total is None else total + contribution
@@ -70,24 +58,23 @@ def sweep(
     return grads
 
 
-def contributions_of(node: Value, g: Any, out: Any, operands: Sequence[Any]) -> Sequence[Any]:
-    """``node``'s op rule applied: one contribution per parent. Errors name the op."""
-    assert node.op is not None
+def contributions_of(
+    node: Value, g: Any, out: Any, operands: Sequence[Any], as_values: bool = False
+) -> Sequence[Any]:
+    """``node``'s op rule applied: one contribution per parent. Errors name the op.
+
+    A user op's results (`define_op`) are checked and cleaned (``rule_results.py``: None is
+    0.0, a Value is its number unless ``as_values``); a built-in rule's are taken as they are.
+    """
+    op = node.op
+    assert op is not None
     try:
-        contributions = node.op.derivative(g, out, *operands)
+        contributions = op.derivative(g, out, *operands)
     except ArithmeticError as error:  # e.g. sqrt at 0, whose slope is infinite
         shown = tuple(x if isinstance(x, float) else x.data for x in operands)
-        raise type(error)(f"{node.op.symbol}: no derivative at operands {shown}: {error}") from None
-    if not isinstance(contributions, Sequence):
-        raise TypeError(
-            f"{node.op.name}: its derivative rule must return a sequence, one contribution per"
-            f" Value operand, got {type(contributions).__name__} {contributions!r}"
-        )
-    if len(contributions) != len(node.parents):
-        raise ValueError(
-            f"{node.op.name}: its derivative rule returned {len(contributions)} contributions"
-            f" for {len(node.parents)} Value operands; it must return one per operand"
-        )
+        raise type(error)(f"{op.symbol}: no derivative at operands {shown}: {error}") from None
+    if is_user_op(op):
+        return check_contributions(op, contributions, len(node.parents), as_values)
     return contributions
 
 
@@ -96,13 +83,42 @@ def backward(root: Value, gradient: float = 1.0) -> None:
 
     All or nothing: the sweep computes every gradient without touching a ``.grad``; they
     are checked, and only then written, so an error (a domain error, an overflow, a Ctrl-C)
-    leaves every ``.grad`` as it was.
+    leaves every ``.grad`` as it was. Calls from several threads add their passes in turn.
     """
-    updates = [(node, node.grad + g) for node, g in sweep(root, gradient).items()]
-    for node, total in updates:
-        if not math.isfinite(total):
-            raise gradient_overflow("backward", node, total)
-    commit(updates)
+    grads = sweep(root, gradient)
+    with GRADIENTS_LOCK:
+        updates = [(node, node.grad + g) for node, g in grads.items()]
+        check = sum(total for _, total in updates)  # an inf or a nan anywhere makes it one
+        if type(check) is not float or not math.isfinite(check):
+            order = topological_order(root)  # ops nearest the root first, then the leaves
+            nodes = [n for n in order[::-1] if n.op is not None] + [
+                n for n in order if n.op is None
+            ]
+            totals = dict(updates)
+            check_gradients("backward", root, gradient, nodes, lambda n: totals.get(n, 0.0))
+        commit(updates)
+
+
+def check_gradients(
+    what: str, root: Value, seed: Any, nodes: Iterable[Value], total_of: Callable[[Value], Any]
+) -> None:
+    """Raise for the first of ``nodes`` whose gradient ``total_of(node)`` is not a finite float.
+
+    The nodes come ops nearest the root first, then the leaves, so the error names the node
+    where the trouble starts. A complex gradient comes from an op whose operands changed after it
+    was built: a second sweep finds that op and names it.
+    """
+    for node in nodes:
+        total = total_of(node)
+        if isinstance(total, complex):
+            sweep(root, seed, on_step=refuse_complex)
+        if not isinstance(total, Value) and not math.isfinite(total):
+            raise gradient_overflow(what, node, total)
+
+
+def gradient_overflow(what: str, node: Value, total: float) -> OverflowError:
+    """The error for a gradient that does not fit in a float, naming the node."""
+    return OverflowError(f"{what}: the gradient of {describe(node)} is {total}")
 
 
 def commit(updates: Sequence[tuple[Value, float]]) -> None:
@@ -115,13 +131,6 @@ def commit(updates: Sequence[tuple[Value, float]]) -> None:
         for node, old in previous:
             node.grad = old
         raise
-
-
-def gradient_overflow(what: str, node: Value, total: float) -> OverflowError:
-    """The error for a gradient that does not fit in a float, naming the node."""
-    name = f" {node.label!r}" if node.label else ""
-    kind = f"leaf{name}" if node.op is None else f"{node.op.symbol!r} node{name}"
-    return OverflowError(f"{what}: the gradient of {kind} (data {node.data!r}) is {total}")
 
 
 def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False) -> list[Value]:
@@ -140,12 +149,5 @@ def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = Fa
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
     with enable_grad():  # create_graph must record even when called under no_grad()
         grads = sweep(output, Value(1.0) if create_graph else 1.0, create_graph=create_graph)
-    results = []
-    for x in inputs:
-        g = grads.get(x, 0.0)
-        if not isinstance(g, Value):
-            if not math.isfinite(g):
-                raise gradient_overflow("grad", x, g)
-            g = Value(g)
-        results.append(g)
-    return results
+    check_gradients("grad", output, 1.0, inputs, lambda x: grads.get(x, 0.0))
+    return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in inputs)]

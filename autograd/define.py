@@ -2,9 +2,11 @@
 
 An op is a forward on floats and a derivative rule, exactly as in ``ops.py``; `define_op`
 checks them, puts the op in ``OPS`` under its name and gives it back as a function of Values.
-From then on nothing tells it from a built-in op: ``backward()`` and ``grad()`` call its rule
+From then on it works as a built-in op does: ``backward()`` and ``grad()`` call its rule
 (with floats, or with Values under ``create_graph=True``), drawings show its symbol, the
-step-through its formula, ``gradcheck`` checks it, and a graph holding it pickles.
+step-through its formula, ``gradcheck`` checks it, and a graph holding it pickles. One thing
+differs: what its rule returns is checked at every call (``rule_results.py``), where a
+built-in rule's results are trusted (its tests check them).
 """
 
 from __future__ import annotations
@@ -113,12 +115,18 @@ def define_op(
         forward: ``forward(*floats) -> float``, the op on numbers. Its parameters name the
             operands (``lambda x: ...`` takes one, ``x``; ``*xs`` any number). Raise a clear
             error outside the op's domain.
-        derivative: ``derivative(g, out, *operands)``, returning one contribution
-            ``g * d(out)/d(operand)`` per operand, as the built-in rules in ``ops.py``.
-            ``backward()`` calls it with floats, ``grad(..., create_graph=True)`` with
-            Values: written with arithmetic, ``abs()`` and ``autograd.functions``, it can be
-            differentiated again. A wrong number of contributions is reported at the first
-            backward, naming the op.
+        derivative: ``derivative(g, out, *operands)``, returning a list or tuple of one
+            contribution ``g * d(out)/d(operand)`` per operand, as the built-in rules in
+            ``ops.py``: forgetting the ``* g`` is the commonest mistake, and `gradcheck`
+            catches it. ``backward()`` calls it with floats, ``grad(..., create_graph=True)``
+            with Values: written with arithmetic, ``abs()`` and ``autograd.functions``, it can
+            be differentiated again. What it returns is checked at every sweep
+            (`autograd.rule_results.check_contributions`): ``None`` means no gradient (0.0);
+            a number (int, Fraction, numpy scalar) becomes a float; a Value is taken as its
+            number in a plain ``backward()``/``grad()`` and kept, as part of the new graph,
+            under ``create_graph=True``. Anything else (complex, str, a list, a wrong count)
+            is a TypeError or ValueError, and an inf or nan an OverflowError, naming the op
+            and the operand, with every ``.grad`` left as it was.
         symbol: what drawings show in the op's box (default: ``name``).
         formula: d(out)/d(operand) as text, one str per operand (default ``∂name/∂x``), for
             the step-through.

@@ -179,7 +179,7 @@ def _stage(target: Path, shown: str, data: bytes) -> str:
         existing_mode = None
     try:
         fd, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+            dir=target.parent, prefix=_temporary_prefix(target), suffix=_SUFFIX
         )
     except OSError as error:
         raise _naming(error, shown) from None
@@ -199,6 +199,25 @@ def _stage(target: Path, shown: str, data: bytes) -> str:
             raise _naming(error, shown) from None
         raise
     return temporary
+
+
+_SUFFIX = ".tmp"
+_RANDOM = 8  # the characters mkstemp puts between prefix and suffix
+
+
+def _temporary_prefix(target: Path) -> str:
+    """``.<name>.``, the start of the temporary file's name, cut short when needed so that the
+    whole name fits the file system's limit as the target's own name does (a 250-byte name
+    is fine for ``open()``, but it plus the temporary name's additions would not be)."""
+    try:
+        limit = os.pathconf(target.parent, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no answer
+        limit = 255
+    room = limit - len(".." + _SUFFIX) - _RANDOM
+    name = target.name
+    while len(os.fsencode(name)) > room:  # the limit counts bytes, not characters
+        name = name[:-1]
+    return f".{name}."
 
 
 def _naming(error: OSError, shown: str) -> OSError:

@@ -167,11 +167,19 @@ def _relu(x: float) -> float:
 
 
 def _sum(*xs: float) -> float:
-    # fsum: the correctly rounded sum, whatever the order of the terms.
+    # fsum: the correctly rounded sum, whatever the order of the terms. It gives up when a
+    # partial sum overflows (1e308 + 1e308 - 1e308); the exact sum in fractions does not.
     try:
         return math.fsum(xs)
     except OverflowError:
-        raise OverflowError(f"sum: the result is too large for a float ({len(xs)} terms)") from None
+        from fractions import Fraction  # here: only this rare case needs it
+
+        try:
+            return float(sum(map(Fraction, xs), Fraction(0)))
+        except OverflowError:
+            raise OverflowError(
+                f"sum: the result is too large for a float ({len(xs)} terms)"
+            ) from None
 
 
 def _logsumexp(*xs: float) -> float:

@@ -4,7 +4,7 @@ Python's pickle and ``copy.deepcopy`` write an object's attributes depth first: 
 its parents, then theirs, one nested call per level, so a chain of a few hundred nodes (the
 ``sum(losses)`` of a hundred samples is one) would exceed the recursion limit. Here the node
 being pickled first lists all the nodes it depends on in topological order (parents before
-children, ``autograd.backward.topological_order``). Each of those then writes only itself, as
+children, ``autograd.order.topological_order``). Each of those then writes only itself, as
 Python's default would: its parents are already written, so they are references, and no call
 nests more than a level or two. Loading rebuilds them in the same order.
 
@@ -13,12 +13,19 @@ the first kind lists its graph, the second writes itself alone (listing again wo
 file quadratic in the depth). The listed nodes are kept, per thread, until each has written
 itself, or until the next node is pickled on its own. ``copy.copy`` of a node does not come
 here: it copies the node's attributes (a new node with the same parents).
+
+A graph with a cycle (an edited ``.parents``) is refused by the walk, naming a node on it.
+Loading a pickle runs code, as for any pickle: load only files you trust. A node's op is
+written as its name (``ops.op_named``); an op made with ``define_op`` as its module and name
+(``define.defined_op``), so loading imports that module, running its top-level code.
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any, SupportsIndex
+
+from autograd.order import topological_order
 
 __all__ = ["copy_node", "reduce_node"]
 
@@ -34,8 +41,6 @@ def reduce_node(node: Any, protocol: SupportsIndex) -> Any:
     listed: dict[int, Any] = _listed.__dict__.setdefault("nodes", {})
     if listed.pop(id(node), None) is node:
         return object.__reduce_ex__(node, protocol)
-    from autograd.backward import topological_order  # here: backward.py imports value.py
-
     reduced = object.__reduce_ex__(node, protocol)  # first: it refuses protocols 0 and 1
     before = topological_order(node)[:-1]
     listed.clear()  # left over from a pickle that stopped half-way, or already written

@@ -166,7 +166,9 @@ def check_gradient(
 ) -> bool:
     """Judge a one-input function on Values, such as an op made with ``define_op``: at each
     point its value must match ``reference`` (a function on floats) and its derivative must
-    pass `autograd.gradcheck` (autograd's derivative against a finite difference).
+    pass `autograd.gradcheck` (autograd's derivative against a finite difference). That
+    includes gradcheck's test that each rule scales with the upstream gradient ``g``, so a
+    rule that forgets to multiply by ``g``, right only when g is 1, is judged wrong.
     """
     if candidate is None:
         return _not_answered(what)

@@ -73,8 +73,9 @@ def load_parameters(module: Module, path: str | Path) -> None:
             f"{path}: the file holds {_describe(architecture)}, which does not match this "
             f"{_describe(module.architecture())}"
         )
+    parameters = _parameters(document, architecture, str(path))  # its errors name the path
     try:
-        module.load_state_dict(_parameters(document, architecture, str(path)))
+        module.load_state_dict(parameters)
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
 
@@ -134,15 +135,20 @@ def _read(path: str | Path) -> bytes:
         raise ValueError(f"{path}: is a directory, not a model file")
     if not stat.S_ISREG(info.st_mode):
         raise ValueError(f"{path}: is not a regular file (a device, pipe or socket)")
+    if info.st_size > LARGEST_FILE:  # refused from its size, before a byte is read
+        raise _too_large(path, info.st_size)
     with open(path, "rb") as file:
         data = file.read(LARGEST_FILE + 1)  # + 1: a file that grew since stat is seen too
-    if len(data) > LARGEST_FILE or info.st_size > LARGEST_FILE:
-        size = max(len(data), info.st_size)
-        raise ValueError(
-            f"{path}: {size} bytes, more than the {LARGEST_FILE} bytes of the largest model "
-            "file glassgrad reads"
-        )
+    if len(data) > LARGEST_FILE:
+        raise _too_large(path, len(data))
     return data
+
+
+def _too_large(path: str | Path, size: int) -> ValueError:
+    return ValueError(
+        f"{path}: {size} bytes, more than the {LARGEST_FILE} bytes of the largest model "
+        "file glassgrad reads"
+    )
 
 
 def _reject_constant(name: str) -> float:

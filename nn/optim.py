@@ -11,7 +11,9 @@ decay over 100 steps).
 
 Every step first computes all new values and state (momentum, moments), checks that they are
 finite, and only then assigns them: a step that would overflow raises an OverflowError naming
-the parameter and leaves every parameter and every piece of state as it was.
+the parameter and leaves every parameter and every piece of state as it was. The assignment
+itself is all or nothing too: a Ctrl-C in the middle of it puts back every parameter, the
+state and the step count, so a step is either taken whole or not at all.
 """
 
 from __future__ import annotations
@@ -77,12 +79,27 @@ class Optimizer:
         self._check_finite(grads, lambda p, g: f": the gradient of {_describe(p)} is {g}")
         return grads
 
-    def _assign(self, new_values: list[float]) -> None:
-        """Set every parameter to its new value, after checking all of them are finite."""
+    def _assign(self, new_values: list[float], **state: list[float]) -> None:
+        """Set every parameter to its new value and each attribute named in ``state`` (the
+        optimizer's state, such as ``velocity``) to its new list, and count the step; after
+        checking the values are finite, and all or nothing even when interrupted."""
         self._check_finite(new_values, lambda p, value: f" would make {_describe(p)} {value}")
-        for p, value in zip(self.params, new_values, strict=True):
-            p.data = value
-        self.steps += 1
+        old_values = [p.data for p in self.params]
+        old_state = {name: getattr(self, name) for name in state}
+        old_steps = self.steps
+        try:
+            for p, value in zip(self.params, new_values, strict=True):
+                p.data = value
+            for name, new in state.items():
+                setattr(self, name, new)
+            self.steps = old_steps + 1
+        except BaseException:  # a Ctrl-C in the middle: put back what was there
+            for p, value in zip(self.params, old_values, strict=True):
+                p.data = value
+            for name, old in old_state.items():
+                setattr(self, name, old)
+            self.steps = old_steps
+            raise
 
     def _check_finite(self, numbers: list[float], problem: Callable[[Value, float], str]) -> None:
         """Raise an OverflowError naming the first parameter whose number is inf or nan, with
@@ -134,8 +151,7 @@ class SGD(Optimizer):
         if self.momentum:
             velocity = [self.momentum * v + g for v, g in zip(self.velocity, grads, strict=True)]
             new = [p.data - lr * v for p, v in zip(self.params, velocity, strict=True)]
-            self._assign(new)
-            self.velocity = velocity
+            self._assign(new, velocity=velocity)
         else:
             self._assign([p.data - lr * g for p, g in zip(self.params, grads, strict=True)])
 
@@ -194,5 +210,4 @@ class Adam(Optimizer):
             p.data - step_size * mi / (math.sqrt(vi) / root_correction + eps)
             for p, mi, vi in zip(self.params, m, v, strict=True)
         ]
-        self._assign(new)
-        self.m, self.v = m, v
+        self._assign(new, m=m, v=v)

@@ -8,7 +8,7 @@ import math
 import pytest
 from hypothesis import given, settings
 
-from autograd import GradcheckError, Value, grad, gradcheck, no_grad
+from autograd import GradcheckError, Value, define_op, grad, gradcheck, no_grad
 from autograd.testing import Expression, expressions
 
 MANY = settings(max_examples=3 * settings.default.max_examples)
@@ -196,3 +196,50 @@ def test_order_three_catches_a_wrong_third_derivative_that_order_two_misses() ->
     assert gradcheck(wrong_third_derivative, [0.8], order=2, atol=1e-4)
     with pytest.raises(GradcheckError, match=r"d3 f/d x0 d x0 d x0 .* analytic 0\.0"):
         gradcheck(wrong_third_derivative, [0.8], order=3, atol=1e-4)
+
+
+# -- a rule must scale with the upstream gradient g ----------------------------------------
+
+FORGOT_G = "the rule of 'sq' does not scale with the upstream gradient g"
+
+
+def test_a_rule_that_forgets_g_is_caught_on_its_own() -> None:
+    # With the seed 1 alone the rule looks right: 2x is d(x²)/dx.
+    sq = define_op("sq", lambda x: x * x, lambda g, out, x: (2 * x,))
+    with pytest.raises(GradcheckError, match=FORGOT_G + ".* did it forget to multiply by g"):
+        gradcheck(sq, [0.7])
+    with pytest.raises(GradcheckError, match=FORGOT_G):
+        gradcheck(lambda x: 3 * sq(x), [0.7])
+
+
+def test_a_rule_that_misuses_g_is_caught() -> None:
+    for rule in (lambda g, out, x: (g * g * 2 * x,), lambda g, out, x: (abs(g) * 2 * x,)):
+        sq = define_op("sq", lambda x: x * x, rule)
+        with pytest.raises(GradcheckError, match=FORGOT_G):
+            gradcheck(sq, [0.7], order=2)
+
+
+def test_a_rule_that_ignores_g_only_under_create_graph_is_caught() -> None:
+    def rule(g: object, out: object, x: object) -> tuple[object]:
+        return (g * 2 * x if isinstance(g, float) else 2 * x,)  # type: ignore[operator]
+
+    sq = define_op("sq", lambda x: x * x, rule)
+    assert gradcheck(sq, [0.7])  # order 1 calls it with floats only
+    with pytest.raises(GradcheckError, match=FORGOT_G):
+        gradcheck(sq, [0.7], order=2)
+
+
+def test_a_rule_inside_a_rule_is_checked_at_the_order_that_reaches_it() -> None:
+    # double's rule forgets g, but only the second derivative of outer sweeps through it.
+    double = define_op("double", lambda x: 2 * x, lambda g, out, x: (2.0,))
+    outer = define_op("outer", lambda x: x * x, lambda g, out, x: (g * double(x),))
+    assert gradcheck(outer, [0.7])
+    with pytest.raises(GradcheckError, match="the rule of 'double' does not scale"):
+        gradcheck(outer, [0.7], order=2)
+
+
+def test_right_rules_pass_at_every_order() -> None:
+    sq = define_op("sq", lambda x: x * x, lambda g, out, x: (g * 2 * x,))
+    none_for_b = define_op("first", lambda a, b: a, lambda g, out, a, b: (g, None))
+    assert gradcheck(sq, [0.7], order=3)
+    assert gradcheck(lambda a, b: none_for_b(sq(a), b) * b, [0.7, -1.5], order=2)

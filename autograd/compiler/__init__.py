@@ -30,6 +30,7 @@ from typing import Any
 from autograd.backward import commit
 from autograd.compiler.codegen import Generated, NotFinite, Retrace, generate
 from autograd.compiler.trace import CompileError, Trace, as_leaves, split_result, trace
+from autograd.rule_results import check_contributions
 from autograd.validate import finite_float
 from autograd.value import Value
 
@@ -217,21 +218,9 @@ def _build(traced: Trace, what: str) -> _Entry:
     return _Entry(generated, namespace["forward_backward"], _nesting(traced.extras))
 
 
-def check_user_rule(op: Any, n: int, contributions: Any) -> list[float]:
-    """A user op's contributions as floats (None means 0), or an error naming the op."""
-    if isinstance(contributions, str | bytes) or not isinstance(contributions, Sequence):
-        raise TypeError(f"{op.name}: its derivative rule must return a sequence")
-    if len(contributions) != n:
-        raise ValueError(f"{op.name}: its derivative rule returned {len(contributions)} for {n}")
-    checked = []
-    for c in contributions:
-        if c is None:
-            checked.append(0.0)
-        elif isinstance(c, Value):
-            checked.append(c.data)
-        else:
-            checked.append(finite_float(c, f"{op.name}: contribution"))
-    return checked
+def check_user_rule(op: Any, n: int, contributions: Any) -> Sequence[Any]:
+    """A user op's contributions, checked as the sweep checks them (`rule_results`)."""
+    return check_contributions(op, contributions, n, False)
 
 
 # -- arguments and results ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from autograd import ops
 from autograd.compiler.templates import TEMPLATES, literal, usable
 from autograd.compiler.trace import Trace
 from autograd.ops import Op
+from autograd.rule_results import is_user_op
 from autograd.value import Value
 
 __all__ = ["Generated", "Retrace", "generate"]
@@ -317,7 +318,7 @@ class _Writer:
         args = [g, out, *operands, *([literal(node.const)] if node.const is not None else [])]
         target = f"c_{self.names.of[node]}"
         call = f"{rule}("
-        if getattr(op, "module", None) is not None and self.namespace["check"] is not None:
+        if is_user_op(op) and self.namespace["check"] is not None:
             op_name = f"op_{python_name(op.name)}"
             self.namespace[op_name] = op
             call = f"check({op_name}, {len(node.parents)}, {rule}("

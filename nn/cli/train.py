@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from nn import data, optim
 from nn.cli.arguments import integer_between, layer_sizes, number_in
-from nn.cli.outputs import check_outputs, figure_bytes, write_outputs
+from nn.cli.outputs import check_outputs, check_separate, figure_bytes, write_outputs
 from nn.io import to_json
 from nn.module import MLP
 from nn.neuron import ACTIVATIONS
@@ -211,6 +211,13 @@ def run(args: argparse.Namespace) -> int:
     plot_paths = [] if args.plots is None else [args.plots / name for name in PLOT_NAMES]
     if args.save is not None and any(_same_file(args.save, path) for path in plot_paths):
         _usage_error(f"--save {args.save} is one of the pictures --plots writes: pick another")
+    try:
+        check_separate(
+            {"--save": [] if args.save is None else [args.save], "--plots": plot_paths},
+            {} if args.plots is None else {"--plots": args.plots},
+        )
+    except OSError as error:
+        _usage_error(str(error))
     if args.save is not None:
         check_outputs([args.save], "--save")
     if args.plots is not None:
@@ -254,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
         boundary = plot_decision_boundary(model, X, y, threshold=threshold)
         files[plot_paths[0]] = figure_bytes(plot_history(history))
         files[plot_paths[1]] = figure_bytes(boundary)
-    for path in write_outputs(files, "glassgrad train"):
+    for path in write_outputs(files, "writing the results"):
         print(f"wrote {path}")
     return 0
 
