@@ -18,10 +18,11 @@ from autograd import (
     fast,  # noqa: F401  # registers the fast sweep, Value.backward()'s default
     fast_ops,
 )
-from autograd.backward import grad, topological_order
+from autograd.backward import grad
 from autograd.check import GradcheckError, gradcheck
 from autograd.define import define_op
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
+from autograd.order import topological_order
 from autograd.value import Value
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The backward sweep: topological order, the sweep itself, ``backward()`` and ``grad()``.
+"""The backward sweep: the sweep itself, ``backward()`` and ``grad()`` (the order: ``order.py``).
 
 Reverse-mode differentiation visits each node once, after every node that uses it: that is
 reverse topological order. For each node it asks the node's op (``ops.py``) for one
@@ -18,33 +18,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.mode import enable_grad
+from autograd.order import topological_order
 from autograd.value import BACKWARD_ENGINES, Value
 
 OnStep = Callable[[Value, Any, Sequence[Any]], None]
 """``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran."""
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on (leaves included), each after all of its parents.
-
-    Depth-first, with an explicit stack instead of recursion, so a chain of a million nodes
-    works under Python's default recursion limit. Parents are visited in operand order, so
-    the same graph always gives the same order (and the same drawing).
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:  # resumes where the last visit of this node stopped
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:  # every parent is placed: the node can follow them
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def sweep(

@@ -4,7 +4,7 @@ Python's pickle and ``copy.deepcopy`` write an object's attributes depth first: 
 its parents, then theirs, one nested call per level, so a chain of a few hundred nodes (the
 ``sum(losses)`` of a hundred samples is one) would exceed the recursion limit. Here the node
 being pickled first lists all the nodes it depends on in topological order (parents before
-children, ``autograd.backward.topological_order``). Each of those then writes only itself, as
+children, ``autograd.order.topological_order``). Each of those then writes only itself, as
 Python's default would: its parents are already written, so they are references, and no call
 nests more than a level or two. Loading rebuilds them in the same order.
 
@@ -20,6 +20,8 @@ from __future__ import annotations
 import threading
 from typing import Any, SupportsIndex
 
+from autograd.order import topological_order
+
 __all__ = ["copy_node", "reduce_node"]
 
 _listed = threading.local()
@@ -34,8 +36,6 @@ def reduce_node(node: Any, protocol: SupportsIndex) -> Any:
     listed: dict[int, Any] = _listed.__dict__.setdefault("nodes", {})
     if listed.pop(id(node), None) is node:
         return object.__reduce_ex__(node, protocol)
-    from autograd.backward import topological_order  # here: backward.py imports value.py
-
     reduced = object.__reduce_ex__(node, protocol)  # first: it refuses protocols 0 and 1
     before = topological_order(node)[:-1]
     listed.clear()  # left over from a pickle that stopped half-way, or already written

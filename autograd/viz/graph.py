@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from autograd.backward import topological_order
+from autograd.order import topological_order
 from autograd.value import Value
 from autograd.viz.errors import GraphTooLargeError
 
