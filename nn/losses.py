@@ -24,6 +24,8 @@ from typing import Any
 from autograd import Value
 from nn.data import as_lists, is_real, real
 
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "l2", "mse"]
+
 Number = int | float
 
 _LARGEST = sys.float_info.max

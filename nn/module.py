@@ -45,6 +45,17 @@ from autograd.fused import (
 from autograd.ops import ACTIVATIONS
 from autograd.validate import finite_float
 
+__all__ = [
+    "HE_INITIALISED",
+    "MLP",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Parameter",
+    "Seed",
+    "check_activation",
+]
+
 Number = int | float
 
 Seed = int | random.Random | None

@@ -18,6 +18,8 @@ from autograd.files import check_output_directory, check_output_path, write_file
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+__all__ = ["PICTURE_DPI", "check_outputs", "figure_bytes", "write_outputs"]
+
 PICTURE_DPI = 120
 """The resolution of the PNG pictures the commands write."""
 
