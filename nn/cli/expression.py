@@ -251,7 +251,8 @@ def _evaluate(node: ast.expr, values: Mapping[str, Value]) -> Value | float:
             result = _BINARY[type(node.op)](Value(left), right)
             assert isinstance(result, Value)
             return result.data
-        return _BINARY[type(node.op)](left, right)
+        combined: Value = _BINARY[type(node.op)](left, right)
+        return combined
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, values)
         return -operand
