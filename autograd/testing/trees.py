@@ -27,7 +27,7 @@ from typing import Any
 
 from autograd.fused import neuron
 from autograd.mode import no_grad
-from autograd.ops import Op
+from autograd.ops import OPS, Op
 from autograd.testing.domains import REGIONS, builtin_ops
 from autograd.value import Value
 
@@ -45,6 +45,7 @@ __all__ = [
     "Term",
     "Variable",
     "call_backend",
+    "written_as",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -71,6 +72,17 @@ def _value_operands(op: Op) -> tuple[str, ...]:
     return op.names[1:] if op.constant == "left" else op.names
 
 
+def written_as(name: str) -> str:
+    """The op an expression writes for the table op ``name``: for a form with a number operand
+    (``mul_const``, ``rsub_const``), the op of two Values it is a form of (``mul``, ``sub``);
+    otherwise ``name`` itself."""
+    op = builtin_ops().get(name)
+    if op is None or op.constant is None or not name.endswith("_const"):
+        return name
+    base = name.removesuffix("_const")
+    return base if base in OPS else base.removeprefix("r")
+
+
 def _drawn_ops() -> dict[str, Op]:
     """The table ops an expression is made of, by name: neither a number form of another op
     (``mul_const``), nor a neuron, nor an op whose region is None."""
@@ -80,7 +92,7 @@ def _drawn_ops() -> dict[str, Op]:
         for name, op in table.items()
         if op.activation is None
         and REGIONS.get(name) is not None
-        and not (name.endswith("_const") and op.constant is not None)
+        and written_as(name) == name
     }
 
 
