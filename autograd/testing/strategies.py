@@ -377,9 +377,9 @@ def expressions(
 
     The variables' values are drawn first (from ``values``, default ``finite_floats(-3, 3)``);
     then the tree is grown bottom-up, and each node picks only among the ops (from ``ops``)
-    that fit its operands' values: inside the domain with a margin of 0.1, away from the
-    kinks of relu and abs, and with a result of magnitude <= 10. ``max_depth`` bounds the
-    nesting. Hypothesis shrinks a failure to a small tree with short numbers.
+    that fit its operands' values: inside the op's region (``domains.py``) with a margin of
+    0.1, away from kinks and ties, and with a result of magnitude <= 10. ``max_depth`` bounds
+    the nesting. Hypothesis shrinks a failure to a small tree with short numbers.
 
     >>> from hypothesis import given
     >>> from autograd import gradcheck
@@ -394,7 +394,9 @@ def expressions(
     `Domain`). Its name (``__name__``) appears in formulas, its number of operands is that of
     its parameters, and the tree uses it as often as a binary operator, also where a
     one-operand op does not fit. A point where it raises although the domain includes it is
-    reported as an error.
+    reported as an error. Each call of it is multiplied by one of `UPSTREAM_SCALES` (2.0,
+    -0.5, 3.0 or 0.0), so its derivative rule receives an upstream gradient ``g`` other than
+    1: a rule that returns ``d(out)/dx`` without multiplying it by ``g`` fails ``gradcheck``.
 
     >>> def softsign(x):
     ...     return x / (1 + abs(x))

@@ -90,9 +90,7 @@ def _drawn_ops() -> dict[str, Op]:
     return {
         name: op
         for name, op in table.items()
-        if op.activation is None
-        and REGIONS.get(name) is not None
-        and written_as(name) == name
+        if op.activation is None and REGIONS.get(name) is not None and written_as(name) == name
     }
 
 
