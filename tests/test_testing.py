@@ -110,7 +110,7 @@ def test_every_term_is_inside_its_domain_with_margins(expr: Expression) -> None:
 
 @MANY
 @given(expressions(variables=3))
-def test_the_engine_agrees_with_the_float_reference(expr: Expression) -> None:
+def test_the_float_backend_and_the_graph_give_the_drawn_value(expr: Expression) -> None:
     assert expr.evaluate(expr.values, FLOAT_OPS) == expr.value
     out = expr(*expr.leaves())
     assert isinstance(out, Value)
