@@ -12,8 +12,6 @@ to its kinks. Importing this module checks that every built-in op has a line her
 no line names an op the table no longer has: adding an op to ``ops.py`` without one fails at
 once, naming it. (Your own ops, from ``define_op``, state their domain where you test them:
 ``expressions(extra_ops=[(op, domain)])``.)
-
-Nothing here needs hypothesis.
 """
 
 from __future__ import annotations

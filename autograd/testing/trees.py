@@ -13,8 +13,6 @@ The op set is read off the op table (``autograd.ops.OPS``), not listed here:
 A term's ``value`` is the engine's own number at the drawn point, and `FLOAT_OPS` computes
 with the engine on plain numbers: an independent check of the values is PyTorch's
 (``tests/test_torch_crosscheck.py``) and mpmath's (``benchmarks/fuzz.py``).
-
-Nothing here needs hypothesis.
 """
 
 from __future__ import annotations
