@@ -327,9 +327,10 @@ class Op:
 
     ``kind``: ``"unary"`` (one Value), ``"value_const"`` (a Value and a number, in that
     order), ``"const_value"`` (a number and a Value), ``"binary"`` (two Values), ``"sum"``
-    (several Values), ``"dot"`` (two lists of Values). ``allowed(operands, const)`` says
-    where the op may be applied: defined, finite, and not exactly at a kink; ``kink``: the op
-    has one (at 0, or at a tie), which `generate` often moves an operand next to.
+    (one list of Values: ``sum``, ``logsumexp``), ``"dot"`` (two lists of Values).
+    ``allowed(operands, const)`` says where the op may be applied: defined, finite, and not
+    exactly at a kink; ``kink``: the op has one (at 0, or at a tie), which `generate` often
+    moves an operand next to.
     """
 
     name: str
@@ -361,7 +362,7 @@ def _torch_function(name: str, kind: str, symbol: str) -> Callable[..., Any]:
         operation = INFIX[symbol]
         return lambda t, *operands: operation(*operands)
     if kind in ("sum", "dot"):
-        return lambda t, *lists: _EXACT_VARIADIC[kind](*lists)
+        return _TORCH_VARIADIC.get(name) or (lambda t, *lists: _EXACT_VARIADIC[name](*lists))
 
     def call(t: Any, *operands: Any) -> Any:
         function = getattr(t, name, None) or getattr(t.nn.functional, name)
@@ -375,11 +376,17 @@ _TORCH_SPELLINGS: dict[str, Callable[..., Any]] = {
     "softplus": lambda t, x: t.logaddexp(x, t.zeros_like(x)),
 }
 
+_TORCH_VARIADIC: dict[str, Callable[..., Any]] = {
+    "logsumexp": lambda t, xs: t.logsumexp(t.stack(xs), 0),
+}
+
 _EXACT_VARIADIC: dict[str, Callable[..., Any]] = {
     "sum": lambda xs: sum(xs[1:], xs[0]),
+    "logsumexp": lambda xs: _exact_log(sum((_exact_exp(x) for x in xs[1:]), _exact_exp(xs[0]))),
     "dot": lambda xs, ys: sum((x * y for x, y in zip(xs[1:], ys[1:], strict=True)), xs[0] * ys[0]),
 }
-"""The ops of several operands on Jets (and on tensors: the same arithmetic)."""
+"""The ops of several operands on Jets, by name (and on tensors: the same arithmetic, unless
+`_TORCH_VARIADIC` spells it). An op of the table missing here fails when the op list is made."""
 
 _EXACT_BINARY: dict[str, Callable[[Jet, Jet], Jet]] = {
     "maximum": lambda a, b: a if a.a > b.a else b,
@@ -394,7 +401,7 @@ def _exact_function(name: str, kind: str, symbol: str) -> Callable[..., Jet]:
         operation = INFIX[symbol]
         return lambda *operands: operation(*operands)
     if kind in ("sum", "dot"):
-        return _EXACT_VARIADIC[kind]
+        return _EXACT_VARIADIC[name]
     return _EXACT_BINARY[name] if kind == "binary" else _exact_unary(name)
 
 

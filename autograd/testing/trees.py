@@ -27,7 +27,7 @@ from autograd.fused import neuron
 from autograd.mode import no_grad
 from autograd.ops import OPS, Op
 from autograd.testing.domains import REGIONS, builtin_ops
-from autograd.value import Value
+from autograd.value import Value, apply
 
 __all__ = [
     "BINARY_OPS",
@@ -116,6 +116,22 @@ def _static_function(name: str) -> Callable[..., Any]:
     return call
 
 
+def _variadic_function(name: str) -> Callable[..., Any]:
+    """``Value.<name>(*lists)`` (``Value.sum(xs)``, ``Value.dot(xs, ys)``), looked up at each
+    call; for an op without such a method, the op applied to the lists' items in order
+    (numbers become leaves)."""
+    if hasattr(Value, name):
+        return _static_function(name)
+    op = OPS[name]
+
+    def call(*lists: Sequence[Any]) -> Value:
+        operands = (x if isinstance(x, Value) else Value(x) for part in lists for x in part)
+        return apply(op, tuple(operands))
+
+    call.__name__ = name
+    return call
+
+
 def _value_neuron(
     weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value, activation: str
 ) -> Value:
@@ -150,7 +166,7 @@ inputs, bias, activation)."""
 VALUE_OPS: Backend = {
     **{name: INFIX.get(_DRAWN[name].symbol) or _static_function(name) for name in BINARY_OPS},
     **{name: _unary_function(name) for name in UNARY_OPS},
-    **{name: _static_function(name) for name in VARIADIC_OPS},
+    **{name: _variadic_function(name) for name in VARIADIC_OPS},
     "neuron": _value_neuron,
 }
 """The engine as a backend: ``expr.evaluate(leaves, VALUE_OPS)`` is ``expr(*leaves)``.
