@@ -382,11 +382,27 @@ _TORCH_VARIADIC: dict[str, Callable[..., Any]] = {
 
 _EXACT_VARIADIC: dict[str, Callable[..., Any]] = {
     "sum": lambda xs: sum(xs[1:], xs[0]),
-    "logsumexp": lambda xs: _exact_log(sum((_exact_exp(x) for x in xs[1:]), _exact_exp(xs[0]))),
+    "logsumexp": lambda xs: _exact_logsumexp(xs),
     "dot": lambda xs, ys: sum((x * y for x, y in zip(xs[1:], ys[1:], strict=True)), xs[0] * ys[0]),
 }
 """The ops of several operands on Jets, by name (and on tensors: the same arithmetic, unless
 `_TORCH_VARIADIC` spells it). An op of the table missing here fails when the op list is made."""
+
+
+def _exact_logsumexp(xs: Sequence[Jet]) -> Jet:
+    """log(e^x_1 + ... + e^x_n) and its derivatives as engines compute them: the slopes are
+    the softmax ``s_i = e^(x_i - out)`` of the rounded result (so at 50 to 53 bits
+    ``x_i - out`` cancels as it does in float64), the second derivatives ``diag(s) - s sᵀ``."""
+    mp = _mpmath()
+    largest = max(x.a for x in xs)
+    out = largest + mp.log(mp.fsum(mp.exp(x.a - largest) for x in xs))
+    pairs = [(mp.exp(x.a - out), x) for x in xs]  # (s_i, x_i)
+    b, c = mp.fsum(s * x.b for s, x in pairs), mp.fsum(s * x.c for s, x in pairs)
+    B, C = mp.fsum(s * x.B for s, x in pairs), mp.fsum(s * x.C for s, x in pairs)
+    d = mp.fsum(s * (x.d + x.b * x.c) for s, x in pairs) - b * c
+    D = mp.fsum(s * (x.D + x.B * x.C) for s, x in pairs) + B * C
+    return Jet((out, b, c, d), (abs(out), B, C, D))
+
 
 _EXACT_BINARY: dict[str, Callable[[Jet, Jet], Jet]] = {
     "maximum": lambda a, b: a if a.a > b.a else b,

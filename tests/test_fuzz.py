@@ -235,3 +235,18 @@ def test_users_ops_with_every_kind_of_result_are_fuzzed() -> None:
     summary = fuzz.fuzz(100, seed=4)
     assert summary.failed == 0, summary.report()
     assert {"fuzz_keep_first", "fuzz_triple", "fuzz_scaled"} <= set(summary.op_uses)
+
+
+def test_the_exact_logsumexp_has_its_first_and_second_derivatives() -> None:
+    with mpmath.workprec(200):
+        at, other = mpmath.mpf(0.3), mpmath.mpf(-1.2)
+        seeded = fuzz.Jet((at, 1, 1, 0), (abs(at), 1, 1, 0))
+        fixed = fuzz.Jet((other, 0, 0, 0), (abs(other), 0, 0, 0))
+        jet = fuzz._exact_logsumexp([seeded, fixed, seeded])  # x0 used twice
+
+        def f(t: object) -> object:
+            return mpmath.log(2 * mpmath.exp(t) + mpmath.exp(other))
+
+        for got, order in ((jet.a, 0), (jet.b, 1), (jet.d, 2)):
+            wanted = f(at) if order == 0 else mpmath.diff(f, at, order)
+            assert abs(got - wanted) <= mpmath.mpf(10) ** -40, (order, got, wanted)
