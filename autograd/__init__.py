@@ -15,11 +15,12 @@ Drawings live in `autograd.viz` and hypothesis strategies in `autograd.testing`;
 their heavy dependencies only there.
 """
 
-from autograd.backward import grad, topological_order
+from autograd.backward import grad
 from autograd.check import GradcheckError, gradcheck
 from autograd.compiler import CompileError, compile
 from autograd.define import define_op
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
+from autograd.order import topological_order
 from autograd.value import Value
 
 __all__ = [

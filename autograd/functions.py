@@ -37,6 +37,17 @@ if TYPE_CHECKING:
 
     from autograd.value import Value
 
+# fmt: off
+__all__ = ["INV_SQRT_2PI", "SQRT_2", "TWO_OVER_SQRT_PI", "Scalar", "atan", "atan_float", "cos",
+           "cos_float", "elu", "elu_float", "erf", "erf_float", "erfc", "erfc_float", "exp",
+           "exp_float", "expm1", "expm1_float", "gaussian", "gelu", "gelu_float", "leaky_relu",
+           "leaky_relu_float", "log", "log1p", "log1p_float", "log_float", "maximum",
+           "maximum_float", "minimum", "minimum_float", "normal_cdf", "normal_cdf_float",
+           "normal_pdf", "relu", "relu_float", "sigmoid", "sigmoid_float", "sign", "silu",
+           "silu_float", "sin", "sin_float", "softplus", "softplus_float", "sqrt", "sqrt_float",
+           "step", "tan", "tan_float", "tanh", "tanh_float", "tie_share"]
+# fmt: on
+
 Scalar = TypeVar("Scalar", float, "Value")
 """A float in, a float out; a Value in, a Value out."""
 

@@ -17,6 +17,8 @@ from contextlib import ContextDecorator
 from contextvars import ContextVar
 from types import TracebackType
 
+__all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
+
 _grad_enabled: ContextVar[bool] = ContextVar("glassgrad_grad_enabled", default=True)
 
 _OpenBlock = tuple["_GradMode", bool]

@@ -63,6 +63,11 @@ from autograd.functions import (
     tie_share,
 )
 
+# fmt: off
+__all__ = ["ACTIVATIONS", "ACTIVATION_FUNCTIONS", "OPS", "Activation", "Op", "Rule",
+           "neuron_derivative", "neuron_forward", "op_named"]
+# fmt: on
+
 # --------------------------------------------------------------------------------------------
 # The Op record
 # --------------------------------------------------------------------------------------------

@@ -21,9 +21,14 @@ answer is fine (PyTorch is the one off, or both are as close as float64 allows, 
 after a cancellation); only "glassgrad wrong" fails the test. Apart from PyTorch,
 ``backward()`` (the fast sweep) must equal ``grad()`` (the reference sweep) to the bit.
 
-Ops are a table: an op glassgrad does not have yet (checked with ``hasattr``) is skipped, so
-the suite grows with the engine. User ops from ``autograd.define_op`` are included when
-that exists.
+The ops are read off the op table (``autograd.ops.OPS``), with where each is defined and
+smooth from ``autograd/testing/domains.py`` and its glassgrad spelling from
+``autograd.testing`` (``VALUE_OPS``): an op added to the table is fuzzed at once. Its PyTorch
+spelling is its Python operator, ``torch.<name>`` or ``torch.nn.functional.<name>``; its exact
+rule Jet arithmetic for an operator, else `_exact_unary` (a formula, or mpmath's function of
+the same name with derivatives by ``mpmath.diff``). Users' ops (`user_ops`, made with
+``define_op``) have rules that return each kind of result glassgrad takes: floats, None for an
+operand, an int, a Fraction, a numpy scalar, a Value closed over.
 """
 
 from __future__ import annotations
@@ -37,10 +42,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
-import autograd
-from autograd import Value, grad
+from autograd import Value, define_op, grad
+from autograd.ops import Op as TableOp
+from autograd.testing.domains import builtin_ops, fits, region_of
+from autograd.testing.trees import INFIX, VALUE_OPS, written_as
 
 Outcome = float | str
 """A compared quantity: a number, or the name of the exception raised while computing it."""
@@ -72,6 +80,12 @@ CAUSES = {
 """Why glassgrad and PyTorch differ, as judged against the exact reference."""
 
 FAILING_CAUSES = frozenset({"glassgrad wrong", "backward differs from grad"})
+
+EXACT_BITS = 200
+"""The precision of the exact reference (float64 has 53)."""
+
+ROUNDING_BITS = (50, 51, 52, 53)
+"""The precisions at which the program is also run, to see what rounding does to it."""
 
 
 # -- the exact side: hyper-dual numbers over mpmath ----------------------------------------------
@@ -152,6 +166,27 @@ class Jet:
             (self.a * other, self.b * other, self.c * other, self.d * other),
             (self.A * m, self.B * m, self.C * m, self.D * m),
         )
+
+    def __radd__(self, other: Any) -> Jet:
+        return self.__add__(other)
+
+    def __rsub__(self, other: Any) -> Jet:
+        return self.__neg__().__add__(other)
+
+    def __rmul__(self, other: Any) -> Jet:
+        return self.__mul__(other)
+
+    def __rtruediv__(self, other: Any) -> Jet:
+        scaled: Jet = self.reciprocal() * other
+        return scaled
+
+    def __pow__(self, other: Jet | Any) -> Jet:
+        if isinstance(other, Jet):  # a ** b = exp(b log a), a > 0
+            return _exact_exp(other * _exact_log(self))
+        return _exact_power(self, other)
+
+    def __rpow__(self, other: Any) -> Jet:  # c ** x = exp(x log c), c > 0
+        return _exact_exp(self * _mpmath().log(other))
 
     def reciprocal(self) -> Jet:
         """``1 / self``."""
@@ -235,10 +270,27 @@ def _exact_unary(name: str) -> Callable[[Jet], Jet]:
         if name == "silu":
             s, slope, one_minus_2s = logistic(x)
             return x * s, s + x * slope, slope * (2 + x * one_minus_2s)
+        if name in ("erf", "erfc"):
+            slope = 2 / mp.sqrt(mp.pi) * mp.exp(-x * x)
+            sign = 1 if name == "erf" else -1
+            return getattr(mp, name)(x), sign * slope, -2 * x * sign * slope
         if name == "fuzz_softsign":
             d = 1 + abs(x)
             return x / d, 1 / d**2, -2 * mp.sign(x) / d**3
-        raise KeyError(name)
+        return by_mpmath(x)
+
+    function = getattr(mp, name, None)
+
+    def by_mpmath(x: Any) -> tuple[Any, Any, Any]:
+        """An op with no formula above: mpmath's function of the same name, differentiated
+        numerically (at the working precision, so at 200 bits as exact as the formulas)."""
+        if function is None:
+            raise KeyError(
+                f"benchmarks/fuzz.py: no exact rule for {name!r}: add one to _exact_unary"
+            )
+        return function(x), mp.diff(function, x, 1), mp.diff(function, x, 2)
+
+    rule(mp.mpf(0.3))  # an op without a rule fails here, when the op list is made
 
     def apply(x: Jet) -> Jet:
         return x.apply(*rule(x.a))
@@ -266,7 +318,7 @@ def _exact_log(x: Jet) -> Jet:
     return x.apply(_mpmath().log(x.a), 1 / x.a, -1 / x.a**2)
 
 
-# -- the op table ----------------------------------------------------------------------------------
+# -- the ops: read off the op table ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -275,8 +327,10 @@ class Op:
 
     ``kind``: ``"unary"`` (one Value), ``"value_const"`` (a Value and a number, in that
     order), ``"const_value"`` (a number and a Value), ``"binary"`` (two Values), ``"sum"``
-    (several Values), ``"dot"`` (two lists of Values). ``allowed(operands, const)`` says
-    where the op may be applied: defined, finite, and not exactly at a kink.
+    (one list of Values: ``sum``, ``logsumexp``), ``"dot"`` (two lists of Values).
+    ``allowed(operands, const)`` says where the op may be applied: defined, finite, and not
+    exactly at a kink; ``kink``: the op has one (at 0, or at a tie), which `generate` often
+    moves an operand next to.
     """
 
     name: str
@@ -285,216 +339,247 @@ class Op:
     torch: Callable[..., Any]
     exact: Callable[..., Jet]
     allowed: Callable[[Sequence[float], float | None], bool] = lambda operands, const: True
-    available: Callable[[], bool] = lambda: True
+    kink: bool = False
 
 
-def _has(*names: str) -> Callable[[], bool]:
-    return lambda: all(hasattr(Value, name) for name in names)
+def _kind(name: str, op: TableOp) -> str:
+    """The `Op.kind` of the table op ``name``."""
+    lists = sum(1 for operand in op.names if operand.endswith("_i"))
+    if lists:
+        return "sum" if lists == 1 else "dot"
+    if op.constant is not None and written_as(name) != name:
+        return "value_const" if op.constant == "right" else "const_value"
+    return "binary" if len(op.names) == 2 and op.constant is None else "unary"
 
 
-def _unary(
-    name: str, torch_fn: Callable[[Any, Any], Any], allowed: Callable[[float], bool] | None = None
-) -> Op:
-    def glassgrad(x: Value) -> Value:
-        method: Callable[[], Value] = getattr(x, name)
-        return method()
+def _torch_function(name: str, kind: str, symbol: str) -> Callable[..., Any]:
+    """PyTorch's spelling of an op: its Python operator, or ``torch.<name>``, or
+    ``torch.nn.functional.<name>`` (whose defaults are glassgrad's: leaky_relu's slope
+    0.01, elu's alpha 1), with `_TORCH_SPELLINGS` where those differ."""
+    if name in _TORCH_SPELLINGS:
+        return _TORCH_SPELLINGS[name]
+    if symbol in INFIX:
+        operation = INFIX[symbol]
+        return lambda t, *operands: operation(*operands)
+    if kind in ("sum", "dot"):
+        return _TORCH_VARIADIC.get(name) or (lambda t, *lists: _EXACT_VARIADIC[name](*lists))
 
-    return Op(
-        name,
-        "unary",
-        glassgrad,
-        torch_fn,
-        _exact_unary(name),
-        (lambda ops, c: allowed(ops[0])) if allowed else (lambda ops, c: True),
-        _has(name),
-    )
-
-
-def _value_function(name: str) -> Callable[..., Value]:
-    """``Value.<name>``, looked up when called (it may not exist yet: see `Op.available`)."""
-
-    def call(*operands: Value) -> Value:
-        function: Callable[..., Value] = getattr(Value, name)
+    def call(t: Any, *operands: Any) -> Any:
+        function = getattr(t, name, None) or getattr(t.nn.functional, name)
         return function(*operands)
 
     return call
 
 
-def _not_zero(x: float) -> bool:
-    return x != 0.0
-
-
-def _torch_functional(torch: Any) -> Any:
-    return torch.nn.functional
-
-
-OPS: list[Op] = [
-    Op("add", "binary", lambda a, b: a + b, lambda t, a, b: a + b, lambda a, b: a + b),
-    Op("sub", "binary", lambda a, b: a - b, lambda t, a, b: a - b, lambda a, b: a - b),
-    Op("mul", "binary", lambda a, b: a * b, lambda t, a, b: a * b, lambda a, b: a * b),
-    Op(
-        "div",
-        "binary",
-        lambda a, b: a / b,
-        lambda t, a, b: a / b,
-        lambda a, b: a / b,
-        lambda ops, c: ops[1] != 0.0,
-    ),
-    Op(
-        "pow",
-        "binary",
-        lambda a, b: a**b,
-        lambda t, a, b: a**b,
-        lambda a, b: _exact_exp(b * _exact_log(a)),
-        lambda ops, c: ops[0] > 0.0,
-    ),
-    Op("add_const", "value_const", lambda x, c: x + c, lambda t, x, c: x + c, lambda x, c: x + c),
-    Op("radd_const", "const_value", lambda c, x: c + x, lambda t, c, x: c + x, lambda c, x: x + c),
-    Op("sub_const", "value_const", lambda x, c: x - c, lambda t, x, c: x - c, lambda x, c: x - c),
-    Op("rsub_const", "const_value", lambda c, x: c - x, lambda t, c, x: c - x, lambda c, x: -x + c),
-    Op("mul_const", "value_const", lambda x, c: x * c, lambda t, x, c: x * c, lambda x, c: x * c),
-    Op("rmul_const", "const_value", lambda c, x: c * x, lambda t, c, x: c * x, lambda c, x: x * c),
-    Op("div_const", "value_const", lambda x, c: x / c, lambda t, x, c: x / c, lambda x, c: x / c),
-    Op(
-        "rdiv_const",
-        "const_value",
-        lambda c, x: c / x,
-        lambda t, c, x: c / x,
-        lambda c, x: x.reciprocal() * c,
-        lambda ops, c: ops[0] != 0.0,
-    ),
-    Op(
-        "pow_const",
-        "value_const",
-        lambda x, c: x**c,
-        lambda t, x, c: x**c,
-        _exact_power,
-        lambda ops, c: ops[0] != 0.0 and (ops[0] > 0.0 or float(c or 0).is_integer()),
-    ),
-    Op(
-        "rpow_const",
-        "const_value",
-        lambda c, x: c**x,
-        lambda t, c, x: t.pow(c, x),
-        lambda c, x: _exact_exp(x * _mpmath().log(c)),
-        lambda ops, c: c is not None and c > 0.0,
-    ),
-    Op("neg", "unary", lambda x: -x, lambda t, x: -x, _exact_unary("neg")),
-    Op(
-        "abs",
-        "unary",
-        lambda x: abs(x),
-        lambda t, x: x.abs(),
-        _exact_unary("abs"),
-        lambda ops, c: ops[0] != 0.0,
-    ),
-    _unary("exp", lambda t, x: x.exp()),
-    _unary("log", lambda t, x: x.log(), lambda x: x > 0.0),
-    _unary("sqrt", lambda t, x: x.sqrt(), lambda x: x > 0.0),
-    _unary("tanh", lambda t, x: x.tanh()),
-    _unary("sigmoid", lambda t, x: x.sigmoid()),
-    _unary("relu", lambda t, x: x.relu(), _not_zero),
-    _unary("sin", lambda t, x: x.sin()),
-    _unary("cos", lambda t, x: x.cos()),
-    _unary("tan", lambda t, x: x.tan(), lambda x: abs(math.cos(x)) > 1e-6),
-    _unary("atan", lambda t, x: x.atan()),
-    _unary("log1p", lambda t, x: x.log1p(), lambda x: x > -1.0),
-    _unary("expm1", lambda t, x: x.expm1()),
+_TORCH_SPELLINGS: dict[str, Callable[..., Any]] = {
     # Softplus without PyTorch's threshold shortcut (x above 20 returned as x): logaddexp.
-    _unary("softplus", lambda t, x: t.logaddexp(x, t.zeros_like(x))),
-    _unary("leaky_relu", lambda t, x: _torch_functional(t).leaky_relu(x, 0.01), _not_zero),
-    _unary("elu", lambda t, x: _torch_functional(t).elu(x, 1.0), _not_zero),
-    _unary("gelu", lambda t, x: _torch_functional(t).gelu(x)),
-    _unary("silu", lambda t, x: _torch_functional(t).silu(x)),
-    Op(
-        "maximum",
-        "binary",
-        _value_function("maximum"),
-        lambda t, a, b: t.maximum(a, b),
-        lambda a, b: a if a.a > b.a else b,
-        lambda ops, c: ops[0] != ops[1],
-        _has("maximum"),
-    ),
-    Op(
-        "minimum",
-        "binary",
-        _value_function("minimum"),
-        lambda t, a, b: t.minimum(a, b),
-        lambda a, b: a if a.a < b.a else b,
-        lambda ops, c: ops[0] != ops[1],
-        _has("minimum"),
-    ),
-    Op(
-        "sum",
-        "sum",
-        lambda *xs: Value.sum(xs),
-        lambda t, *xs: sum(xs[1:], xs[0]),
-        lambda *xs: sum(xs[1:], xs[0]),
-    ),
-    Op(
-        "dot",
-        "dot",
-        lambda xs, ys: Value.dot(xs, ys),
-        lambda t, xs, ys: sum((x * y for x, y in zip(xs[1:], ys[1:], strict=True)), xs[0] * ys[0]),
-        lambda xs, ys: sum((x * y for x, y in zip(xs[1:], ys[1:], strict=True)), xs[0] * ys[0]),
-    ),
-]
-"""Every op the programs may use (an op glassgrad lacks is skipped, see `available_ops`)."""
+    "softplus": lambda t, x: t.logaddexp(x, t.zeros_like(x)),
+}
 
+_TORCH_VARIADIC: dict[str, Callable[..., Any]] = {
+    "logsumexp": lambda t, xs: t.logsumexp(t.stack(xs), 0),
+}
+
+_EXACT_VARIADIC: dict[str, Callable[..., Any]] = {
+    "sum": lambda xs: sum(xs[1:], xs[0]),
+    "logsumexp": lambda xs: _exact_logsumexp(xs),
+    "dot": lambda xs, ys: sum((x * y for x, y in zip(xs[1:], ys[1:], strict=True)), xs[0] * ys[0]),
+}
+"""The ops of several operands on Jets, by name (and on tensors: the same arithmetic, unless
+`_TORCH_VARIADIC` spells it). An op of the table missing here fails when the op list is made."""
+
+
+def _exact_logsumexp(xs: Sequence[Jet]) -> Jet:
+    """log(e^x_1 + ... + e^x_n) and its derivatives as engines compute them: the slopes are
+    the softmax ``s_i = e^(x_i - out)`` of the rounded result (so at 50 to 53 bits
+    ``x_i - out`` cancels as it does in float64), the second derivatives ``diag(s) - s sᵀ``."""
+    mp = _mpmath()
+    largest = max(x.a for x in xs)
+    out = largest + mp.log(mp.fsum(mp.exp(x.a - largest) for x in xs))
+    pairs = [(mp.exp(x.a - out), x) for x in xs]  # (s_i, x_i)
+    b, c = mp.fsum(s * x.b for s, x in pairs), mp.fsum(s * x.c for s, x in pairs)
+    B, C = mp.fsum(s * x.B for s, x in pairs), mp.fsum(s * x.C for s, x in pairs)
+    d = mp.fsum(s * (x.d + x.b * x.c) for s, x in pairs) - b * c
+    D = mp.fsum(s * (x.D + x.B * x.C) for s, x in pairs) + B * C
+    return Jet((out, b, c, d), (abs(out), B, C, D))
+
+
+_EXACT_BINARY: dict[str, Callable[[Jet, Jet], Jet]] = {
+    "maximum": lambda a, b: a if a.a > b.a else b,
+    "minimum": lambda a, b: a if a.a < b.a else b,
+}
+"""The exact rules of the ops of two Values without a Python operator."""
+
+
+def _exact_function(name: str, kind: str, symbol: str) -> Callable[..., Jet]:
+    """The exact rule of an op: Jet arithmetic for an operator, else `_exact_unary`."""
+    if symbol in INFIX:
+        operation = INFIX[symbol]
+        return lambda *operands: operation(*operands)
+    if kind in ("sum", "dot"):
+        return _EXACT_VARIADIC[name]
+    return _EXACT_BINARY[name] if kind == "binary" else _exact_unary(name)
+
+
+def _allowed(op: TableOp) -> Callable[[Sequence[float], float | None], bool]:
+    """Where the table op may be applied: its region (autograd.testing.domains), no margin."""
+
+    def allowed(operands: Sequence[float], const: float | None) -> bool:
+        return fits(op, [*operands] if const is None else [*operands, const], margin=0.0)
+
+    return allowed
+
+
+def _from_table(name: str, op: TableOp) -> Op:
+    """The fuzzer's `Op` for the table op ``name``: glassgrad's spelling is the one
+    `autograd.testing` writes expressions with (``VALUE_OPS``)."""
+    kind = _kind(name, op)
+    written = written_as(name)
+    region = region_of(op)
+    return Op(
+        name,
+        kind,
+        VALUE_OPS[written],
+        _torch_function(name, kind, op.symbol),
+        _exact_function(name, kind, op.symbol),
+        _allowed(op),
+        kink=region is not None and region.kink,
+    )
+
+
+def table_ops() -> list[Op]:
+    """Every built-in op of the table (autograd.ops.OPS) a program can use: those with a
+    region in ``autograd/testing/domains.py``; neurons are `nn`'s, not drawn here."""
+    return [
+        _from_table(name, op)
+        for name, op in builtin_ops().items()
+        if op.activation is None and region_of(op) is not None
+    ]
+
+
+OPS: list[Op] = table_ops()
+"""Every op of the table the programs may use (`user_ops` are added to them)."""
+
+
+# -- users' ops (define_op), with rules that return each kind of result -------------------------
+
+
+def _half_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
+    """d(x / 2)/dx = 1/2, returned as an exact Fraction when ``g`` is a float."""
+    return (Fraction(g) / 2 if isinstance(g, float) else g / 2,)
+
+
+def _triple_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
+    """d(3x)/dx = 3, returned as a numpy scalar (not a float) when ``g`` is a float."""
+    numpy = importlib.import_module("numpy")
+    return (numpy.longdouble(g) * 3 if isinstance(g, float) else 3 * g,)
+
+
+_SLOPE = Value(2.5, label="slope")
+"""A Value the rule of ``fuzz_scaled`` closes over: during a plain backward() its result is
+a Value, taken as its number; under create_graph=True it is part of the new graph."""
+
+_UserOpSpec = tuple[
+    Callable[..., Any],  # forward
+    Callable[..., Any],  # rule
+    str,  # kind
+    Callable[..., Any],  # torch
+    Callable[..., Any],  # exact
+    Callable[[Sequence[float], float | None], bool],  # allowed
+    bool,  # kink
+]
+
+_USER_OPS: dict[str, _UserOpSpec] = {
+    # name: (forward, rule, kind, torch, exact, allowed, kink)
+    # float contributions, written in Value-or-float arithmetic
+    "fuzz_softsign": (
+        lambda x: x / (1 + abs(x)),
+        lambda g, out, x: (g / (1 + abs(x)) ** 2,),
+        "unary",
+        lambda t, x: x / (1 + x.abs()),
+        _exact_unary("fuzz_softsign"),
+        lambda ops, c: ops[0] != 0.0,
+        True,
+    ),
+    "fuzz_hypot": (
+        lambda a, b: math.hypot(a, b),
+        lambda g, out, a, b: (g * a / out, g * b / out),
+        "binary",
+        lambda t, a, b: t.hypot(a, b),
+        lambda a, b: _exact_unary("sqrt")(a * a + b * b),
+        lambda ops, c: math.hypot(*ops) > 1e-150,
+        False,
+    ),
+    # None for an operand: no gradient (the op does not depend on b)
+    "fuzz_keep_first": (
+        lambda a, b: a,
+        lambda g, out, a, b: (g, None),
+        "binary",
+        lambda t, a, b: a + 0 * b,
+        lambda a, b: a,
+        lambda ops, c: True,
+        False,
+    ),
+    # an int 0 where the slope is 0
+    "fuzz_ramp": (
+        lambda x: x if x > 0 else 0.0,
+        lambda g, out, x: (g if x > 0 else 0,),
+        "unary",
+        lambda t, x: x.relu(),
+        _exact_unary("relu"),
+        lambda ops, c: ops[0] != 0.0,
+        True,
+    ),
+    # a Fraction, a numpy scalar, a Value
+    "fuzz_half": (
+        lambda x: x / 2, _half_rule, "unary", lambda t, x: x / 2, lambda x: x / 2,
+        lambda ops, c: True, False,
+    ),
+    "fuzz_triple": (
+        lambda x: 3 * x, _triple_rule, "unary", lambda t, x: 3 * x, lambda x: x * 3,
+        lambda ops, c: True, False,
+    ),
+    "fuzz_scaled": (
+        lambda x: 2.5 * x, lambda g, out, x: (g * _SLOPE,), "unary", lambda t, x: 2.5 * x,
+        lambda x: x * 2.5, lambda ops, c: True, False,
+    ),
+}  # fmt: skip
+"""Ops a user adds with ``define_op``, whose rules return each kind of result glassgrad
+takes: floats (softsign, hypot), None for an operand (keep_first), an int (ramp, 0 where x
+< 0), a Fraction (half), a numpy scalar (triple) and a Value closed over (scaled)."""
 
 _user_ops_made: list[Op] = []
 
 
 def user_ops() -> list[Op]:
-    """Ops a user adds with ``autograd.define_op`` (none before it exists): a softsign with
-    its rule written in Value-or-float arithmetic, and a two-operand hypot."""
-    define_op: Any = getattr(autograd, "define_op", None)
-    if define_op is None:
-        return []
+    """The ops of `_USER_OPS`, made with ``define_op`` (once per process)."""
     if not _user_ops_made:
-        softsign = define_op(
-            "fuzz_softsign",
-            lambda x: x / (1 + abs(x)),
-            lambda g, out, x: (g / (1 + abs(x)) ** 2,),
-            symbol="softsign",
-        )
-        hypot = define_op(
-            "fuzz_hypot",
-            lambda a, b: math.hypot(a, b),
-            lambda g, out, a, b: (g * a / out, g * b / out),
-            symbol="hypot",
-        )
-        sqrt = _exact_unary("sqrt")
-        _user_ops_made.extend(
-            [
-                Op(
-                    "fuzz_softsign",
-                    "unary",
-                    softsign,
-                    lambda t, x: x / (1 + x.abs()),
-                    _exact_unary("fuzz_softsign"),
-                    lambda ops, c: ops[0] != 0.0,
-                ),
-                Op(
-                    "fuzz_hypot",
-                    "binary",
-                    hypot,
-                    lambda t, a, b: t.hypot(a, b),
-                    lambda a, b: sqrt(a * a + b * b),
-                    lambda ops, c: math.hypot(*ops) > 1e-150,
-                ),
-            ]
-        )
+        for name, (forward, rule, kind, torch_fn, exact_fn, allowed, kink) in _USER_OPS.items():
+            function = define_op(name, forward, rule, symbol=name.removeprefix("fuzz_"))
+            _user_ops_made.append(Op(name, kind, function, torch_fn, exact_fn, allowed, kink))
     return list(_user_ops_made)
 
 
+def accepted(op: Op) -> bool:
+    """Whether glassgrad takes what the op's rule returns: ``backward()`` leaves float
+    ``.grad``s and ``grad()``, with and without ``create_graph``, gives Values."""
+    leaves = [Value(0.7), Value(1.3)][: 2 if op.kind == "binary" else 1]
+    try:
+        out = apply_op(op, "glassgrad", leaves, None)
+        out.backward()
+        plain, firsts = grad(out, leaves), grad(out, leaves, create_graph=True)
+    except (TypeError, ValueError):
+        return False
+    floats = all(type(leaf.grad) is float for leaf in leaves)
+    return floats and all(type(g.data) is float for g in (*plain, *firsts))
+
+
 def available_ops() -> tuple[list[Op], list[str]]:
-    """The ops of `OPS` glassgrad has, plus `user_ops`; and the names of those it lacks."""
-    have = [op for op in OPS if op.available()]
-    missing = [op.name for op in OPS if not op.available()]
-    if getattr(autograd, "define_op", None) is None:
-        missing.append("define_op (user ops)")
-    return have + user_ops(), missing
+    """The ops of `OPS` and the `user_ops` glassgrad accepts; and the names of those it does
+    not accept yet (a rule result it refuses, or stores as it is)."""
+    users = user_ops()
+    refused = [op.name for op in users if not accepted(op)]
+    return OPS + [op for op in users if op.name not in refused], refused
 
 
 # -- programs ------------------------------------------------------------------------------------
@@ -567,6 +652,8 @@ def apply_op(
         return fn(*prefix, operands[0], const)
     if op.kind == "const_value":
         return fn(*prefix, const, operands[0])
+    if op.kind == "sum":
+        return fn(*prefix, list(operands))
     if op.kind == "dot":
         half = len(operands) // 2
         return fn(*prefix, list(operands[:half]), list(operands[half:]))
@@ -581,7 +668,9 @@ class Generated:
     forward_errors: list[str] = field(default_factory=list)
 
 
-NEAR_KINKS = frozenset({"abs", "relu", "leaky_relu", "elu", "fuzz_softsign", "maximum", "minimum"})
+NEAR_KINKS = frozenset(
+    [op.name for op in OPS if op.kink] + [name for name, spec in _USER_OPS.items() if spec[6]]
+)
 """Ops with a kink (at 0, or at a tie): `generate` often moves their operand next to it."""
 
 
@@ -631,7 +720,7 @@ def generate(rng: random.Random, ops: Sequence[Op], size: int) -> Generated:
             else:
                 picks.append(rng.randrange(len(nodes)))
         const = _constant(rng, op) if op.kind in ("value_const", "const_value") else None
-        if op.name in NEAR_KINKS and len(steps) + 1 < size and rng.random() < 0.3:
+        if op.kink and len(steps) + 1 < size and rng.random() < 0.3:
             moved = _near_kink(op, picks, nodes, steps, rng)
             if moved is not None:
                 picks = moved
@@ -768,13 +857,6 @@ def _run_exact(program: Program, ops: dict[str, Op], i: int, j: int) -> Jet:
         nodes.append(apply_op(ops[step.op], "exact", [nodes[k] for k in step.operands], const))
     result: Jet = nodes[-1]
     return result
-
-
-EXACT_BITS = 200
-"""The precision of the exact reference (float64 has 53)."""
-
-ROUNDING_BITS = (50, 51, 52, 53)
-"""The precisions at which the program is also run, to see what rounding does to it."""
 
 
 def _run_or_none(program: Program, ops: dict[str, Op], i: int, j: int, bits: int) -> Jet | None:
@@ -917,7 +999,8 @@ class Summary:
         lines.append(f"ops used: {used}")
         if self.missing_ops:
             lines.append(
-                f"ops glassgrad does not have yet (skipped): {', '.join(self.missing_ops)}"
+                "users' ops whose rule results glassgrad does not take yet (skipped): "
+                + ", ".join(self.missing_ops)
             )
         for failure in self.failures[:show]:
             lines.append("")

@@ -23,6 +23,21 @@ import random
 from collections.abc import Sequence
 from typing import Any, TypeGuard
 
+__all__ = [
+    "Labels",
+    "Points",
+    "as_lists",
+    "blobs",
+    "circles",
+    "is_real",
+    "jitter",
+    "moons",
+    "real",
+    "spirals",
+    "train_test_split",
+    "xor",
+]
+
 Points = list[list[float]]
 Labels = list[int]
 

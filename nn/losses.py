@@ -26,6 +26,8 @@ from autograd.ops import OPS
 from autograd.value import apply
 from nn.data import as_lists, is_real, real
 
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "l2", "mse"]
+
 Number = int | float
 
 _LARGEST = sys.float_info.max

@@ -32,13 +32,23 @@ import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
-from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from autograd import Value
 from autograd.validate import finite_float
 from autograd.value import apply
 from nn.neuron import ACTIVATIONS, NEURON_OPS
+
+__all__ = [
+    "HE_INITIALISED",
+    "MLP",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Parameter",
+    "Seed",
+    "check_activation",
+]
 
 Number = int | float
 
@@ -222,22 +232,6 @@ class Module:
             values.append(float(value))
         for (_, parameter), value in zip(named, values, strict=True):
             parameter.data = value
-
-    def save(self, path: str | Path) -> None:
-        """Write the architecture and every parameter to a JSON file, atomically (see nn.io)."""
-        from nn.io import save
-
-        save(self, path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> Self:
-        """Build a module from a file written by ``save()``; ``MLP.load`` insists on an MLP."""
-        from nn.io import load
-
-        module = load(path)
-        if not isinstance(module, cls):
-            raise ValueError(f"{path}: holds a {type(module).__name__}, not a {cls.__name__}")
-        return module
 
 
 def _some(names: Sequence[str], limit: int = 5) -> str:

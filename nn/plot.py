@@ -22,6 +22,8 @@ from nn.train import History, default_threshold, predict
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+__all__ = ["plot_decision_boundary", "plot_history"]
+
 Number = int | float
 
 # The ends of matplotlib's "coolwarm" colour map, used for the two classes of a binary model.

@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
+__all__ = ["WORD", "Vocabulary", "bigrams", "tokenize"]
+
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 """A word: lowercase letters, with one inner apostrophe allowed (``didn't`` stays one word)."""
 

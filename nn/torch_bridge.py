@@ -26,6 +26,8 @@ from typing import Any
 
 from nn.module import MLP
 
+__all__ = ["INSTALL_HINT", "TORCH_ACTIVATIONS", "from_torch", "to_torch"]
+
 TORCH_ACTIVATIONS: dict[str, str] = {
     "relu": "ReLU",
     "tanh": "Tanh",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import nn.cli.demo
+import nn.io
 from nn import MLP
 from nn.cli import main
 
@@ -118,7 +119,7 @@ def test_train_runs_on_every_data_set(
     assert code == 0, err
     assert "training accuracy" in out
     assert ("test accuracy" in out) == (data_set != "xor")
-    model = MLP.load(path)
+    model = nn.io.load(path)
     assert model.nouts == [4, outputs]
 
 

@@ -1,4 +1,4 @@
-"""`autograd.explorer.explore`: sliders on an expression's leaves, tested without a browser.
+"""`autograd.viz.explorer.explore`: sliders on an expression's leaves, tested without a browser.
 
 Moving a slider is simulated by setting the ipywidgets slider's value, which is what the
 browser does through the kernel; the tests then read the recomputed numbers and drawing.
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import autograd.explorer
+import autograd.viz.explorer
 from autograd import Value
-from autograd.explorer import Explorer, explore
+from autograd.viz.explorer import Explorer, explore
 
 REPO = Path(__file__).resolve().parent.parent
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is missing")
@@ -156,8 +156,8 @@ def assert_on_grid(value: float, low: float, step: float) -> None:
     [(MICROGRAD_B, 0.0, 10.0), (1.0, -3.0, 3.0), (0.0, -1.0, 1.0), (-2.5, -2.5, 7.0), (3, 1, 3)],
 )
 def test_the_slider_grid_passes_through_the_value(value: float, low: float, high: float) -> None:
-    grid_low, grid_high, step = autograd.explorer.slider_grid(value, low, high)
-    assert step == pytest.approx((high - low) / autograd.explorer.SLIDER_STEPS)
+    grid_low, grid_high, step = autograd.viz.explorer.slider_grid(value, low, high)
+    assert step == pytest.approx((high - low) / autograd.viz.explorer.SLIDER_STEPS)
     assert low <= grid_low <= value <= grid_high <= high
     assert grid_low < low + step + 1e-12 and grid_high > high - step - 1e-12
     assert_on_grid(value, grid_low, step)
@@ -267,14 +267,14 @@ def test_draw_options_go_to_draw_dot() -> None:
 def test_importing_autograd_does_not_import_the_explorer_or_ipywidgets() -> None:
     code = (
         "import sys, autograd, autograd.viz, nn\n"
-        "print(sorted(m for m in ('autograd.explorer', 'ipywidgets') if m in sys.modules))\n"
+        "print(sorted(m for m in ('autograd.viz.explorer', 'ipywidgets') if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
-    code = "import sys, autograd.explorer\nprint('ipywidgets' in sys.modules)\n"
+    code = "import sys, autograd.viz.explorer\nprint('ipywidgets' in sys.modules)\n"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
     )
@@ -282,7 +282,7 @@ def test_importing_autograd_does_not_import_the_explorer_or_ipywidgets() -> None
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(autograd.explorer, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(autograd.viz.explorer, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
 
 
@@ -295,7 +295,7 @@ def test_an_executed_notebook_exported_to_html_shows_the_static_drawing(tmp_path
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell(
-            "from autograd.explorer import explore\n"
+            "from autograd.viz.explorer import explore\n"
             "explore(lambda a, b: (a * b).tanh(), a=2.0, b=-0.5)"
         )
     ]

@@ -79,6 +79,33 @@ def test_the_help_lists_every_function_of_the_grammar(capsys: pytest.CaptureFixt
     assert "gelu" in FUNCTIONS and "erfc" in FUNCTIONS
 
 
+def test_every_op_of_one_value_in_the_table_can_be_written() -> None:
+    from autograd.ops import OPS
+
+    one_value = [
+        name
+        for name, op in OPS.items()
+        if op.names in (("x",), ("x", "c")) and op.constant != "left" and hasattr(Value, name)
+    ]
+    assert len(one_value) >= 19 and "leaky_relu" in one_value
+    for name in one_value:
+        written = parse_expression(f"{name}(a)").evaluate({"a": Value(0.5)})
+        assert isinstance(written, Value)
+        assert written.data == getattr(Value(0.5), name)().data, name
+    assert parse_expression("abs(a)").evaluate({"a": Value(-2.0)}).data == 2.0  # type: ignore[union-attr]
+
+
+def test_an_op_added_to_the_table_is_in_the_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd.ops import OPS, Op
+    from autograd.value import apply
+    from nn.cli import expression
+
+    cube = Op("cube", "cube", lambda x: x**3, lambda g, out, x: (3 * g * x * x,))
+    monkeypatch.setitem(OPS, "cube", cube)
+    monkeypatch.setattr(Value, "cube", lambda self: apply(cube, (self,)), raising=False)
+    assert "cube" in expression._functions()
+
+
 def test_variables_are_listed_in_order_of_first_use() -> None:
     assert parse_expression("tanh(x1*w1 + x2*w2 + b) * x1").variables == (
         "x1",
@@ -174,7 +201,7 @@ def test_hostile_input_is_refused_without_running_anything(
 def test_errors_name_what_was_found_and_where() -> None:
     with pytest.raises(ExpressionError, match="attribute access at column 2"):
         parse_expression("(a.b)")
-    with pytest.raises(ExpressionError, match=r"call of open .*exp, log, tanh"):
+    with pytest.raises(ExpressionError, match=r"call of open .*abs, exp, log, sqrt, tanh"):
         parse_expression("open('x')")
     with pytest.raises(ExpressionError, match="operator % "):
         parse_expression("a % 2")

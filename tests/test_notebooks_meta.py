@@ -56,7 +56,7 @@ PUBLIC_MODULES = {
     "autograd.ops",
     "autograd.backward",
     "autograd.fused",
-    "autograd.explorer",
+    "autograd.viz.explorer",
     "autograd.functions",
     "autograd.testing",
     "autograd.viz",

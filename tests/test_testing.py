@@ -13,7 +13,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from autograd import GradcheckError, Value, gradcheck, topological_order
-from autograd.define import DefinedOp
+from autograd.define import DefinedOp, define_op
 from autograd.ops import OPS
 from autograd.testing import (
     BOUND,
@@ -111,7 +111,7 @@ def test_every_term_is_inside_its_domain_with_margins(expr: Expression) -> None:
 
 @MANY
 @given(expressions(variables=3))
-def test_the_engine_agrees_with_the_float_reference(expr: Expression) -> None:
+def test_the_float_backend_and_the_graph_give_the_drawn_value(expr: Expression) -> None:
     assert expr.evaluate(expr.values, FLOAT_OPS) == expr.value
     out = expr(*expr.leaves())
     assert isinstance(out, Value)
@@ -280,11 +280,11 @@ def test_values_from_a_custom_strategy_are_used() -> None:
 def test_the_examples_in_the_docstrings_run() -> None:
     import doctest
 
-    import autograd.testing
+    from autograd.testing import domains, strategies, trees
 
-    failed, attempted = doctest.testmod(autograd.testing, verbose=False)
-    assert attempted >= 10
-    assert failed == 0
+    results = [doctest.testmod(module, verbose=False) for module in (domains, strategies, trees)]
+    assert sum(r.attempted for r in results) >= 10
+    assert sum(r.failed for r in results) == 0
 
 
 # -- expressions: your own ops (extra_ops) ----------------------------------------------------
@@ -424,3 +424,65 @@ def test_a_user_op_raising_inside_its_stated_domain_is_reported() -> None:
 
     with pytest.raises(ValueError, match=r"log_plus_one\(.*\) raised ValueError.*state a domain"):
         draw()
+
+
+# -- your own ops: a rule that forgets (or misuses) the upstream gradient g --------------------
+
+sq_forgets_g = define_op("sq_forgets_g", lambda x: x * x, lambda g, out, x: (2 * x,))
+sq_squares_g = define_op("sq_squares_g", lambda x: x * x, lambda g, out, x: (g * g * 2 * x,))
+sq_right = define_op("sq_right", lambda x: x * x, lambda g, out, x: (g * 2 * x,))
+
+
+def _passes_gradcheck(expr: Expression) -> bool:
+    try:
+        return gradcheck(expr, expr.values, order=1)
+    except GradcheckError:
+        return False
+
+
+@pytest.mark.parametrize("op", [sq_forgets_g, sq_squares_g], ids=["forgets g", "squares g"])
+def test_a_rule_that_ignores_or_misuses_g_is_caught(op: object) -> None:
+    # Alone, sq(x) passes a check seeded with 1 (g = 1): the expressions scale every call.
+    smallest = find(
+        expressions(variables=1, extra_ops=[op]),  # type: ignore[list-item]
+        lambda e: not _passes_gradcheck(e),
+        settings=settings(database=None, max_examples=100, derandomize=True),
+    )
+    assert str(smallest).startswith("2.0 * sq_"), smallest  # the op, scaled by g = 2
+    assert sum(1 for _ in smallest.terms()) == 3, smallest
+
+
+@settings(max_examples=100, derandomize=True, database=None)
+@given(expressions(extra_ops=[sq_right]))
+def test_the_right_rule_passes_and_each_call_is_scaled(expr: Expression) -> None:
+    assert _passes_gradcheck(expr)
+    calls = [t for t in expr.terms() if isinstance(t, Call) and t.op == "sq_right"]
+    scaling = [
+        t
+        for t in expr.terms()
+        if isinstance(t, Call) and t.op == "mul" and any(a in calls for a in t.args)
+    ]
+    assert len(scaling) == len(calls)
+    for term in scaling:
+        scale, call = term.args
+        assert isinstance(scale, float) and scale != 1.0 and call in calls
+
+
+# -- the domains cover the op table -----------------------------------------------------------
+
+
+def test_every_op_of_the_table_has_a_region_and_no_region_is_stale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autograd.ops import Op
+    from autograd.testing import domains
+
+    domains._check_every_op_has_a_region()  # as at import: the table is covered
+    new = Op("cube", "cube", lambda x: x**3, lambda g, out, x: (3 * g * x * x,))
+    monkeypatch.setitem(OPS, "cube", new)
+    with pytest.raises(RuntimeError, match=r"add one for \['cube'\]"):
+        domains._check_every_op_has_a_region()
+    monkeypatch.delitem(OPS, "cube")
+    monkeypatch.delitem(OPS, "erf")
+    with pytest.raises(RuntimeError, match=r"remove those of \['erf'\]"):
+        domains._check_every_op_has_a_region()

@@ -14,9 +14,11 @@ pass, then the backward pass with the chain rule of every step, zoom, fit and fo
 ``trace.save_html("backward.html")`` writes the same page to a file.
 
 The parts: ``draw`` (`draw_dot`), ``trace`` (`trace_backward`, `BackwardTrace`), ``page``
-(the step-through page), ``graph`` (names, op rules and the size guard they share) and
-``errors``. graphviz is imported only when a drawing is made; rendering without graphviz's
-``dot`` program raises `GraphvizNotFoundError`, which says how to install it.
+(the step-through page), ``graph`` (names, op rules and the size guard they share),
+``errors`` and ``explorer`` (`explore`: sliders on an expression's leaves, for Jupyter:
+``from autograd.viz.explorer import explore``). graphviz is imported only when a drawing is
+made; rendering without graphviz's ``dot`` program raises `GraphvizNotFoundError`, which says
+how to install it.
 """
 
 from autograd.viz.draw import draw_dot, render_svg

@@ -6,6 +6,8 @@ command line and ``make`` all say the same thing.
 
 from __future__ import annotations
 
+__all__ = ["INSTALL_HINT", "GraphTooLargeError", "GraphvizNotFoundError"]
+
 INSTALL_HINT = (
     "Install graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
     "'brew install graphviz' (macOS), 'conda install graphviz' (conda), "

@@ -15,9 +15,28 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from autograd.backward import topological_order
+from autograd.order import topological_order
 from autograd.value import Value
 from autograd.viz.errors import GraphTooLargeError
+
+__all__ = [
+    "check_max_nodes",
+    "constant_side",
+    "format_number",
+    "formula",
+    "full_name",
+    "general_rules",
+    "local_derivatives",
+    "node_names",
+    "op_name",
+    "op_symbol",
+    "operand_labels",
+    "owner_of",
+    "rule_of",
+    "rule_with_numbers",
+    "shown_label",
+    "walk",
+]
 
 
 def format_number(x: float) -> str:

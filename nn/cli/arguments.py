@@ -15,6 +15,18 @@ from typing import NoReturn
 
 from autograd.validate import finite_float
 
+__all__ = [
+    "MAX_HIDDEN_LAYERS",
+    "MAX_WIDTH",
+    "ArgumentParser",
+    "finite_number",
+    "integer_between",
+    "layer_sizes",
+    "number_in",
+    "one_line",
+    "version_text",
+]
+
 MAX_WIDTH = 1000
 """The widest hidden layer ``--hidden`` accepts."""
 MAX_HIDDEN_LAYERS = 10

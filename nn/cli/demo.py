@@ -20,6 +20,8 @@ from nn.cli.outputs import check_outputs, figure_bytes, write_outputs
 from nn.module import MLP
 from nn.train import History, accuracy, fit
 
+__all__ = ["OUTPUT_NAMES", "draw_one_sample", "register", "run", "train_like_micrograd"]
+
 OUTPUT_NAMES = (
     "loss.png",
     "decision_boundary.png",

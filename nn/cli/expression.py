@@ -9,8 +9,12 @@ The grammar:
 
 * numbers (``2``, ``-0.5``, ``1e-3``; no bools, complex numbers or strings),
 * variables: names given values on the command line (``a=2``),
-* ``+ - * / **`` and unary minus, with parentheses,
-* calls of one argument to ``exp log tanh sigmoid relu sqrt sin cos abs``.
+* the operators of the op table (``+ - * / **``) and unary minus, with parentheses,
+* calls of one argument to the op table's functions of one Value (`FUNCTIONS`: ``abs exp
+  log sqrt tanh sigmoid relu sin cos ...``).
+
+The operators and functions are read off the op table (``autograd.ops.OPS``): an op added
+there, with its method in ``value.py``, can be written here at once.
 
 Anything else (attribute access, other calls, keyword arguments, subscripts, lambdas,
 comprehensions, f-strings, comparisons, ...) is an `ExpressionError` naming what was found
@@ -20,38 +24,65 @@ and where.
 from __future__ import annotations
 
 import ast
+import builtins
 import math
 import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from autograd import Value
+from autograd.ops import OPS
 
-# The functions an expression may call, by name: Value's one-argument methods (leaky_relu and
-# elu with their default slope), looked up when called.
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    name: operator.methodcaller(name)
-    for name in (
-        *("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos", "tan", "atan"),
-        *("log1p", "expm1", "softplus", "gelu", "silu", "leaky_relu", "elu", "erf", "erfc"),
-    )
-} | {"abs": operator.abs}
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "Expression",
+    "ExpressionError",
+    "check_variable_name",
+    "parse_expression",
+]
+
+
+def _functions() -> dict[str, Callable[[Value], Value]]:
+    """The op table's ops of one Value (leaky_relu and elu with their parameter at its
+    default), in table order: each called as Value's method of that name, looked up when
+    called, or as the builtin of that name (``abs``)."""
+    functions: dict[str, Callable[[Value], Value]] = {}
+    for name, op in OPS.items():
+        if len(op.names) - (op.constant is not None) != 1 or op.names[0].endswith("_i"):
+            continue
+        if hasattr(Value, name):
+            functions[name] = operator.methodcaller(name)
+        elif callable(getattr(builtins, name, None)):
+            functions[name] = getattr(builtins, name)
+    return functions
+
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = _functions()
+"""The functions an expression may call, by name (read off the op table)."""
 
 MAX_LENGTH = 2000
 """The longest expression accepted, in characters (a guard against pathological input)."""
 
-_BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value | float]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
-}
-_OPERATOR_SYMBOLS = {
-    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
-    ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+# Python's binary operators: their symbols, and what each computes.
+_PYTHON_OPERATORS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
+    ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv), ast.Pow: ("**", operator.pow),
+    ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
+    ast.MatMult: ("@", operator.matmul), ast.LShift: ("<<", operator.lshift),
+    ast.RShift: (">>", operator.rshift), ast.BitAnd: ("&", operator.and_),
+    ast.BitOr: ("|", operator.or_), ast.BitXor: ("^", operator.xor),
 }  # fmt: skip
+
+# The operators an expression may use: those the op table has an op of two Values for.
+_BINARY = {
+    kind: function
+    for kind, (symbol, function) in _PYTHON_OPERATORS.items()
+    if any(op.symbol == symbol and len(op.names) == 2 and not op.constant for op in OPS.values())
+}
+_OPERATORS_TEXT = " ".join(_PYTHON_OPERATORS[kind][0] for kind in _BINARY)
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -144,9 +175,9 @@ def _check(node: ast.expr, variables: list[str]) -> None:
             variables.append(node.id)
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
-            symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
+            symbol = _PYTHON_OPERATORS.get(type(node.op), (type(node.op).__name__,))[0]
             raise ExpressionError(
-                f"operator {symbol} {_where(node)} is not supported; use + - * / **"
+                f"operator {symbol} {_where(node)} is not supported; use {_OPERATORS_TEXT}"
             )
         _check(node.left, variables)
         _check(node.right, variables)
@@ -161,7 +192,7 @@ def _check(node: ast.expr, variables: list[str]) -> None:
     else:
         raise ExpressionError(
             f"{_describe(node)} {_where(node)} is not allowed; use numbers, variables, "
-            f"+ - * / **, unary - and {', '.join(FUNCTIONS)}"
+            f"{_OPERATORS_TEXT}, unary - and {', '.join(FUNCTIONS)}"
         )
 
 
@@ -220,7 +251,8 @@ def _evaluate(node: ast.expr, values: Mapping[str, Value]) -> Value | float:
             result = _BINARY[type(node.op)](Value(left), right)
             assert isinstance(result, Value)
             return result.data
-        return _BINARY[type(node.op)](left, right)
+        combined: Value = _BINARY[type(node.op)](left, right)
+        return combined
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, values)
         return -operand

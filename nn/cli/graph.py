@@ -29,6 +29,8 @@ from autograd import Value
 from nn.cli.expression import FUNCTIONS, ExpressionError, check_variable_name, parse_expression
 from nn.cli.outputs import check_outputs, write_outputs
 
+__all__ = ["DASH_HINT", "FORMATS", "PICTURE_SUFFIXES", "parse_assignments", "register", "run"]
+
 FORMATS = ("svg", "png", "pdf")
 PICTURE_SUFFIXES = {*FORMATS, "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "eps", "ps"}
 """File suffixes that say what kind of picture a file is: ``--format`` must agree with them."""

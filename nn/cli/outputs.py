@@ -23,6 +23,8 @@ from autograd.files import OutputPathError, check_output_directory, check_output
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+__all__ = ["PICTURE_DPI", "check_outputs", "figure_bytes", "write_outputs"]
+
 PICTURE_DPI = 120
 """The resolution of the PNG pictures the commands write."""
 

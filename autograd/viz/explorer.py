@@ -1,6 +1,6 @@
 """`explore`: "what if" sliders on an expression's leaves, for Jupyter.
 
->>> from autograd.explorer import explore
+>>> from autograd.viz.explorer import explore
 >>> def neuron(x1, w1, x2, w2, b):
 ...     return (x1 * w1 + x2 * w2 + b).tanh()
 >>> explorer = explore(neuron, x1=2.0, w1=-3.0, x2=0.0, w2=1.0, b=(6.8813735870195432, 0, 10))
@@ -35,9 +35,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autograd.value import Value
+from autograd.viz.draw import draw_dot, render_svg
+from autograd.viz.errors import GraphvizNotFoundError
+from autograd.viz.graph import format_number
 
 if TYPE_CHECKING:
     import ipywidgets
+
+__all__ = ["SLIDER_STEPS", "Explorer", "Leaf", "LeafSpec", "explore", "slider_grid"]
 
 Number = int | float
 LeafSpec = Number | tuple[Number, Number, Number]
@@ -152,8 +157,6 @@ class Explorer:
 
     def _evaluate(self, values: Mapping[str, float]) -> _State:
         """Build the expression for ``values``, run backward() and draw it."""
-        from autograd.viz import GraphvizNotFoundError, draw_dot, render_svg
-
         leaves = {name: Value(value, label=name) for name, value in values.items()}
         output = self.fn(**leaves)
         if not isinstance(output, Value):
@@ -223,8 +226,6 @@ class Explorer:
     @property
     def text(self) -> str:
         """The output and each leaf's gradient in one line."""
-        from autograd.viz import format_number
-
         out = self.output.label or "out"
         grads = ", ".join(
             f"∂{out}/∂{name} = {format_number(leaf.grad)}" for name, leaf in self.leaves.items()
