@@ -63,10 +63,7 @@ from autograd.functions import (
     tie_share,
 )
 
-# fmt: off
-__all__ = ["ACTIVATIONS", "ACTIVATION_FUNCTIONS", "OPS", "Activation", "Op", "Rule",
-           "neuron_derivative", "neuron_forward", "op_named"]
-# fmt: on
+__all__ = ["OPS", "Op", "Rule", "op_named"]
 
 # --------------------------------------------------------------------------------------------
 # The Op record

@@ -449,11 +449,9 @@ def _from_table(name: str, op: TableOp) -> Op:
 
 def table_ops() -> list[Op]:
     """Every built-in op of the table (autograd.ops.OPS) a program can use: those with a
-    region in ``autograd/testing/domains.py``; neurons are `nn`'s, not drawn here."""
+    region in ``autograd/testing/domains.py``."""
     return [
-        _from_table(name, op)
-        for name, op in builtin_ops().items()
-        if op.activation is None and region_of(op) is not None
+        _from_table(name, op) for name, op in builtin_ops().items() if region_of(op) is not None
     ]
 
 

@@ -192,11 +192,7 @@ def test_the_exact_rules_agree_with_numerical_differentiation(name: str) -> None
 def test_the_ops_are_the_op_tables() -> None:
     from autograd.testing.domains import builtin_ops, region_of
 
-    table = {
-        name
-        for name, op in builtin_ops().items()
-        if op.activation is None and region_of(op) is not None
-    }
+    table = {name for name, op in builtin_ops().items() if region_of(op) is not None}
     assert {op.name for op in fuzz.OPS} == table
     assert {"erf", "erfc", "rpow_const", "dot"} <= table  # ops the fuzzer's old list lacked
 
@@ -224,11 +220,6 @@ def test_users_rules_return_every_kind_of_result() -> None:
     assert numbers == [0.5 / 1.3**2, 0.0, 0.0, 0.25, 1.5, 1.25]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs issue 21's rule results in the sweep (None is 0, a number becomes a float, "
-    "a Value during plain backward is its number): remove this mark once that has landed",
-)
 def test_users_ops_with_every_kind_of_result_are_fuzzed() -> None:
     _, refused = fuzz.available_ops()
     assert refused == []

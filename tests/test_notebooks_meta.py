@@ -51,11 +51,11 @@ OUR_PACKAGES = ("autograd", "nn")
 PUBLIC_MODULES = {
     # The modules DESIGN.md and the packages' docstrings present to users.
     "autograd",
-    # The reference engine is there to be read, and the course reads it.
+    # The engine is there to be read, and the course reads it.
     "autograd.value",
     "autograd.ops",
     "autograd.backward",
-    "autograd.fused",
+    "autograd.compiler",
     "autograd.viz.explorer",
     "autograd.functions",
     "autograd.testing",
@@ -63,6 +63,8 @@ PUBLIC_MODULES = {
     "nn",
     "nn.data",
     "nn.exercises",
+    "nn.exercises_compile",
+    "nn.neuron",
     "nn.io",
     "nn.losses",
     "nn.optim",

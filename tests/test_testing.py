@@ -23,12 +23,10 @@ from autograd.testing import (
     VALUE_OPS,
     Call,
     Expression,
-    NeuronCall,
     Variable,
     expressions,
     finite_floats,
 )
-from nn.neuron import ACTIVATIONS, neuron
 
 MANY = settings(max_examples=3 * settings.default.max_examples)
 
@@ -77,15 +75,9 @@ def _operand_value(operand: object) -> float:
     return operand if isinstance(operand, float) else operand.value  # type: ignore[attr-defined]
 
 
-def _check_margins(term: Call | NeuronCall) -> None:
+def _check_margins(term: Call) -> None:
     """The contract of `expressions`, restated independently of its implementation."""
     assert abs(term.value) <= BOUND
-    if isinstance(term, NeuronCall):
-        xs = [_operand_value(x) for x in term.inputs]
-        z = sum(w.value * x for w, x in zip(term.weights, xs, strict=True)) + term.bias.value
-        if term.activation == "relu":
-            assert abs(z) > MARGIN
-        return
     values = [_operand_value(a) for a in term.args]
     if term.op in ("log", "sqrt"):
         assert values[0] > MARGIN
@@ -125,10 +117,8 @@ def test_the_formula_is_exact_python(expr: Expression) -> None:
     """str(expr) evaluates, with the names below, to the very same Value."""
     leaves = expr.leaves()
     namespace: dict[str, object] = dict(zip(expr.names, leaves, strict=True))
-    namespace |= {name: VALUE_OPS[name] for name in OP_NAMES if name not in ("sum", "neuron")}
-    namespace["sum"] = lambda *args: Value.sum(args)
-    for activation in ACTIVATIONS:
-        namespace[f"neuron_{activation}"] = lambda w, x, b, a=activation: neuron(w, x, b, a)
+    namespace |= {name: VALUE_OPS[name] for name in OP_NAMES if name not in ("sum", "logsumexp")}
+    namespace |= {name: lambda *args, f=VALUE_OPS[name]: f(args) for name in ("sum", "logsumexp")}
     from_text = eval(str(expr), {"__builtins__": {}}, namespace)  # our own formula, no input
     assert from_text.data == expr(*leaves).data
 
@@ -149,8 +139,8 @@ def test_repr_shows_the_formula_and_the_point() -> None:
     assert expr.value == math.exp(-0.75) - 2.0
     assert expr.ops_used() == {"add", "exp", "mul"}
     x0, x1 = Variable(0, "x0", 0.5), Variable(1, "x1", -2.0)
-    neuron = NeuronCall((x0,), (2.0,), Call("neg", (x1,), 2.0), "tanh", math.tanh(3.0))
-    assert str(neuron) == "neuron_tanh(w=[x0], x=[2.0], b=-x1)"
+    dot = Call("dot", (x0, 2.0, Call("neg", (x1,), 2.0), x1), -1.0)
+    assert str(dot) == "dot([x0, 2.0], [-x1, x1])"
     nested = Call("pow", (Call("neg", (x0,), -0.5), Call("sub", (x1, x0), -2.5)), 0.0)
     assert str(nested) == "(-x0) ** (x1 - x0)"
 
@@ -214,10 +204,8 @@ def test_the_whole_op_table_and_every_operand_form_is_generated() -> None:
 
     collect()
     # Users' ops (define_op: nn's neurons, other tests') are not the engine's own.
-    table = {name for name, op in OPS.items() if not isinstance(op, DefinedOp)} - {"logsumexp"}
-    assert {op for op in engine_ops if not op.startswith("neuron_")} == table, (
-        f"never generated: {table - set(engine_ops)}"
-    )
+    table = {name for name, op in OPS.items() if not isinstance(op, DefinedOp)}
+    assert set(engine_ops) == table, f"never generated: {table - set(engine_ops)}"
     for op in ("add", "sub", "mul", "div", "pow"):
         for form in ("Value Value", "Value number", "number Value"):
             assert (op, form) in forms, f"{op} with operands {form} is never generated"
@@ -236,7 +224,7 @@ def test_ops_restricts_the_op_set() -> None:
     assert seen == {"mul", "sin", "log"}
 
 
-@pytest.mark.parametrize("op", ["pow", "neuron"])
+@pytest.mark.parametrize("op", ["pow", "sum"])
 def test_a_failure_shrinks_to_a_small_readable_expression(op: str) -> None:
     # Derandomized: with a random seed, hypothesis reaches the smallest expression most of
     # the time, but about one search in ten stops in a local minimum a few terms larger
@@ -246,7 +234,7 @@ def test_a_failure_shrinks_to_a_small_readable_expression(op: str) -> None:
         lambda e: op in e.ops_used(),
         settings=settings(database=None, max_examples=100, derandomize=True),
     )
-    assert sum(1 for _ in smallest.terms()) <= (5 if op in ("neuron", "sum") else 3)
+    assert sum(1 for _ in smallest.terms()) <= 3
     assert len(repr(smallest)) < 120
 
 

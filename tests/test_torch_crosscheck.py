@@ -48,9 +48,8 @@ def _torch_dot(xs: Sequence[Any], ys: Sequence[Any]) -> Any:
     return _torch_sum([x * y for x, y in zip(xs, ys, strict=True)])
 
 
-def _torch_neuron(weights: Sequence[Any], inputs: Sequence[Any], bias: Any, act: str) -> Any:
-    z = _torch_sum([*(w * x for w, x in zip(weights, inputs, strict=True)), bias])
-    return _TORCH_ACTIVATIONS[act](z)
+def _torch_logsumexp(values: Sequence[Any]) -> Any:
+    return torch.logsumexp(torch.stack([_tensor(v) for v in values]), 0)
 
 
 def _torch_pow(base: Any, exponent: Any) -> Any:
@@ -92,7 +91,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "minimum": lambda a, b: torch.minimum(_tensor(a), _tensor(b)),
     "sum": _torch_sum,
     "dot": _torch_dot,
-    "neuron": _torch_neuron,
+    "logsumexp": _torch_logsumexp,
 }
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import autograd.value as value_module
-from autograd.backward import topological_order
+from autograd.order import topological_order
 from autograd.value import Value
 
 __all__ = ["CompileError", "Guard", "Trace", "Tracer", "trace"]

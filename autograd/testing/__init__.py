@@ -6,8 +6,8 @@ Two kinds of strategy:
   subnormal, always inside the bounds), for the inputs of your own functions.
 * ``expressions()``: random expression trees over the whole op table (``+ - * / **`` with
   Value or number operands on either side, ``Value.maximum`` and ``Value.minimum``, every
-  one-operand op such as ``exp``, ``log`` or ``gelu``, ``Value.sum``, ``Value.dot`` and
-  ``fused.neuron`` with every activation), and over your own ops too (``extra_ops``, each
+  one-operand op such as ``exp``, ``log`` or ``gelu``, ``Value.sum``, ``Value.dot`` and the
+  table's other ops of many operands), and over your own ops too (``extra_ops``, each
   with the domain you state). Each draw is an ``Expression``: its variables' values, a
   readable formula, and a way to evaluate it on Values or on any other backend (PyTorch,
   plain floats).
@@ -60,7 +60,6 @@ from autograd.testing.trees import (
     Backend,
     Call,
     Expression,
-    NeuronCall,
     Term,
     Variable,
 )
@@ -77,7 +76,6 @@ __all__ = [
     "Call",
     "Domain",
     "Expression",
-    "NeuronCall",
     "Term",
     "UserOp",
     "Variable",

@@ -3,8 +3,7 @@
 One line per op of ``autograd.ops.OPS``: a `Region`, which says whether the op's operands (as
 its derivative rule receives them: the parents' numbers, then the constant) lie inside the
 domain with room to spare, ``margin`` away from every point where the op is undefined
-(``log`` at 0, a division by 0) or has a kink (``relu`` at 0, a tie of ``maximum``). A
-neuron op's region is that of its activation, at ``z = w · x + b``; nothing to write.
+(``log`` at 0, a division by 0) or has a kink (``relu`` at 0, a tie of ``maximum``).
 
 `expressions` draws with ``margin = MARGIN`` (so finite differences are accurate), the fuzzer
 (``benchmarks/fuzz.py``) with ``margin = 0``: anywhere the op is defined and smooth, right up
@@ -17,7 +16,6 @@ once, naming it. (Your own ops, from ``define_op``, state their domain where you
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -95,8 +93,7 @@ REGIONS: dict[str, Region | None] = {
     "erf": ANYWHERE, "erfc": ANYWHERE,
     "leaky_relu": KINK_AT_ZERO, "elu": KINK_AT_ZERO,
     "maximum": Region(_apart, kink=True), "minimum": Region(_apart, kink=True),
-    "sum": ANYWHERE, "dot": ANYWHERE,
-    "at_forward": None,  # fused.py's stand-in for a changed neuron operand: never drawn
+    "sum": ANYWHERE, "logsumexp": ANYWHERE, "dot": ANYWHERE,
 }
 """Each built-in op's region, by name; None for an op no expression is made of."""
 # fmt: on
@@ -107,22 +104,9 @@ def builtin_ops() -> dict[str, Op]:
     return {name: op for name, op in OPS.items() if not isinstance(op, DefinedOp)}
 
 
-def _neuron_region(op: Op) -> Region:
-    """A neuron's region: its activation's (linear: anywhere), at ``z = w · x + b``."""
-    assert op.activation is not None
-    activation = REGIONS.get(op.activation.name) or ANYWHERE
-
-    def inside(margin: float, *operands: float) -> bool:
-        n = len(operands) // 2
-        z = math.fsum([*map(operator.mul, operands[:n], operands[n:-1]), operands[-1]])
-        return activation.inside(margin, z)
-
-    return Region(inside, activation.kink)
-
-
 def region_of(op: Op) -> Region | None:
     """Where ``op`` (a built-in op) may be applied; None if no expression uses it."""
-    return _neuron_region(op) if op.activation is not None else REGIONS[op.name]
+    return REGIONS[op.name]
 
 
 def fits(op: Op, operands: Sequence[float], margin: float = MARGIN) -> bool:
@@ -132,7 +116,7 @@ def fits(op: Op, operands: Sequence[float], margin: float = MARGIN) -> bool:
 
 
 def _check_every_op_has_a_region() -> None:
-    ops = {name for name, op in builtin_ops().items() if op.activation is None}
+    ops = set(builtin_ops())
     missing, stale = sorted(ops - set(REGIONS)), sorted(set(REGIONS) - ops)
     if missing or stale:
         raise RuntimeError(

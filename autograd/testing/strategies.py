@@ -21,7 +21,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 from autograd.mode import no_grad
-from autograd.ops import ACTIVATIONS
 from autograd.testing.domains import BOUND, fits
 from autograd.testing.trees import (
     BINARY_OPS,
@@ -31,7 +30,6 @@ from autograd.testing.trees import (
     VARIADIC_OPS,
     Call,
     Expression,
-    NeuronCall,
     Term,
     Variable,
     call_backend,
@@ -211,13 +209,11 @@ class _Builder:
         self.draw = draw
         self.variables = variables
         # The ops to draw from, weighted like the engine's op table: a binary operator once
-        # per operand form (Value op Value, Value op number, number op Value) and a neuron
-        # once per activation. In OP_NAMES order: hypothesis shrinks towards "add". Your own
-        # ops, which are what you are testing, come as often as a binary operator.
-        self.ops = [op for op in OP_NAMES if op in ops and op != "neuron"]
+        # per operand form (Value op Value, Value op number, number op Value). In OP_NAMES
+        # order: hypothesis shrinks towards "add". Your own ops, which are what you are
+        # testing, come as often as a binary operator.
+        self.ops = [op for op in OP_NAMES if op in ops]
         self.ops += [op for op in self.ops if op in BINARY_OPS] * 2
-        if "neuron" in ops:
-            self.ops += [f"neuron_{activation}" for activation in ACTIVATIONS]
         self.ops += [name for name in user_ops] * 3
         self.user_ops = user_ops
         self.unary_ops = [op for op in UNARY_OPS if op in ops]
@@ -243,8 +239,6 @@ class _Builder:
             return self.user_call(depth - 1, wanted)
         if wanted in VARIADIC_OPS:
             return self.variadic(depth - 1, wanted)
-        if wanted.startswith("neuron_"):
-            return self.neuron(depth - 1, wanted.removeprefix("neuron_"))
         if wanted in self.unary_ops:
             return self.unary(depth - 1, wanted)
         return self.binary(depth - 1, wanted)
@@ -254,7 +248,7 @@ class _Builder:
         return float(self.draw(self.numbers))
 
     def term_or_number(self, depth: int) -> Term | float:
-        """A number a third of the time, else a term (for variadic items, neuron inputs)."""
+        """A number a third of the time, else a term (for the items of a variadic op)."""
         return self.number() if self.draw(st.integers(0, 2)) == 0 else self.term(depth)
 
     def value(self, op: str, args: Sequence[Term | float]) -> float | None:
@@ -330,26 +324,6 @@ class _Builder:
         args = (first, *(self.term_or_number(depth) for _ in range(lists * size - 1)))
         value = self.value(op, args)
         return first if value is None else Call(op, args, value)
-
-    def neuron(self, depth: int, wanted: str) -> Term:
-        """A one- or two-input neuron with the ``wanted`` activation if it fits, else another."""
-        size = self.draw(st.integers(1, 2))
-        weights = tuple(self.term(depth) for _ in range(size))
-        inputs = tuple(self.term_or_number(depth) for _ in range(size))
-        bias = self.term(depth)
-
-        def value(activation: str) -> float | None:
-            ws = [Value(w.value) for w in weights]
-            xs = [_value(x) for x in inputs]
-            return _fitting(VALUE_OPS["neuron"](ws, xs, Value(bias.value), activation))
-
-        activation, out = wanted, value(wanted)
-        if out is None:  # tanh and sigmoid always fit
-            fitting = [a for a in ACTIVATIONS if value(a) is not None]
-            activation = self.draw(st.sampled_from(fitting))
-            out = value(activation)
-        assert out is not None
-        return NeuronCall(weights, inputs, bias, activation, out)
 
 
 def _fitting(node: Value) -> float | None:

@@ -8,7 +8,6 @@ The op set is read off the op table (``autograd.ops.OPS``), not listed here:
   op, called as Value's method of that name (``neg`` and ``abs`` as ``-x`` and ``abs(x)``);
 * an op of any number of operands (``sum``: ``x_i``; ``dot``: ``x_i, y_i``) takes one list
   per repeated operand name, as ``Value.sum(xs)`` and ``Value.dot(xs, ys)`` do;
-* the neuron ops (one per activation) are ``"neuron"``: ``fused.neuron``.
 
 A term's ``value`` is the engine's own number at the drawn point, and `FLOAT_OPS` computes
 with the engine on plain numbers: an independent check of the values is PyTorch's
@@ -23,7 +22,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.fused import neuron
 from autograd.mode import no_grad
 from autograd.ops import OPS, Op
 from autograd.testing.domains import REGIONS, builtin_ops
@@ -39,7 +37,6 @@ __all__ = [
     "Backend",
     "Call",
     "Expression",
-    "NeuronCall",
     "Term",
     "Variable",
     "call_backend",
@@ -83,12 +80,12 @@ def written_as(name: str) -> str:
 
 def _drawn_ops() -> dict[str, Op]:
     """The table ops an expression is made of, by name: neither a number form of another op
-    (``mul_const``), nor a neuron, nor an op whose region is None."""
+    (``mul_const``) nor an op whose region is None."""
     table = builtin_ops()
     return {
         name: op
         for name, op in table.items()
-        if op.activation is None and REGIONS.get(name) is not None and written_as(name) == name
+        if REGIONS.get(name) is not None and written_as(name) == name
     }
 
 
@@ -132,12 +129,6 @@ def _variadic_function(name: str) -> Callable[..., Any]:
     return call
 
 
-def _value_neuron(
-    weights: Sequence[Value], inputs: Sequence[Value | float], bias: Value, activation: str
-) -> Value:
-    return neuron(weights, inputs, bias, activation)
-
-
 _DRAWN = _drawn_ops()
 
 BINARY_OPS = tuple(name for name, op in _DRAWN.items() if len(_value_operands(op)) == 2)
@@ -155,19 +146,17 @@ VARIADIC_OPS: dict[str, int] = {
 }
 """The ops of any number of operands, with how many lists each takes (``sum`` 1, ``dot`` 2)."""
 
-OP_NAMES = (*BINARY_OPS, *UNARY_OPS, *VARIADIC_OPS, "neuron")
+OP_NAMES = (*BINARY_OPS, *UNARY_OPS, *VARIADIC_OPS)
 """Every op name an ``Expression`` uses and a backend must provide."""
 
 Backend = Mapping[str, Callable[..., Any]]
 """Op name -> function. Binary and unary ops take their operands (a number operand comes as
-a float), ``"sum"`` takes one list, ``"dot"`` two (xs and ys), ``"neuron"`` takes (weights,
-inputs, bias, activation)."""
+a float), ``"sum"`` takes one list, ``"dot"`` two (xs and ys)."""
 
 VALUE_OPS: Backend = {
     **{name: INFIX.get(_DRAWN[name].symbol) or _static_function(name) for name in BINARY_OPS},
     **{name: _unary_function(name) for name in UNARY_OPS},
     **{name: _variadic_function(name) for name in VARIADIC_OPS},
-    "neuron": _value_neuron,
 }
 """The engine as a backend: ``expr.evaluate(leaves, VALUE_OPS)`` is ``expr(*leaves)``.
 
@@ -180,11 +169,7 @@ def _on_numbers(name: str) -> Callable[..., float]:
 
     def compute(*operands: Any) -> float:
         with no_grad():
-            if name == "neuron":
-                weights, inputs, bias, activation = operands
-                leaves = [Value(w) for w in weights]
-                out = _value_neuron(leaves, inputs, Value(bias), activation)
-            elif name in VARIADIC_OPS:
+            if name in VARIADIC_OPS:
                 out = VALUE_OPS[name](*operands)
             else:  # the first operand a Value, the other a number: x op c
                 out = VALUE_OPS[name](Value(operands[0]), *operands[1:])
@@ -232,7 +217,7 @@ class Variable:
 class Call:
     """The op named ``op`` applied to ``args``: sub-terms, or plain floats for number operands.
 
-    ``op`` is one of ``OP_NAMES`` except ``"neuron"``, or the name of one of your own ops
+    ``op`` is one of ``OP_NAMES``, or the name of one of your own ops
     (``expressions(extra_ops=...)``); ``"sum"`` takes two or more args, ``"dot"`` an even
     number: the xs, then as many ys.
     """
@@ -245,25 +230,7 @@ class Call:
         return _format(self)
 
 
-@dataclass(frozen=True)
-class NeuronCall:
-    """``activation(weights · inputs + bias)``: one ``fused.neuron`` node.
-
-    Weights and bias are terms (``fused.neuron`` wants Values there); inputs are terms or
-    plain floats.
-    """
-
-    weights: tuple[Term, ...]
-    inputs: tuple[Term | float, ...]
-    bias: Term
-    activation: str
-    value: float
-
-    def __str__(self) -> str:
-        return _format(self)
-
-
-Term = Variable | Call | NeuronCall
+Term = Variable | Call
 """A node of an expression tree."""
 
 
@@ -343,11 +310,7 @@ class Expression:
 
     def ops_used(self) -> frozenset[str]:
         """The op names (from ``OP_NAMES``) that occur in the tree."""
-        return frozenset(
-            "neuron" if isinstance(t, NeuronCall) else t.op
-            for t in self.terms()
-            if not isinstance(t, Variable)
-        )
+        return frozenset(t.op for t in self.terms() if not isinstance(t, Variable))
 
     def __str__(self) -> str:
         return _format(self.root)
@@ -364,10 +327,7 @@ class Expression:
 def _subterms(term: Term) -> list[Term]:
     if isinstance(term, Variable):
         return []
-    if isinstance(term, Call):
-        return [a for a in term.args if not isinstance(a, float)]
-    inputs = [x for x in term.inputs if not isinstance(x, float)]
-    return [*term.weights, *inputs, term.bias]
+    return [a for a in term.args if not isinstance(a, float)]
 
 
 def _evaluate(term: Term | float, inputs: Sequence[Any], ops: Backend) -> Any:
@@ -375,11 +335,7 @@ def _evaluate(term: Term | float, inputs: Sequence[Any], ops: Backend) -> Any:
         return term
     if isinstance(term, Variable):
         return inputs[term.index]
-    if isinstance(term, Call):
-        return call_backend(ops, term.op, [_evaluate(a, inputs, ops) for a in term.args])
-    weights = [_evaluate(w, inputs, ops) for w in term.weights]
-    xs = [_evaluate(x, inputs, ops) for x in term.inputs]
-    return ops["neuron"](weights, xs, _evaluate(term.bias, inputs, ops), term.activation)
+    return call_backend(ops, term.op, [_evaluate(a, inputs, ops) for a in term.args])
 
 
 def _format(term: Term | float, operand: bool = False) -> str:
@@ -389,10 +345,6 @@ def _format(term: Term | float, operand: bool = False) -> str:
         return f"({shown})" if operand and math.copysign(1.0, term) < 0 else shown
     if isinstance(term, Variable):
         return term.name
-    if isinstance(term, NeuronCall):
-        weights = ", ".join(_format(w) for w in term.weights)
-        xs = ", ".join(_format(x) for x in term.inputs)
-        return f"neuron_{term.activation}(w=[{weights}], x=[{xs}], b={_format(term.bias)})"
     symbol = _DRAWN[term.op].symbol if term.op in _DRAWN else ""
     if symbol in INFIX and len(term.args) == 2:
         left, right = term.args
