@@ -1,7 +1,8 @@
 """S4_pytorch runs without PyTorch: every cell does its glassgrad half and says what it skipped.
 
 The notebook's code cells run in a fresh interpreter in which ``import torch`` fails, as on a
-machine without the ``reference`` extra (nbmake runs the notebook with torch installed).
+machine without the ``reference`` extra (nbmake runs the notebook with torch installed); and
+in one where only ``import keras`` fails, so its Keras section says it is skipped.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "S4_pytorch.ipynb"
 WITHOUT_TORCH = "import sys\nsys.modules['torch'] = None  # `import torch` now raises ImportError\n"
+WITHOUT_KERAS = "import sys\nsys.modules['keras'] = None  # `import keras` now raises ImportError\n"
 
 
 def _script(notebook: Path) -> str:
@@ -28,11 +32,12 @@ def _script(notebook: Path) -> str:
     return "\n\n".join(parts)
 
 
-def test_the_pytorch_lesson_runs_and_says_what_it_skips_without_torch(tmp_path: Path) -> None:
-    script = tmp_path / "s4_without_torch.py"
-    script.write_text(WITHOUT_TORCH + _script(NOTEBOOK), encoding="utf-8")
+def _run_without(module_lines: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the notebook's code cells after ``module_lines``, which make some imports fail."""
+    script = tmp_path / "s4_without.py"
+    script.write_text(module_lines + _script(NOTEBOOK), encoding="utf-8")
     environment = {**os.environ, "MPLBACKEND": "Agg"}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
         text=True,
@@ -40,7 +45,22 @@ def test_the_pytorch_lesson_runs_and_says_what_it_skips_without_torch(tmp_path: 
         env=environment,
         cwd=NOTEBOOK.parent,
     )
+
+
+def test_the_pytorch_lesson_runs_and_says_what_it_skips_without_torch(tmp_path: Path) -> None:
+    result = _run_without(WITHOUT_TORCH, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "pip install torch==2.13.0" in result.stdout
     assert result.stdout.count("skipped: PyTorch is not installed") >= 5
     assert "glassgrad test accuracy" in result.stdout
+    assert "the Keras section is skipped" in result.stdout  # Keras runs on PyTorch here
+
+
+def test_the_keras_section_is_skipped_with_a_note_without_keras(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    result = _run_without(WITHOUT_KERAS, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "the Keras section is skipped" in result.stdout
+    assert "pip install torch==2.13.0 keras==3.15.1" in result.stdout
+    assert result.stdout.count("skipped: Keras is not available") == 2
+    assert "skipped: PyTorch is not installed" not in result.stdout
