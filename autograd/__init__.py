@@ -15,10 +15,10 @@ Drawings live in `autograd.viz` and hypothesis strategies in `autograd.testing`;
 their heavy dependencies only there.
 """
 
-from autograd.backward import grad
 from autograd.check import GradcheckError, gradcheck
 from autograd.compiler import CompileError, compile
 from autograd.define import define_op
+from autograd.gradients import grad
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
 from autograd.order import topological_order
 from autograd.value import Value

@@ -6,7 +6,8 @@ reverse topological order (`topological_order`, in ``order.py``: a walk that nee
 contribution per parent, ``g * d(node)/d(parent)``, and adds those into the parents' gradients.
 A parent used twice receives two contributions: that sum is the multivariate chain rule.
 
-`sweep` is the one loop that does this; ``backward()``, ``grad()`` and the step-through
+`sweep` is the one loop that does this; ``backward()``, ``grad()`` (``gradients.py``) and the
+step-through
 (``trace_backward``, through ``on_step``) are all built on it, and ``autograd.compile``
 writes it out as Python, node by node in the same order. What a user's rule returns is
 checked on the way (``rule_results.py``); a built-in rule's is taken as it is.
@@ -17,15 +18,16 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autograd.mode import enable_grad
 from autograd.order import describe
 from autograd.order import topological_order as topological_order  # for importers of it here
 from autograd.rule_results import check_contributions, is_user_op, refuse_complex
-from autograd.value import Value
 
-OnStep = Callable[[Value, Any, Sequence[Any]], None]
+if TYPE_CHECKING:  # value.py imports this module: Value.backward() runs `backward` below
+    from autograd.value import Value
+
+OnStep = Callable[["Value", Any, Sequence[Any]], None]
 """``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran."""
 
 GRADIENTS_LOCK = threading.RLock()
@@ -112,7 +114,7 @@ def check_gradients(
         total = total_of(node)
         if isinstance(total, complex):
             sweep(root, seed, on_step=refuse_complex)
-        if not isinstance(total, Value) and not math.isfinite(total):
+        if isinstance(total, float) and not math.isfinite(total):  # (a Value's is finite)
             raise gradient_overflow(what, node, total)
 
 
@@ -131,23 +133,3 @@ def commit(updates: Sequence[tuple[Value, float]]) -> None:
         for node, old in previous:
             node.grad = old
         raise
-
-
-def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False) -> list[Value]:
-    """d(output)/d(input) for each input, as new Values; no ``.grad`` is touched.
-
-    With ``create_graph=True`` the returned Values are themselves nodes of a graph (built from
-    the same op table), so they can be differentiated again: ``grad(grad(y, [x],
-    create_graph=True)[0], [x])`` is the second derivative. An input that ``output`` does not
-    depend on gets 0.0. A single Value as ``inputs`` is taken as ``[inputs]``.
-    """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
-    with enable_grad():  # create_graph must record even when called under no_grad()
-        grads = sweep(output, Value(1.0) if create_graph else 1.0, create_graph=create_graph)
-    check_gradients("grad", output, 1.0, inputs, lambda x: grads.get(x, 0.0))
-    return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in inputs)]

@@ -22,7 +22,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.backward import contributions_of, grad, sweep, topological_order
+from autograd.backward import contributions_of, sweep, topological_order
+from autograd.gradients import grad
 from autograd.mode import enable_grad
 from autograd.rule_results import operand_name
 from autograd.validate import finite_float

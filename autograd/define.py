@@ -11,41 +11,16 @@ built-in rule's results are trusted (its tests check them).
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from autograd.ops import OPS, Op, Rule, op_named
+from autograd.ops import OPS, DefinedOp, Rule, defined_op
 from autograd.validate import finite_float
 from autograd.value import Number, Value, apply
 
 __all__ = ["DefinedOp", "OpFunction", "define_op"]
-
-
-@dataclass(frozen=True, repr=False)
-class DefinedOp(Op):
-    """An op added with `define_op`. ``module`` is where it was defined: a pickled node finds
-    its op again by importing that module (which runs its ``define_op``) and looking it up.
-    ``variadic``: it takes any number of operands (its forward has ``*xs``). ``writer`` and
-    ``trusted``: see `define_op`."""
-
-    module: str = "__main__"
-    variadic: bool = False
-    writer: Any = None
-    trusted: bool = False
-
-    def __reduce__(self) -> tuple[Callable[..., Op], tuple[str, ...]]:  # type: ignore[override]
-        return defined_op, (self.module, self.name)
-
-
-def defined_op(module: str, name: str) -> Op:
-    """The op ``name``, which importing ``module`` defines: how a pickled node finds its op."""
-    if name not in OPS:
-        importlib.import_module(module)
-    return op_named(name)
 
 
 class OpFunction:

@@ -26,6 +26,7 @@ does for its neuron (``nn/neuron.py``).
 
 from __future__ import annotations
 
+import importlib
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -339,6 +340,29 @@ _TABLE = [
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 """Every op by name: the built-in ones above, and users' ops (``define_op``)."""
+
+
+@dataclass(frozen=True, repr=False)
+class DefinedOp(Op):
+    """An op added with `define_op`. ``module`` is where it was defined: a pickled node finds
+    its op again by importing that module (which runs its ``define_op``) and looking it up.
+    ``variadic``: it takes any number of operands (its forward has ``*xs``). ``writer`` and
+    ``trusted``: see ``define_op`` (``define.py``)."""
+
+    module: str = "__main__"
+    variadic: bool = False
+    writer: Any = None
+    trusted: bool = False
+
+    def __reduce__(self) -> tuple[Callable[..., Op], tuple[str, ...]]:  # type: ignore[override]
+        return defined_op, (self.module, self.name)
+
+
+def defined_op(module: str, name: str) -> Op:
+    """The op ``name``, which importing ``module`` defines: how a pickled node finds its op."""
+    if name not in OPS:
+        importlib.import_module(module)
+    return op_named(name)
 
 
 def op_named(name: str) -> Op:

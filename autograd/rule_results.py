@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autograd.define import DefinedOp
-from autograd.ops import Op
+from autograd.ops import DefinedOp, Op
 from autograd.order import describe
 from autograd.validate import shown
-from autograd.value import Value
+
+if TYPE_CHECKING:
+    from autograd.value import Value
 
 __all__ = [
     "check_contributions",
@@ -90,8 +91,9 @@ def _contribution(op: Op, i: int, entry: object, as_values: bool) -> Any:
     """One entry of a rule's result, made a float (or kept as a Value), or an error."""
     if entry is None:
         return 0.0
-    if isinstance(entry, Value):
-        return entry if as_values else entry.data  # a Value's data is always finite
+    if hasattr(entry, "parents"):  # a Value (value.py imports this module: no isinstance)
+        node: Any = entry
+        return node if as_values else node.data  # a Value's data is always finite
     where = f"{op.name}: its derivative rule returned"
     operand = operand_name(op, i)
     if not isinstance(entry, numbers.Real):

@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from autograd.backward import backward as run_backward
 from autograd.mode import is_grad_enabled
 from autograd.ops import OPS, Op
 from autograd.pickling import copy_node, reduce_node
@@ -264,9 +265,7 @@ class Value:
         twice, as in PyTorch and micrograd. Reset with ``model.zero_grad()`` or ``v.grad = 0``.
         All or nothing: on any error every ``.grad`` is left as it was.
         """
-        from autograd.backward import backward  # the sweep's module imports this one
-
-        backward(self, finite_float(gradient, "backward: gradient"))
+        run_backward(self, finite_float(gradient, "backward: gradient"))
 
     def rule_operands(self, as_values: bool = False) -> list[Any]:
         """What this node's derivative rule is given after ``g`` and ``out``.
