@@ -27,16 +27,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Every test and notebook on the default (fast) engine; then every test again on the reference
-# engine (`GLASSGRAD_ENGINE=reference`: backward.py's sweep and value.py's own operators), which
-# must pass them as the fast one does. The second pass draws fewer examples per property
-# (`ci-short` under CI's `ci` profile) and leaves the notebooks to the first, so that CI stays
-# well inside its 10 minutes.
-REFERENCE_PROFILE := $(if $(filter ci,$(HYPOTHESIS_PROFILE)),ci-short,$(or $(HYPOTHESIS_PROFILE),dev))
-
+# Every test and every notebook, once.
 pytest: install
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-kernel=python3 tests notebooks
-	GLASSGRAD_ENGINE=reference HYPOTHESIS_PROFILE=$(REFERENCE_PROFILE) $(BIN)/python -m pytest -n 2 -q tests
 
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
