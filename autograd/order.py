@@ -23,22 +23,21 @@ def topological_order(root: Any) -> list[Any]:
     (an edited ``.parents``) has no such order: ValueError naming a node on the cycle.
     """
     order: list[Any] = []
-    seen = {root}
-    waiting = {root}  # on the stack: met again before it is placed, a node closes a cycle
+    placed = {root: False}  # False while on the stack: met again then, a node closes a cycle
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:  # resumes where the last visit of this node stopped
-            if parent not in seen:
-                seen.add(parent)
-                waiting.add(parent)
+            state = placed.get(parent)
+            if state is None:  # not met yet: visit it first
+                placed[parent] = False
                 stack.append((parent, iter(parent.parents)))
                 break
-            if parent in waiting:
+            if not state:
                 raise cycle_error(parent)
         else:  # every parent is placed: the node can follow them
             stack.pop()
-            waiting.discard(node)
+            placed[node] = True
             order.append(node)
     return order
 

@@ -69,7 +69,7 @@ class Value:
         if tracer is not None and op is None:  # compile tells fn's own leaves from live ones
             tracer.made(self)
         self.grad = 0.0
-        self._label = check_label(label)
+        self._label = label if type(label) is str else check_label(label)
         self.parents = parents
         self.op = op
         self.const = const
