@@ -251,11 +251,7 @@ def targets(results: dict[str, Any], quick: bool) -> list[Target]:
         )
     )
     found += compiled_targets(results, quick)
-    wide = results["graphs"]["wide"]
-    if not quick:  # both are about the full sizes; small quick runs are too noisy for them
-        found.append(
-            Target("10^6-node wide graph: build + backward", wide["total_s"], 1.5, False, "s")
-        )
+    if not quick:  # about the full size; small quick runs are too noisy for it
         found.append(
             Target(
                 "chain backward: time(n) / time(n/2) (linear: 2)",
