@@ -118,25 +118,25 @@ class CompiledFunction:
             self._cache.move_to_end(shape)
             for entry in entries:
                 try:
-                    return self._run(entry, args, numbers)
+                    return self._run(entry, shape, numbers)
                 except Retrace:
                     continue
-        return self._trace(shape, args)
+        return self._trace(shape, _rebuilt(shape, numbers))
 
     def _names_for(self, n: int) -> list[str]:
         return [self._names[i] if i < len(self._names) else f"arg{i}" for i in range(n)]
 
-    def _run(self, entry: _Entry, args: tuple[Any, ...], numbers: list[float]) -> Any:
+    def _run(self, entry: _Entry, shape: Any, numbers: list[float]) -> Any:
         live = entry.generated.live
         try:
             outputs, gradients = entry.function(numbers, [leaf.data for leaf in live])
         except Retrace:
             raise
         except (NotFinite, ArithmeticError, ValueError, TypeError):
-            return self._replay(args)
+            return self._replay(_rebuilt(shape, numbers))
         updates = [(leaf, leaf.grad + g) for leaf, g in zip(live, gradients, strict=True)]
-        if not all(math.isfinite(total) for _, total in updates):
-            return self._replay(args)  # the engine names the node whose gradient overflowed
+        if not all(math.isfinite(total) for _, total in updates):  # the engine names the node
+            return self._replay(_rebuilt(shape, numbers))
         commit(updates)
         self._latest = entry
         return _results(outputs, entry.extras)
@@ -267,6 +267,20 @@ def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float
 
     shape = tuple(walk(arg, name) for arg, name in zip(args, names, strict=True))
     return shape, numbers
+
+
+def _rebuilt(shape: Any, numbers: list[float]) -> tuple[Any, ...]:
+    """The arguments from their shape and checked numbers (a numpy array as nested lists):
+    what the function is traced or replayed on."""
+    position = iter(numbers)
+
+    def build(part: Any) -> Any:
+        if part is None:
+            return next(position)
+        is_tuple, items = part
+        return (tuple if is_tuple else list)(build(item) for item in items)
+
+    return tuple(build(part) for part in shape)
 
 
 def _nesting(item: Any) -> Any:

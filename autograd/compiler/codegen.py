@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -77,17 +78,22 @@ class _Names:
         self.count = 0
 
     def add(self, node: Value, label: str) -> str:
+        """A name for ``node``'s variable (``expr`` uses it from then on)."""
         if label:
-            base = python_name(label)
+            name = self.fresh(python_name(label))
         else:
             self.count += 1
-            base = f"v{self.count}"
+            name = self.fresh(f"v{self.count}")
+        self.of[node] = name
+        return name
+
+    def fresh(self, base: str) -> str:
+        """``base``, or ``base_2``, ``base_3``, ...: a name not taken yet."""
         name, k = base, 1
         while name in self.taken:
             k += 1
             name = f"{base}_{k}"
         self.taken.add(name)
-        self.of[node] = name
         return name
 
 
@@ -185,7 +191,9 @@ class _Writer:
         if op.activation is not None:
             self.neuron_forward(node, name, operands)
             return
-        if usable(op.name, node.const):
+        if op.name == "sum":  # fsum((a, b, ...,)), broken over lines like a call
+            self.emit_joined(f"{name} = fsum((", operands, ", ", ",))")
+        elif usable(op.name, node.const):
             self.emit(f"{name} = {TEMPLATES[op.name].forward(operands, node.const)}")
         else:
             args = [*operands, *([literal(node.const)] if node.const is not None else [])]
@@ -223,7 +231,8 @@ class _Writer:
             )
             test = f"{left} {guard.symbol} {right}"
             condition = f"not ({test})" if guard.result else f"{test}"
-            self.emit(f"# traced with {test} {guard.result}: {_short(guard.where)}")
+            comment = f"# traced with {test} {guard.result}: "
+            self.emit(comment + _short(guard.where, MAX_LINE - 4 - len(comment)))
             self.emit(f"if {condition}:")
             self.emit("    raise Retrace")
 
@@ -236,8 +245,8 @@ class _Writer:
         the sweep sends them. They are collected as the users are written, and the sum is
         written in one statement (``g_x = c1 + c2 + ...``, which Python adds left to right,
         as the sweep does) just before the node's own rule, when it is complete. Leaves get
-        theirs at the end. A contribution to an argument or a constant, which nobody reads,
-        is left out, unless writing it could raise (a division), as the engine's would.
+        theirs at the end. The gradients of the arguments and constants, which nobody reads,
+        are written too: the engine raises when one of them is not finite, and so must this.
         """
         trace = self.trace
         self.pending[trace.root] = ["1.0"]
@@ -246,7 +255,10 @@ class _Writer:
             if op is None:
                 continue
             g = self.flush(node)
-            if node not in self.reaches_live:  # its gradient reaches no live leaf: check it
+            # A gradient that reaches no live leaf is checked here. One that does shows in
+            # theirs (built-in rules multiply g into every contribution), unless a user's rule
+            # leaves g out: so a user op's g is checked too.
+            if node not in self.reaches_live or _users(op):
                 self.check(g)
             out = self.expr(node)
             operands = [self.expr(p) for p in node.parents]
@@ -259,9 +271,6 @@ class _Writer:
             else:
                 contributions = self.rule_call(node, g, out, operands)
             for parent, contribution in zip(node.parents, contributions, strict=True):
-                dead = parent.op is None and parent not in self.live_set
-                if dead and "/" not in contribution:
-                    continue
                 self.pending.setdefault(parent, []).append(contribution)
         for leaf in [leaf for leaf in self.pending if leaf.op is None]:
             g = self.flush(leaf)
@@ -276,8 +285,8 @@ class _Writer:
             self.gname[node] = terms[0]
             return terms[0]
         name = self.names.of.get(node)
-        if name is None:  # a constant leaf: its gradient is computed (and checked) all the same
-            name = self.names.add(node, f"const{len(self.names.of)}")
+        if name is None:  # a constant leaf (its number is a literal): its gradient is
+            name = self.names.fresh("const")  # computed (and checked) all the same
         g = f"g_{name}"
         for i in range(0, len(terms), CHUNK):  # ((g + c1) + c2) + ..., never g + (c1 + c2)
             self.emit_joined(f"{g} = ", ([g] if i else []) + terms[i : i + CHUNK], " + ")
@@ -317,7 +326,7 @@ class _Writer:
         args = [g, out, *operands, *([literal(node.const)] if node.const is not None else [])]
         target = f"c_{self.names.of[node]}"
         call = f"{rule}("
-        if getattr(op, "module", None) is not None and self.namespace["check"] is not None:
+        if _users(op) and self.namespace["check"] is not None:
             op_name = f"op_{python_name(op.name)}"
             self.namespace[op_name] = op
             call = f"check({op_name}, {len(node.parents)}, {rule}("
@@ -347,8 +356,17 @@ def _formula(op: Op) -> str:
     return f"{op.symbol}: " + ", ".join(parts)
 
 
-def _short(where: str) -> str:
-    return where if len(where) <= MAX_LINE - 40 else "..." + where[-(MAX_LINE - 43) :]
+def _short(where: str, room: int) -> str:
+    """``file:line: code`` in ``room`` characters: the file without its folders, then the
+    code, cut short if need be."""
+    path, colon, rest = where.partition(":")
+    where = os.path.basename(path) + colon + rest
+    return where if len(where) <= room else where[: max(room - 3, 0)] + "..."
+
+
+def _users(op: Op) -> bool:
+    """Whether ``op`` is a user's (``define_op``): its rule is not one of ours."""
+    return getattr(op, "module", None) is not None
 
 
 def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated:
