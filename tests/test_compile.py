@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from autograd import CompileError, Value, compile, define_op, grad, no_grad
@@ -645,6 +645,39 @@ def test_the_source_of_a_large_graph_has_short_lines_and_explains_a_parameter() 
     assert len(explained) < len(lines) / 10
     # A user-visible name for every input and parameter.
     assert "X_39_1" in step.source and "Y_39" in step.source
+
+
+@given(st.lists(st.text(max_size=10), min_size=4, max_size=4), st.floats(-2, 2))
+@example(["z_v1", "local_v1", "activation_gelu", "c_h"], 0.5)  # the code's own names
+@example(["x²", "x2", "ﬁ", "fi"], 0.5)  # one identifier for Python (NFKC)
+@example(["slope_gelu", "forward_compile_softclip", "rule_compile_softclip", "1 + x"], 0.5)
+@example(["total", "check", "inputs", "g_x"], 0.5)
+def test_any_labels_become_distinct_valid_names(labels: list[str], x: float) -> None:
+    w = [Value(0.25 * (i + 1), label=label) for i, label in enumerate(labels[:3])]
+
+    def fn(a: Value) -> Value:
+        n = neuron([w[0], w[1]], [a, w[2]], w[2], "gelu")  # z_ and local_ names, slope_gelu
+        h = compile_softclip(n * w[0])  # forward_ and rule_ names, c_ for its contributions
+        h.label = labels[3]
+        return (h + n).tanh() * w[1]
+
+    step = compile(fn)
+    for point in (0.5, x, -x):
+        assert same_as_eager(step, fn, w, [point])
+    assert (step.traces, step.replays) == (1, 0)
+
+
+def test_a_compiled_function_called_while_another_is_traced_is_refused() -> None:
+    w = Value(0.5, label="w")
+    inner = compile(lambda x: w * x)
+
+    def outer(x: Value) -> Value:
+        return w * x * inner(2.0)  # would wait for the lock its caller holds
+
+    with pytest.raises(CompileError, match="called inside a function being compiled"):
+        compile(outer)(1.0)
+    assert w.grad == 0.0
+    assert inner(2.0) == 1.0 and w.grad == 2.0  # outside, it works
 
 
 def test_a_user_op_is_called_by_name_in_the_source() -> None:

@@ -29,7 +29,14 @@ from typing import Any
 
 from autograd.backward import commit
 from autograd.compiler.codegen import Generated, NotFinite, Retrace, generate
-from autograd.compiler.trace import CompileError, Trace, as_leaves, split_result, trace
+from autograd.compiler.trace import (
+    CompileError,
+    Trace,
+    as_leaves,
+    split_result,
+    trace,
+    tracing,
+)
 from autograd.validate import finite_float
 from autograd.value import Value
 
@@ -112,6 +119,12 @@ class CompiledFunction:
 
     def __call__(self, *args: Any) -> Any:
         """``fn(*args)``'s output as a number, its gradients added to the live leaves."""
+        if tracing():
+            raise CompileError(
+                f"compile: {self.__name__} was called inside a function being compiled; its"
+                " number and gradients would not be part of the compiled code. Call the plain"
+                " function there instead."
+            )
         shape, numbers = _flatten(args, self._names_for(len(args)))
         entries = self._cache.get(shape)
         if entries is not None:
@@ -151,9 +164,9 @@ class CompiledFunction:
 
     def _trace(self, shape: Any, args: tuple[Any, ...]) -> Any:
         traced = trace(self.fn, args, self._names_for(len(args)))
+        entry = _build(traced, self.__name__)  # before any .grad changes
         self.traces += 1
         traced.root.backward()  # this call's result: the engine's own
-        entry = _build(traced, self.__name__)
         entries = self._cache.setdefault(shape, [])
         entries.insert(0, entry)
         self._cache.move_to_end(shape)

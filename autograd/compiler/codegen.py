@@ -20,6 +20,7 @@ import keyword
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,10 +56,22 @@ class Generated:
     live: list[Value]  # the leaves whose numbers the function takes, in order
 
 
+# The generated code makes names from a node's name or an op's with these prefixes (``g_w``
+# is w's gradient, ``z_v3`` the sum inside neuron v3, ``forward_gelu`` gelu's forward, ...).
+# A label never gets one (it takes ``v_`` before it), so those names are never a node's.
+_DERIVED = ("g_", "z_", "local_", "c_", "forward_", "rule_", "op_", "activation_", "slope_")
+
+
 def python_name(text: str) -> str:
-    """``text`` made a Python identifier: ``layers.1.neurons.3.b`` -> ``layers_1_neurons_3_b``."""
-    name = re.sub(r"\W+", "_", text).strip("_") or "v"
-    if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("g_"):
+    """``text`` made a Python identifier: ``layers.1.neurons.3.b`` -> ``layers_1_neurons_3_b``.
+
+    Normalised as Python normalises identifiers (NFKC: ``x²`` is ``x2``), so that two
+    different names here are two different variables there.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    name = "".join(c if ("_" + c).isidentifier() else "_" for c in text)
+    name = re.sub("_+", "_", name).strip("_") or "v"
+    if not name[0].isidentifier() or keyword.iskeyword(name) or name.startswith(_DERIVED):
         name = f"v_{name}"
     return name
 

@@ -22,7 +22,7 @@ import autograd.value as value_module
 from autograd.backward import topological_order
 from autograd.value import Value
 
-__all__ = ["CompileError", "Guard", "Trace", "Tracer", "trace"]
+__all__ = ["CompileError", "Guard", "Trace", "Tracer", "trace", "tracing"]
 
 
 class CompileError(TypeError):
@@ -90,6 +90,13 @@ class Tracer:
 
 
 _tracing = threading.Lock()  # one trace at a time: value.py has one hook
+
+
+def tracing() -> bool:
+    """Whether this thread is tracing a function now (a compiled function called inside
+    another one's function would wait for the lock its own caller holds)."""
+    watcher = value_module.tracer
+    return watcher is not None and watcher.thread == threading.get_ident()
 
 
 @dataclass
