@@ -359,6 +359,36 @@ def test_a_branch_on_a_comparison_is_a_guard_that_retraces_when_it_flips() -> No
     assert "test_compile.py" in step.source  # the comment names the line of the branch
 
 
+def test_a_guard_is_checked_before_the_branch_it_chose_can_raise() -> None:
+    w = Value(2.0, label="w")
+
+    def fn(x: Value) -> Value:
+        scale = w * 1.0
+        if x > 0:
+            return x.log() * scale  # log(x) would raise at x < 0: the guard comes first
+        return (-x).log() * scale + Value.maximum(x, -w)
+
+    step = compile(fn)
+    for x in (1.0, -1.0, 2.0, -2.0, 3.0, -0.5):
+        assert same_as_eager(step, fn, [w], [x])
+    assert (step.traces, step.replays) == (2, 0)  # a retrace, never a replay
+    source = step.source
+    assert source.index("raise Retrace") < source.index("log(")
+
+
+def test_pythons_max_and_sorted_over_values_are_guarded() -> None:
+    w = Value(1.0, label="w")
+
+    def fn(xs: list[Value]) -> Value:
+        scaled = [x * w for x in xs]
+        return max(scaled) * 2.0 + sorted(scaled)[0]
+
+    step = compile(fn)
+    for xs in ([1.0, 2.0, 3.0], [1.5, 2.5, 3.5], [3.0, 2.0, 1.0], [2.0, 2.0, 2.0], [1.0, 2.0, 4.0]):
+        assert same_as_eager(step, fn, [w], [xs])
+    assert step.traces == 3 and step.replays == 0
+
+
 def test_bool_and_comparisons_of_two_values_are_guards_too() -> None:
     w = Value(1.0, label="w")
 

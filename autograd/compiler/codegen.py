@@ -5,8 +5,9 @@ output, the extra results and the gradient of each live leaf. It is straight-lin
 
 * **forward**: one assignment per node, parents first, each the op's expression
   (``templates.py``) or a call of the op's own forward;
-* **guards**: each comparison the traced function made, checked (``raise Retrace`` when it
-  comes out differently, and the caller traces again);
+* **guards**: each comparison the traced function made, checked as soon as its numbers are
+  known, among the forward lines (``raise Retrace`` when it comes out differently, and the
+  caller traces again);
 * **backward**: the engine's sweep (``backward.py``) unrolled: the nodes in the same order,
   each contribution added into its parent's gradient in the same order, so every sum is
   formed exactly as the engine forms it;
@@ -27,7 +28,7 @@ from typing import Any
 
 from autograd import ops
 from autograd.compiler.templates import TEMPLATES, literal, usable
-from autograd.compiler.trace import Trace
+from autograd.compiler.trace import Guard, Trace
 from autograd.ops import Op
 from autograd.value import Value
 
@@ -236,8 +237,25 @@ class _Writer:
 
     # -- guards ----------------------------------------------------------------------------
 
-    def guards(self) -> None:
+    def forward_and_guards(self) -> None:
+        """The forward pass, each guard checked as soon as the numbers it compares are known.
+
+        That is before any node of the branch the function took (``trace`` puts the nodes a
+        guard compares first), which might raise at an input where it takes the other one:
+        then the function is traced again instead of replayed on the engine.
+        """
+        position = {node: i for i, node in enumerate(self.trace.forward)}
+        ready: dict[int, list[Guard]] = {}
         for guard in self.trace.guards:
+            compared = [x for x in (guard.value, guard.other) if isinstance(x, Value)]
+            ready.setdefault(max(position.get(x, -1) for x in compared), []).append(guard)
+        self.guards(ready.get(-1, []))
+        for i, node in enumerate(self.trace.forward):
+            self.forward(node)
+            self.guards(ready.get(i, []))
+
+    def guards(self, guards: list[Guard]) -> None:
+        for guard in guards:
             left = self.expr(guard.value)
             right = (
                 self.expr(guard.other) if isinstance(guard.other, Value) else literal(guard.other)
@@ -400,11 +418,7 @@ def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated
         writer.emit("# the live leaves, read at this call")
         writer.emit_joined("", live_names, ", ", ", = live" if len(live_names) == 1 else " = live")
     writer.emit("# forward")
-    for node in trace.forward:
-        writer.forward(node)
-    if trace.guards:
-        writer.emit("# the branches taken when traced")
-        writer.guards()
+    writer.forward_and_guards()
     writer.emit("# backward: the sweep, node by node in reverse topological order")
     grads = writer.backward()
     writer.emit("# every number above is finite, or the engine must say what went wrong")

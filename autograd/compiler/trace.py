@@ -106,7 +106,8 @@ class Trace:
     ``inputs`` are the leaves made from the call's arguments (with the name of each),
     ``live`` the leaves the function read but did not make (read again at every call), and
     ``constants`` the ids of the leaves it made itself. ``forward`` holds every node made by
-    an op that the output, the extra results or a guard needs, parents first; ``sweep`` the
+    an op that the output, the extra results or a guard needs, parents first, and the nodes
+    each guard compares before the nodes of later guards and of the output; ``sweep`` the
     order of the engine's backward sweep from ``root``.
     """
 
@@ -186,9 +187,12 @@ def trace(fn: Callable[..., Any], args: Sequence[Any], names: Sequence[str]) -> 
     seen: set[Value] = set()
     forward: list[Value] = []
     live: list[Value] = []
-    tops = [root, *_values_in(extras)]
+    # What the guards compare comes first, in the order the function compared them, so that
+    # the code can check each guard before it computes any node of the branch taken.
+    tops: list[Value] = []
     for g in guards:
         tops += [g.value, *([g.other] if isinstance(g.other, Value) else [])]
+    tops += [root, *_values_in(extras)]
     for top in tops:
         for node in topological_order(top):
             if node in seen:
