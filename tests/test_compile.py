@@ -11,6 +11,7 @@ gave the engine's bits.
 
 from __future__ import annotations
 
+import doctest
 import inspect
 import math
 import random
@@ -23,6 +24,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import autograd.compiler
 from autograd import CompileError, Value, compile, define_op, grad, no_grad
 from autograd.compiler.codegen import MAX_LINE
 from autograd.functions import exp, sigmoid
@@ -720,3 +722,8 @@ def test_a_user_op_is_called_by_name_in_the_source() -> None:
     step(2.0)
     assert "forward_compile_softclip(" in step.source and "rule_compile_logaddexp(" in step.source
     assert same_as_eager(step, fn, [w], [3.0])
+
+
+def test_the_docstring_examples_run() -> None:
+    failed, attempted = doctest.testmod(autograd.compiler, verbose=False)
+    assert attempted > 0 and failed == 0

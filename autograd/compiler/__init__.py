@@ -80,7 +80,7 @@ def compile(fn: Callable[..., Any], *, max_traces: int = 8) -> CompiledFunction:
     >>> round(step(2.0), 6), round(w.grad, 6)
     (0.761594, 0.839949)
     >>> round(step(2.0), 6), round(w.grad, 6)  # the compiled code; gradients accumulate
-    (0.761594, 1.679898)
+    (0.761594, 1.679897)
     >>> print(step.source.splitlines()[0])
     def forward_backward(inputs, live):
     """
