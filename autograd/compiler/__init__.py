@@ -258,14 +258,28 @@ def _argument_names(fn: Callable[..., Any]) -> list[str]:
 
 
 def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float]]:
-    """The arguments' shape (a hashable key) and their numbers, checked, in order."""
+    """The arguments' shape (a hashable key) and their numbers, checked, in order.
+
+    Walked without naming each number first (a name such as ``X[3][1]`` costs more to make
+    than the number costs to check); only when one is bad, again, to say which.
+    """
+    try:
+        return _walk(args, None)
+    except (TypeError, ValueError, OverflowError):
+        return _walk(args, names)  # raises the same error, naming the argument
+
+
+def _walk(args: Sequence[Any], names: Sequence[str] | None) -> tuple[Any, list[float]]:
     numbers: list[float] = []
 
-    def walk(item: Any, where: str) -> Any:
+    def walk(item: Any, where: str | None) -> Any:
+        if type(item) is float and item - item == 0.0:  # a finite float: the usual case
+            numbers.append(item)
+            return None
         if isinstance(item, list | tuple):
             return (
                 type(item) is tuple,
-                tuple(walk(x, f"{where}[{i}]") for i, x in enumerate(item)),
+                tuple(walk(x, where and f"{where}[{i}]") for i, x in enumerate(item)),
             )
         if isinstance(item, Value):
             raise TypeError(
@@ -278,7 +292,8 @@ def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float
         numbers.append(finite_float(item, f"compile: argument {where}"))
         return None
 
-    shape = tuple(walk(arg, name) for arg, name in zip(args, names, strict=True))
+    places = names if names is not None else [None] * len(args)
+    shape = tuple(walk(arg, name) for arg, name in zip(args, places, strict=True))
     return shape, numbers
 
 
