@@ -283,6 +283,22 @@ def test_kinks_at_ties_give_the_engines_slopes(a: float, b: float, tie: bool) ->
     assert (step.traces, step.replays) == (1, 0)
 
 
+@pytest.mark.parametrize("activation", ["linear", "gelu"])
+def test_a_neurons_sum_is_added_as_the_engine_adds_it(activation: str) -> None:
+    # Terms that cancel: a left-to-right sum gives 0.0 + b, a compensated one 1.0 + b
+    # (Python's sum() compensates from 3.12 on): the code must do what the engine does.
+    w = [Value(1.0, label=f"w{i}") for i in range(3)]
+    b = Value(0.5, label="b")
+
+    def fn(xs: list[Value]) -> Value:
+        return neuron(w, xs, b, activation)
+
+    step = compile(fn)
+    for xs in ([1.0, 2.0, 3.0], [1e16, 1.0, -1e16], [-1e16, 3.0, 1e16]):
+        assert same_as_eager(step, fn, [*w, b], [xs])
+    assert (step.traces, step.replays) == (1, 0)
+
+
 def test_constants_reused_nodes_and_no_grad_inside_the_function() -> None:
     w = Value(0.5, label="w")
 

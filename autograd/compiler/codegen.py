@@ -21,6 +21,7 @@ import keyword
 import math
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from autograd.value import Value
 __all__ = ["Generated", "Retrace", "generate"]
 
 MAX_LINE = 100
+_SUM_COMPENSATES = sys.version_info >= (3, 12)  # sum() of floats: Neumaier's algorithm
 COMMENTED_NODES = 400  # graphs up to this size get each rule's formula above its lines
 CHUNK = 64  # terms per statement of a long sum (CPython's compiler recurses per term)
 
@@ -217,13 +219,18 @@ class _Writer:
                 self.check(operand)
 
     def neuron_forward(self, node: Value, name: str, operands: list[str]) -> None:
-        """``act(b + w_1*x_1 + ...)``, summed in the order ``ops.neuron_forward`` sums."""
+        """``act(b + w_1*x_1 + ...)``, summed as ``ops.neuron_forward`` sums it: with Python's
+        ``sum()``, which adds left to right up to Python 3.11 (so ``b + w_1*x_1 + ...`` is
+        the same) and compensates the rounding from 3.12 on (so it is written as a call)."""
         activation = node.op.activation  # type: ignore[union-attr]
         assert activation is not None
         n = (len(operands) - 1) // 2
         products = [f"{w} * {x}" for w, x in zip(operands[:n], operands[n:-1], strict=True)]
         z = f"z_{name}"
-        self.emit_joined(f"{z} = ", [operands[-1], *products], " + ")
+        if _SUM_COMPENSATES and len(products) > 1:  # b + p alone is rounded once either way
+            self.emit_joined(f"{z} = sum((", products, ", ", f",), {operands[-1]})")
+        else:
+            self.emit_joined(f"{z} = ", [operands[-1], *products], " + ")
         if activation.name == "relu":
             self.emit(f"{name} = {z} if {z} > 0.0 else 0.0")
         elif activation.name == "linear":
