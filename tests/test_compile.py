@@ -196,8 +196,9 @@ def test_second_order_graphs_inside_the_function_give_the_engines_bits(
     step = compile(fn)
     failed = calls_at_moved_points(step, fn, live, expr, n_args, moves)
     # A rule's branch (relu's step, maximum's tie) is a comparison of Values here: a guard,
-    # which may retrace at a new point; never a replay unless the engine raises.
-    assert step.replays == failed
+    # which may retrace at a new point (and the engine then raises while tracing, if it
+    # does); never a replay unless the engine raises.
+    assert step.replays <= failed
 
 
 LOSS_FUNCTIONS: dict[str, Callable[[Any, Any], Value]] = {
@@ -672,6 +673,10 @@ def test_the_source_of_a_small_graph_reads_like_a_hand_derivation(
     assert step.explain("layers_1_neurons_3_b") == step.explain(b)
     with pytest.raises(ValueError, match="not a node"):
         step.explain(Value(1.0))
+    step = compile(lambda x: neuron([w], [x], b, "gelu") * x)
+    step(1.5)
+    neuron_lines = step.explain("v1")  # a neuron node: its sum and local gradient too
+    assert "z_v1 = " in neuron_lines and "local_v1 = " in neuron_lines
     with pytest.raises(ValueError, match="no variable"):
         step.explain("nowhere")
 

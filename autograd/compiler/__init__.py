@@ -207,7 +207,8 @@ class CompiledFunction:
             name = names[node]
         else:
             name = node
-        pattern = re.compile(rf"\b(g_)?{re.escape(name)}\b")
+        # Its gradient (g_), and a neuron's sum (z_), local gradient and contributions too.
+        pattern = re.compile(rf"\b(g_|z_|local_|c_)?{re.escape(name)}\b")
         lines = [line for line in self.source.splitlines() if pattern.search(line)]
         if not lines:
             raise ValueError(f"explain: no variable {name!r} in the generated code")
