@@ -131,25 +131,26 @@ class CompiledFunction:
             self._cache.move_to_end(shape)
             for entry in entries:
                 try:
-                    return self._run(entry, shape, numbers)
+                    return self._run(entry, args, numbers)
                 except Retrace:
                     continue
-        return self._trace(shape, _rebuilt(shape, numbers))
+        return self._trace(shape, args)
 
     def _names_for(self, n: int) -> list[str]:
         return [self._names[i] if i < len(self._names) else f"arg{i}" for i in range(n)]
 
-    def _run(self, entry: _Entry, shape: Any, numbers: list[float]) -> Any:
+    def _run(self, entry: _Entry, args: tuple[Any, ...], numbers: list[float]) -> Any:
         live = entry.generated.live
         try:
             outputs, gradients = entry.function(numbers, [leaf.data for leaf in live])
         except Retrace:
             raise
         except (NotFinite, ArithmeticError, ValueError, TypeError):
-            return self._replay(_rebuilt(shape, numbers))
-        updates = [(leaf, leaf.grad + g) for leaf, g in zip(live, gradients, strict=True)]
-        if not all(math.isfinite(total) for _, total in updates):  # the engine names the node
-            return self._replay(_rebuilt(shape, numbers))
+            return self._replay(args)
+        totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
+        if not math.isfinite(sum(totals)):  # one inf or nan makes the sum so (or an overflow)
+            return self._replay(args)  # the engine names the node whose gradient overflowed
+        updates = list(zip(live, totals, strict=True))
         commit(updates)
         self._latest = entry
         return _results(outputs, entry.extras)
@@ -157,13 +158,13 @@ class CompiledFunction:
     def _replay(self, args: tuple[Any, ...]) -> Any:
         """The call on the engine: its result, or its error."""
         self.replays += 1
-        structured, _ = as_leaves(args, self._names_for(len(args)))
+        structured, _ = as_leaves(_plain(args), self._names_for(len(args)))
         root, extras = split_result(self.fn(*structured), self.__name__)
         root.backward()
         return _numbers(root, extras)
 
     def _trace(self, shape: Any, args: tuple[Any, ...]) -> Any:
-        traced = trace(self.fn, args, self._names_for(len(args)))
+        traced = trace(self.fn, _plain(args), self._names_for(len(args)))
         entry = _build(traced, self.__name__)  # before any .grad changes
         self.traces += 1
         traced.root.backward()  # this call's result: the engine's own
@@ -258,58 +259,52 @@ def _argument_names(fn: Callable[..., Any]) -> list[str]:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+_FLOAT = {float}
+
+
 def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float]]:
-    """The arguments' shape (a hashable key) and their numbers, checked, in order.
-
-    Walked without naming each number first (a name such as ``X[3][1]`` costs more to make
-    than the number costs to check); only when one is bad, again, to say which.
-    """
-    try:
-        return _walk(args, None)
-    except (TypeError, ValueError, OverflowError):
-        return _walk(args, names)  # raises the same error, naming the argument
-
-
-def _walk(args: Sequence[Any], names: Sequence[str] | None) -> tuple[Any, list[float]]:
+    """The arguments' shape (a hashable key) and their numbers, checked, in order."""
     numbers: list[float] = []
-
-    def walk(item: Any, where: str | None) -> Any:
-        if type(item) is float and item - item == 0.0:  # a finite float: the usual case
-            numbers.append(item)
-            return None
-        if isinstance(item, list | tuple):
-            return (
-                type(item) is tuple,
-                tuple(walk(x, where and f"{where}[{i}]") for i, x in enumerate(item)),
-            )
-        if isinstance(item, Value):
-            raise TypeError(
-                f"compile: argument {where} is a Value; pass numbers (Values the function reads"
-                " without taking them as arguments are read live at every call)"
-            )
-        tolist = getattr(item, "tolist", None)  # a numpy array or number
-        if tolist is not None and not isinstance(item, int | float):
-            return walk(tolist(), where)
-        numbers.append(finite_float(item, f"compile: argument {where}"))
-        return None
-
-    places = names if names is not None else [None] * len(args)
-    shape = tuple(walk(arg, name) for arg, name in zip(args, places, strict=True))
+    shape = tuple(_walk(arg, name, numbers) for arg, name in zip(args, names, strict=True))
     return shape, numbers
 
 
-def _rebuilt(shape: Any, numbers: list[float]) -> tuple[Any, ...]:
-    """The arguments from their shape and checked numbers (a numpy array as nested lists):
-    what the function is traced or replayed on."""
-    position = iter(numbers)
+def _walk(item: Any, where: str, numbers: list[float]) -> Any:
+    """``item``'s shape; its numbers appended to ``numbers``."""
+    kind = type(item)
+    if kind is float and item - item == 0.0:  # a finite float: the usual case, checked fast
+        numbers.append(item)
+        return None
+    if kind is list or kind is tuple:
+        # A row of finite floats (a sample's inputs): taken in one go. (Not with fsum, which
+        # raises at an overflow such as 1e308 + 1e308: such a row, or one with an inf or a
+        # nan, is walked number by number.)
+        if set(map(type, item)) == _FLOAT and math.isfinite(sum(item) * 0.0):
+            numbers.extend(item)
+            return (kind is tuple, len(item))
+        parts = tuple(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item))
+        if all(part is None for part in parts):  # numbers (ints, huge ones): a row all the same
+            return (kind is tuple, len(item))
+        return (kind is tuple, *parts)
+    if isinstance(item, Value):
+        raise TypeError(
+            f"compile: argument {where} is a Value; pass numbers (Values the function reads"
+            " without taking them as arguments are read live at every call)"
+        )
+    tolist = getattr(item, "tolist", None)  # a numpy array or number
+    if tolist is not None and not isinstance(item, int | float):
+        return _walk(tolist(), where, numbers)
+    numbers.append(finite_float(item, f"compile: argument {where}"))
+    return None
 
-    def build(part: Any) -> Any:
-        if part is None:
-            return next(position)
-        is_tuple, items = part
-        return (tuple if is_tuple else list)(build(item) for item in items)
 
-    return tuple(build(part) for part in shape)
+def _plain(item: Any) -> Any:
+    """The arguments with numpy arrays and numbers as Python lists and numbers: what the
+    function is traced or replayed on."""
+    if isinstance(item, list | tuple):
+        return type(item)(_plain(part) for part in item)
+    tolist = getattr(item, "tolist", None)
+    return tolist() if tolist is not None and not isinstance(item, int | float) else item
 
 
 def _nesting(item: Any) -> Any:

@@ -21,7 +21,6 @@ import keyword
 import math
 import os
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from autograd.value import Value
 __all__ = ["Generated", "Retrace", "generate"]
 
 MAX_LINE = 100
-_SUM_COMPENSATES = sys.version_info >= (3, 12)  # sum() of floats: Neumaier's algorithm
 COMMENTED_NODES = 400  # graphs up to this size get each rule's formula above its lines
 CHUNK = 64  # terms per statement of a long sum (CPython's compiler recurses per term)
 
@@ -62,7 +60,7 @@ class Generated:
 # The generated code makes names from a node's name or an op's with these prefixes (``g_w``
 # is w's gradient, ``z_v3`` the sum inside neuron v3, ``forward_gelu`` gelu's forward, ...).
 # A label never gets one (it takes ``v_`` before it), so those names are never a node's.
-_DERIVED = ("g_", "z_", "local_", "c_", "forward_", "rule_", "op_", "activation_", "slope_")
+_DERIVED = ("g_", "z_", "local_", "c_", "forward_", "rule_", "op_")
 
 
 def python_name(text: str) -> str:
@@ -140,8 +138,9 @@ def _joined(head: str, parts: Sequence[str], separator: str, tail: str = "") -> 
     ]
     indent = " " * (len(head) - len(head.lstrip()) + 4)
     lines, line = [], head
-    for piece in pieces:
-        if line.strip() and len(line) + len(piece) + 1 > MAX_LINE and line != head:
+    for i, piece in enumerate(pieces):
+        room = MAX_LINE - (len(tail) if i == len(pieces) - 1 else 0)  # the last line ends it
+        if line.strip() and len(line) + len(piece) + 1 > room and line != head:
             lines.append(line.rstrip())
             line = indent
         line += piece if line in (head, indent) else f" {piece}"
@@ -193,6 +192,28 @@ class _Writer:
     def emit(self, line: str) -> None:
         self.lines.append(f"    {line}")
 
+    def emit_comment(self, text: str) -> None:
+        """``# text``, wrapped at MAX_LINE characters (continued lines indented)."""
+        words, line = text.split(" "), "    #"
+        for word in words:
+            if len(line) + 1 + len(word) > MAX_LINE and line.strip() != "#":
+                self.lines.append(line)
+                line = "    #  "
+            line += f" {word}"
+        self.lines.append(line)
+
+    def emit_long(self, statement: str) -> None:
+        """``target = a + b + ...``, broken at its ``+`` signs if it is too long."""
+        target, _, expression = statement.partition(" = ")
+        parts = [expression] if "(" in expression else expression.split(" + ")
+        if len(parts) > CHUNK:  # too deep for CPython's compiler in one expression
+            for i in range(0, len(parts), CHUNK):
+                self.emit_joined(
+                    f"{target} = ", ([target] if i else []) + parts[i : i + CHUNK], " + "
+                )
+        else:
+            self.emit_joined(f"{target} = ", parts, " + ")
+
     def emit_joined(self, head: str, parts: Sequence[str], separator: str, tail: str = "") -> None:
         """`_joined` in the function's body."""
         self.lines += _joined(f"    {head}", parts, separator, tail)
@@ -204,8 +225,14 @@ class _Writer:
         assert op is not None
         name = self.names.add(node, _label(node))
         operands = [self.expr(p) for p in node.parents]
-        if op.activation is not None:
-            self.neuron_forward(node, name, operands)
+        writer = getattr(op, "writer", None)  # an op that says how it is written (define_op)
+        if writer is not None:
+            self.namespace.update(writer.namespace())
+            statements, checked = writer.forward(name, operands)
+            for statement in statements:
+                self.emit_long(statement)
+            for checked_name in checked:
+                self.check(checked_name)
             return
         if op.name == "sum":  # fsum((a, b, ...,)), broken over lines like a call
             self.emit_joined(f"{name} = fsum((", operands, ", ", ",))")
@@ -217,30 +244,6 @@ class _Writer:
         if not _passes_on_inf(op, node.const):
             for operand in operands:
                 self.check(operand)
-
-    def neuron_forward(self, node: Value, name: str, operands: list[str]) -> None:
-        """``act(b + w_1*x_1 + ...)``, summed as ``ops.neuron_forward`` sums it: with Python's
-        ``sum()``, which adds left to right up to Python 3.11 (so ``b + w_1*x_1 + ...`` is
-        the same) and compensates the rounding from 3.12 on (so it is written as a call)."""
-        activation = node.op.activation  # type: ignore[union-attr]
-        assert activation is not None
-        n = (len(operands) - 1) // 2
-        products = [f"{w} * {x}" for w, x in zip(operands[:n], operands[n:-1], strict=True)]
-        z = f"z_{name}"
-        if _SUM_COMPENSATES and len(products) > 1:  # b + p alone is rounded once either way
-            self.emit_joined(f"{z} = sum((", products, ", ", f",), {operands[-1]})")
-        else:
-            self.emit_joined(f"{z} = ", [operands[-1], *products], " + ")
-        if activation.name == "relu":
-            self.emit(f"{name} = {z} if {z} > 0.0 else 0.0")
-        elif activation.name == "linear":
-            self.emit(f"{name} = {z}")
-        else:
-            function = f"activation_{activation.name}"
-            self.namespace[function] = activation.apply
-            self.emit(f"{name} = {function}({z})")
-        if activation.name != "linear":  # relu(-inf) is 0: an inf in z would be hidden
-            self.check(z)
 
     # -- guards ----------------------------------------------------------------------------
 
@@ -301,60 +304,55 @@ class _Writer:
             out = self.expr(node)
             operands = [self.expr(p) for p in node.parents]
             if self.comments:
-                self.emit(f"# {_formula(op)}")
-            if op.activation is not None:
-                contributions = self.neuron_backward(node, g, out, operands)
+                self.emit_comment(_formula(op))
+            writer = getattr(op, "writer", None)
+            if writer is not None:
+                statements, contributions = writer.derivative(g, out, operands)
+                for statement in statements:
+                    self.emit_long(statement)
             elif usable(op.name, node.const):
                 contributions = list(TEMPLATES[op.name].derivative(g, out, operands, node.const))
             else:
                 contributions = self.rule_call(node, g, out, operands)
             for parent, contribution in zip(node.parents, contributions, strict=True):
                 self.pending.setdefault(parent, []).append(contribution)
+            if self.comments:  # a small graph: each leaf's gradient grows under its rule
+                for parent in dict.fromkeys(node.parents):
+                    if parent.op is None and parent in self.pending:
+                        self.flush(parent)
         for leaf in [leaf for leaf in self.pending if leaf.op is None]:
-            g = self.flush(leaf)
-            if leaf not in self.live_set:
-                self.check(g)
+            self.flush(leaf)
         return [self.gname.get(leaf, "0.0") for leaf in trace.live]
 
     def flush(self, node: Value) -> str:
         """Write ``node``'s gradient, the sum of its pending contributions; its name."""
         terms = self.pending.pop(node)
-        if len(terms) == 1 and terms[0] in self.written:  # another node's finished gradient
-            self.gname[node] = terms[0]
-            return terms[0]
-        name = self.names.of.get(node)
-        if name is None:  # a constant leaf (its number is a literal): its gradient is
-            name = self.names.fresh("const")  # computed (and checked) all the same
-        g = f"g_{name}"
-        for i in range(0, len(terms), CHUNK):  # ((g + c1) + c2) + ..., never g + (c1 + c2)
-            self.emit_joined(f"{g} = ", ([g] if i else []) + terms[i : i + CHUNK], " + ")
+        begun = node in self.gname  # a leaf of a small graph, written as it goes
+        # In a large graph, a gradient that is another node's, unchanged (both operands of a
+        # `+`), takes that node's name instead of a line of its own.
+        if not self.comments and len(terms) == 1 and terms[0] in self.written:
+            g = terms[0]
+        else:
+            if begun:
+                g = self.gname[node]
+            else:
+                name = self.names.of.get(node)
+                if name is None:  # a constant leaf (its number is a literal): its gradient
+                    name = self.names.fresh("const")  # is computed (and checked) all the same
+                g = f"g_{name}"
+            for i in range(0, len(terms), CHUNK):  # ((g + c1) + c2) + ..., not g + (c1 + c2)
+                head = [g] if i or begun else []
+                self.emit_joined(f"{g} = ", head + terms[i : i + CHUNK], " + ")
+            self.written.add(g)
         self.gname[node] = g
-        self.written.add(g)
+        if node.op is None and node not in self.live_set:  # an argument's or a constant's:
+            self.check(g)  # nobody reads it, but the engine checks it
         return g
 
     def check(self, name: str) -> None:
         """``name``'s number must be finite (checked once, at the end)."""
         if name.isidentifier():
             self.finite[name] = None
-
-    def neuron_backward(self, node: Value, g: str, out: str, operands: list[str]) -> list[str]:
-        """``ops.neuron_derivative`` written out: local = g * act'(...), then its products."""
-        activation = node.op.activation  # type: ignore[union-attr]
-        assert activation is not None
-        name = self.names.of[node]
-        local = f"local_{name}"
-        if activation.name == "relu":
-            self.emit(f"{local} = {g} * (1.0 if {out} > 0 else 0.0)")
-        elif activation.name == "linear":
-            self.emit(f"{local} = {g} * 1.0")
-        else:
-            slope = f"slope_{activation.name}"
-            self.namespace[slope] = activation.slope
-            argument = f"z_{name}" if activation.slope_of_z else out
-            self.emit(f"{local} = {g} * {slope}({argument})")
-        n = (len(operands) - 1) // 2
-        weights, inputs = operands[:n], operands[n:-1]
-        return [f"{local} * {x}" for x in inputs] + [f"{local} * {w}" for w in weights] + [local]
 
     def rule_call(self, node: Value, g: str, out: str, operands: list[str]) -> list[str]:
         """The op's own rule, called; a user op's results go through ``check`` first."""
@@ -403,27 +401,34 @@ def _short(where: str, room: int) -> str:
 
 
 def _users(op: Op) -> bool:
-    """Whether ``op`` is a user's (``define_op``): its rule is not one of ours."""
-    return getattr(op, "module", None) is not None
+    """Whether ``op``'s rule is a user's (``define_op``, not ``trusted``), not one of ours."""
+    return getattr(op, "module", None) is not None and not getattr(op, "trusted", False)
 
 
 def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated:
     """The Python source of ``trace``'s forward and backward, and what it needs to run."""
     writer = _Writer(trace, check)
     names = writer.names
+    for node in trace.forward:  # what an op's writer calls: no variable may take its name
+        op_writer = getattr(node.op, "writer", None)
+        if op_writer is not None:
+            names.taken.update(op_writer.namespace())
     input_names = [names.add(leaf, name) for leaf, name in trace.inputs]
     live_names = [names.add(leaf, _label(leaf) or "leaf") for leaf in trace.live]
     header = [
         "def forward_backward(inputs, live):",
         f'    """{_summary(trace)}"""',
     ]
-    if input_names:
-        writer.emit_joined(
-            "", input_names, ", ", ", = inputs" if len(input_names) == 1 else " = inputs"
-        )
+    if len(input_names) == 1:
+        writer.emit(f"({input_names[0]},) = inputs")
+    elif input_names:
+        writer.emit_joined("", input_names, ", ", " = inputs")
     if live_names:
         writer.emit("# the live leaves, read at this call")
-        writer.emit_joined("", live_names, ", ", ", = live" if len(live_names) == 1 else " = live")
+        if len(live_names) == 1:
+            writer.emit(f"({live_names[0]},) = live")
+        else:
+            writer.emit_joined("", live_names, ", ", " = live")
     writer.emit("# forward")
     writer.forward_and_guards()
     writer.emit("# backward: the sweep, node by node in reverse topological order")
@@ -455,6 +460,6 @@ def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated
 
 def _summary(trace: Trace) -> str:
     return (
-        f"{len(trace.forward)} nodes, {len(trace.inputs)} inputs, {len(trace.live)} live leaves,"
-        f" {len(trace.guards)} guards."
+        f"Nodes: {len(trace.forward)}; inputs: {len(trace.inputs)}; live leaves: "
+        f"{len(trace.live)}; guards: {len(trace.guards)}."
     )

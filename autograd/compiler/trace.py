@@ -184,27 +184,44 @@ def trace(fn: Callable[..., Any], args: Sequence[Any], names: Sequence[str]) -> 
     input_ids = {id(leaf) for leaf, _ in inputs}
     constants = {id(leaf) for leaf in tracer.leaves} - input_ids
     guards = [g for g in tracer.guards if _matters(g, constants)]
-    seen: set[Value] = set()
-    forward: list[Value] = []
-    live: list[Value] = []
     # What the guards compare comes first, in the order the function compared them, so that
     # the code can check each guard before it computes any node of the branch taken.
     tops: list[Value] = []
     for g in guards:
         tops += [g.value, *([g.other] if isinstance(g.other, Value) else [])]
     tops += [root, *_values_in(extras)]
-    for top in tops:
-        for node in topological_order(top):
-            if node in seen:
-                continue
-            seen.add(node)
-            if node.op is not None:
-                forward.append(node)
-            elif id(node) not in constants and id(node) not in input_ids:
-                live.append(node)
+    forward: list[Value] = []
+    live: list[Value] = []
+    for node in _nodes_below(tops):
+        if node.op is not None:
+            forward.append(node)
+        elif id(node) not in constants and id(node) not in input_ids:
+            live.append(node)
     return Trace(
         root, extras, inputs, live, constants, forward, topological_order(root)[::-1], guards
     )
+
+
+def _nodes_below(tops: list[Value]) -> list[Value]:
+    """Every node the tops depend on, each after its parents (one walk for all of them)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for top in tops:
+        if top in seen:
+            continue
+        seen.add(top)
+        stack = [(top, iter(top.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
 
 
 def _matters(guard: Guard, constants: set[int]) -> bool:
