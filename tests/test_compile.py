@@ -28,12 +28,11 @@ import autograd.compiler
 from autograd import CompileError, Value, compile, define_op, grad, no_grad
 from autograd.compiler.codegen import MAX_LINE
 from autograd.functions import exp, sigmoid
-from autograd.testing import ACTIVATIONS, VALUE_OPS, Expression, expressions
-from nn import MLP
+from autograd.testing import Expression, expressions
+from nn import MLP, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, l2, mse, one_hot
+from nn.module import ACTIVATIONS
 from nn.optim import SGD, Adam
-
-neuron = VALUE_OPS["neuron"]  # (weights, inputs, bias, activation): one neuron node
 
 # -- users' ops ----------------------------------------------------------------------------------
 
@@ -120,6 +119,14 @@ def same_as_eager(
     assert flat_bits(got) == flat_bits(expected)
     assert [bits(p.grad) for p in live] == expected_grads
     return True
+
+
+def cell(weights: list[float], bias: float, activation: str) -> Neuron:
+    """An ``nn.Neuron`` holding these numbers: one neuron node per call, its parameters live."""
+    unit = Neuron(len(weights), activation, seed=0)
+    for p, x in zip([*unit.w, unit.b], [*weights, bias], strict=True):
+        p.data = x
+    return unit
 
 
 def calls_at_moved_points(
@@ -261,6 +268,8 @@ def test_mlps_with_every_activation_and_loss_give_the_engines_bits(
 @given(st.floats(-3, 3), st.floats(-3, 3), st.booleans())
 def test_kinks_at_ties_give_the_engines_slopes(a: float, b: float, tie: bool) -> None:
     w = Value(0.75, label="w")
+    relu_cell, leaky_cell = cell([0.75], 0.0, "relu"), cell([0.75, 0.0], 0.0, "leaky_relu")
+    live = [w, *relu_cell.parameters(), *leaky_cell.parameters()]
 
     def fn(x: Value, y: Value) -> Value:
         d = x - y
@@ -272,15 +281,15 @@ def test_kinks_at_ties_give_the_engines_slopes(a: float, b: float, tie: bool) ->
                 Value.minimum(x * w, y * w),
                 d.leaky_relu(0.1),
                 d.elu(),
-                neuron([w], [d], w - 0.75, "relu"),  # z is exactly 0 when d is
-                neuron([w, w], [d, y], w * 0.0, "leaky_relu"),
+                relu_cell([d]),  # z is exactly 0 when d is
+                leaky_cell([d, y]) * w,
             ]
         )
 
     step = compile(fn)
-    assert same_as_eager(step, fn, [w], [1.0, -1.0])  # traced away from every kink
-    assert same_as_eager(step, fn, [w], [a, a if tie else b])
-    assert same_as_eager(step, fn, [w], [b, b if tie else a])
+    assert same_as_eager(step, fn, live, [1.0, -1.0])  # traced away from every kink
+    assert same_as_eager(step, fn, live, [a, a if tie else b])
+    assert same_as_eager(step, fn, live, [b, b if tie else a])
     assert (step.traces, step.replays) == (1, 0)
 
 
@@ -288,15 +297,16 @@ def test_kinks_at_ties_give_the_engines_slopes(a: float, b: float, tie: bool) ->
 def test_a_neurons_sum_is_added_as_the_engine_adds_it(activation: str) -> None:
     # Terms that cancel: a left-to-right sum gives 0.0 + b, a compensated one 1.0 + b
     # (Python's sum() compensates from 3.12 on): the code must do what the engine does.
-    w = [Value(1.0, label=f"w{i}") for i in range(3)]
-    b = Value(0.5, label="b")
+    unit = cell([1.0, 1.0, 1.0], 0.5, activation)
 
     def fn(xs: list[Value]) -> Value:
-        return neuron(w, xs, b, activation)
+        out = unit(xs)
+        assert isinstance(out, Value)
+        return out
 
     step = compile(fn)
     for xs in ([1.0, 2.0, 3.0], [1e16, 1.0, -1e16], [-1e16, 3.0, 1e16]):
-        assert same_as_eager(step, fn, [*w, b], [xs])
+        assert same_as_eager(step, fn, unit.parameters(), [xs])
     assert (step.traces, step.replays) == (1, 0)
 
 
@@ -688,7 +698,8 @@ def test_the_source_of_a_small_graph_reads_like_a_hand_derivation(
     assert step.explain("layers_1_neurons_3_b") == step.explain(b)
     with pytest.raises(ValueError, match="not a node"):
         step.explain(Value(1.0))
-    step = compile(lambda x: neuron([w], [x], b, "gelu") * x)
+    unit = cell([0.5], 0.1, "gelu")
+    step = compile(lambda x: unit([x]) * x)
     step(1.5)
     neuron_lines = step.explain("v1")  # a neuron node: its sum and local gradient too
     assert "g_v1" in neuron_lines
@@ -725,16 +736,18 @@ def test_the_source_of_a_large_graph_has_short_lines_and_explains_a_parameter() 
 @example(["neuron_gelu_apply", "neuron_gelu_local", "sigmoid", "fsum"], 0.5)
 def test_any_labels_become_distinct_valid_names(labels: list[str], x: float) -> None:
     w = [Value(0.25 * (i + 1), label=label) for i, label in enumerate(labels[:3])]
+    unit = cell([0.5, -0.25], 0.125, "gelu")
 
     def fn(a: Value) -> Value:
-        n = neuron([w[0], w[1]], [a, w[2]], w[2], "gelu")  # z_ and local_ names, slope_gelu
+        n = unit([a, w[2]])  # the first node (v1): its z_ and local_ names
+        assert isinstance(n, Value)
         h = compile_softclip(n * w[0])  # forward_ and rule_ names, c_ for its contributions
         h.label = labels[3]
         return (h + n).tanh() * w[1]
 
     step = compile(fn)
     for point in (0.5, x, -x):
-        assert same_as_eager(step, fn, w, [point])
+        assert same_as_eager(step, fn, [*w, *unit.parameters()], [point])
     assert (step.traces, step.replays) == (1, 0)
 
 

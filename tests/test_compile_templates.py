@@ -28,6 +28,10 @@ from autograd.ops import OPS
 # from a real generated module, so that the templates are evaluated exactly as they run.
 NAMESPACE = generate(trace(lambda x: x * 2.0, [1.0], ["x"])).namespace
 
+# Ops whose forward handles a case their template gives up on: fsum raises when a partial
+# sum overflows (1e308 + 1e308 - 1e308), where the sum op may add exactly.
+DOES_MORE = {"sum"}
+
 ONE_VALUE = sorted(
     name for name in TEMPLATES if OPS[name].constant is None and len(OPS[name].names) == 1
 )
@@ -86,7 +90,10 @@ def check_forward(name: str, values: list[float], const: float | None, forms: li
         # code must not return a finite number, which would be passed on silently.
         assert got is None or not math.isfinite(got), where
         return None
-    assert got is not None, where
+    if got is None:  # the template raised where the op did not: the compiled call is then
+        # replayed on the engine (slower, the same numbers). Only where the op does more:
+        assert name in DOES_MORE, where
+        return expected
     assert bits(got) == bits(expected), where
     return expected
 

@@ -362,7 +362,7 @@ class _Writer:
         args = [g, out, *operands, *([literal(node.const)] if node.const is not None else [])]
         target = f"c_{self.names.of[node]}"
         call = f"{rule}("
-        if _users(op) and self.namespace["check"] is not None:
+        if getattr(op, "module", None) is not None and self.namespace["check"] is not None:
             op_name = f"op_{python_name(op.name)}"
             self.namespace[op_name] = op
             call = f"check({op_name}, {len(node.parents)}, {rule}("
