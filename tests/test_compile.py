@@ -179,6 +179,7 @@ def test_generated_programs_give_the_engines_bits_at_new_inputs(
 
     step = compile(fn)
     failed = calls_at_moved_points(step, fn, live, expr, n_args, moves)
+    assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
     assert step.traces == 1, step.source
     assert step.replays == failed
 
@@ -202,6 +203,7 @@ def test_second_order_graphs_inside_the_function_give_the_engines_bits(
 
     step = compile(fn)
     failed = calls_at_moved_points(step, fn, live, expr, n_args, moves)
+    assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
     # A rule's branch (relu's step, maximum's tie) is a comparison of Values here: a guard,
     # which may retrace at a new point (and the engine then raises while tracing, if it
     # does); never a replay unless the engine raises.
