@@ -29,7 +29,14 @@ from typing import Any
 
 from autograd.backward import commit
 from autograd.compiler.codegen import Generated, NotFinite, Retrace, generate
-from autograd.compiler.trace import CompileError, Trace, as_leaves, split_result, trace
+from autograd.compiler.trace import (
+    CompileError,
+    Trace,
+    as_leaves,
+    split_result,
+    trace,
+    tracing,
+)
 from autograd.rule_results import check_contributions
 from autograd.validate import finite_float
 from autograd.value import Value
@@ -74,7 +81,7 @@ def compile(fn: Callable[..., Any], *, max_traces: int = 8) -> CompiledFunction:
     >>> round(step(2.0), 6), round(w.grad, 6)
     (0.761594, 0.839949)
     >>> round(step(2.0), 6), round(w.grad, 6)  # the compiled code; gradients accumulate
-    (0.761594, 1.679898)
+    (0.761594, 1.679897)
     >>> print(step.source.splitlines()[0])
     def forward_backward(inputs, live):
     """
@@ -113,6 +120,12 @@ class CompiledFunction:
 
     def __call__(self, *args: Any) -> Any:
         """``fn(*args)``'s output as a number, its gradients added to the live leaves."""
+        if tracing():
+            raise CompileError(
+                f"compile: {self.__name__} was called inside a function being compiled; its"
+                " number and gradients would not be part of the compiled code. Call the plain"
+                " function there instead."
+            )
         shape, numbers = _flatten(args, self._names_for(len(args)))
         entries = self._cache.get(shape)
         if entries is not None:
@@ -146,16 +159,16 @@ class CompiledFunction:
     def _replay(self, args: tuple[Any, ...]) -> Any:
         """The call on the engine: its result, or its error."""
         self.replays += 1
-        structured, _ = as_leaves(args, self._names_for(len(args)))
+        structured, _ = as_leaves(_plain(args), self._names_for(len(args)))
         root, extras = split_result(self.fn(*structured), self.__name__)
         root.backward()
         return _numbers(root, extras)
 
     def _trace(self, shape: Any, args: tuple[Any, ...]) -> Any:
-        traced = trace(self.fn, args, self._names_for(len(args)))
+        traced = trace(self.fn, _plain(args), self._names_for(len(args)))
+        entry = _build(traced, self.__name__)  # before any .grad changes
         self.traces += 1
         traced.root.backward()  # this call's result: the engine's own
-        entry = _build(traced, self.__name__)
         entries = self._cache.setdefault(shape, [])
         entries.insert(0, entry)
         self._cache.move_to_end(shape)
@@ -196,7 +209,8 @@ class CompiledFunction:
             name = names[node]
         else:
             name = node
-        pattern = re.compile(rf"\b(g_)?{re.escape(name)}\b")
+        # Its gradient (g_), and a neuron's sum (z_), local gradient and contributions too.
+        pattern = re.compile(rf"\b(g_|z_|local_|c_)?{re.escape(name)}\b")
         lines = [line for line in self.source.splitlines() if pattern.search(line)]
         if not lines:
             raise ValueError(f"explain: no variable {name!r} in the generated code")
@@ -251,11 +265,16 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
         numbers.append(item)
         return None
     if kind is list or kind is tuple:
-        # A row of finite floats (a sample's inputs): taken in one go.
-        if set(map(type, item)) == _FLOAT and math.isfinite(math.fsum(item) * 0.0):
+        # A row of finite floats (a sample's inputs): taken in one go. (Not with fsum, which
+        # raises at an overflow such as 1e308 + 1e308: such a row, or one with an inf or a
+        # nan, is walked number by number.)
+        if set(map(type, item)) == _FLOAT and math.isfinite(sum(item) * 0.0):
             numbers.extend(item)
             return (kind is tuple, len(item))
-        return (kind is tuple, *(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item)))
+        parts = tuple(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item))
+        if all(part is None for part in parts):  # numbers (ints, huge ones): a row all the same
+            return (kind is tuple, len(item))
+        return (kind is tuple, *parts)
     if isinstance(item, Value):
         raise TypeError(
             f"compile: argument {where} is a Value; pass numbers (Values the function reads"
@@ -266,6 +285,15 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
         return _walk(tolist(), where, numbers)
     numbers.append(finite_float(item, f"compile: argument {where}"))
     return None
+
+
+def _plain(item: Any) -> Any:
+    """The arguments with numpy arrays and numbers as Python lists and numbers: what the
+    function is traced or replayed on."""
+    if isinstance(item, list | tuple):
+        return type(item)(_plain(part) for part in item)
+    tolist = getattr(item, "tolist", None)
+    return tolist() if tolist is not None and not isinstance(item, int | float) else item
 
 
 def _nesting(item: Any) -> Any:

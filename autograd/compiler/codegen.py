@@ -5,8 +5,9 @@ output, the extra results and the gradient of each live leaf. It is straight-lin
 
 * **forward**: one assignment per node, parents first, each the op's expression
   (``templates.py``) or a call of the op's own forward;
-* **guards**: each comparison the traced function made, checked (``raise Retrace`` when it
-  comes out differently, and the caller traces again);
+* **guards**: each comparison the traced function made, checked as soon as its numbers are
+  known, among the forward lines (``raise Retrace`` when it comes out differently, and the
+  caller traces again);
 * **backward**: the engine's sweep (``backward.py``) unrolled: the nodes in the same order,
   each contribution added into its parent's gradient in the same order, so every sum is
   formed exactly as the engine forms it;
@@ -18,14 +19,16 @@ from __future__ import annotations
 
 import keyword
 import math
+import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from autograd import ops
 from autograd.compiler.templates import TEMPLATES, literal, usable
-from autograd.compiler.trace import Trace
+from autograd.compiler.trace import Guard, Trace
 from autograd.ops import Op
 from autograd.rule_results import is_user_op
 from autograd.value import Value
@@ -55,10 +58,22 @@ class Generated:
     live: list[Value]  # the leaves whose numbers the function takes, in order
 
 
+# The generated code makes names from a node's name or an op's with these prefixes (``g_w``
+# is w's gradient, ``z_v3`` the sum inside neuron v3, ``forward_gelu`` gelu's forward, ...).
+# A label never gets one (it takes ``v_`` before it), so those names are never a node's.
+_DERIVED = ("g_", "z_", "local_", "c_", "forward_", "rule_", "op_")
+
+
 def python_name(text: str) -> str:
-    """``text`` made a Python identifier: ``layers.1.neurons.3.b`` -> ``layers_1_neurons_3_b``."""
-    name = re.sub(r"\W+", "_", text).strip("_") or "v"
-    if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("g_"):
+    """``text`` made a Python identifier: ``layers.1.neurons.3.b`` -> ``layers_1_neurons_3_b``.
+
+    Normalised as Python normalises identifiers (NFKC: ``x²`` is ``x2``), so that two
+    different names here are two different variables there.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    name = "".join(c if ("_" + c).isidentifier() else "_" for c in text)
+    name = re.sub("_+", "_", name).strip("_") or "v"
+    if not name[0].isidentifier() or keyword.iskeyword(name) or name.startswith(_DERIVED):
         name = f"v_{name}"
     return name
 
@@ -78,17 +93,22 @@ class _Names:
         self.count = 0
 
     def add(self, node: Value, label: str) -> str:
+        """A name for ``node``'s variable (``expr`` uses it from then on)."""
         if label:
-            base = python_name(label)
+            name = self.fresh(python_name(label))
         else:
             self.count += 1
-            base = f"v{self.count}"
+            name = self.fresh(f"v{self.count}")
+        self.of[node] = name
+        return name
+
+    def fresh(self, base: str) -> str:
+        """``base``, or ``base_2``, ``base_3``, ...: a name not taken yet."""
         name, k = base, 1
         while name in self.taken:
             k += 1
             name = f"{base}_{k}"
         self.taken.add(name)
-        self.of[node] = name
         return name
 
 
@@ -119,8 +139,9 @@ def _joined(head: str, parts: Sequence[str], separator: str, tail: str = "") -> 
     ]
     indent = " " * (len(head) - len(head.lstrip()) + 4)
     lines, line = [], head
-    for piece in pieces:
-        if line.strip() and len(line) + len(piece) + 1 > MAX_LINE and line != head:
+    for i, piece in enumerate(pieces):
+        room = MAX_LINE - (len(tail) if i == len(pieces) - 1 else 0)  # the last line ends it
+        if line.strip() and len(line) + len(piece) + 1 > room and line != head:
             lines.append(line.rstrip())
             line = indent
         line += piece if line in (head, indent) else f" {piece}"
@@ -214,7 +235,9 @@ class _Writer:
             for checked_name in checked:
                 self.check(checked_name)
             return
-        if usable(op.name, node.const):
+        if op.name == "sum":  # fsum((a, b, ...,)), broken over lines like a call
+            self.emit_joined(f"{name} = fsum((", operands, ", ", ",))")
+        elif usable(op.name, node.const):
             self.emit(f"{name} = {TEMPLATES[op.name].forward(operands, node.const)}")
         else:
             args = [*operands, *([literal(node.const)] if node.const is not None else [])]
@@ -225,15 +248,33 @@ class _Writer:
 
     # -- guards ----------------------------------------------------------------------------
 
-    def guards(self) -> None:
+    def forward_and_guards(self) -> None:
+        """The forward pass, each guard checked as soon as the numbers it compares are known.
+
+        That is before any node of the branch the function took (``trace`` puts the nodes a
+        guard compares first), which might raise at an input where it takes the other one:
+        then the function is traced again instead of replayed on the engine.
+        """
+        position = {node: i for i, node in enumerate(self.trace.forward)}
+        ready: dict[int, list[Guard]] = {}
         for guard in self.trace.guards:
+            compared = [x for x in (guard.value, guard.other) if isinstance(x, Value)]
+            ready.setdefault(max(position.get(x, -1) for x in compared), []).append(guard)
+        self.guards(ready.get(-1, []))
+        for i, node in enumerate(self.trace.forward):
+            self.forward(node)
+            self.guards(ready.get(i, []))
+
+    def guards(self, guards: list[Guard]) -> None:
+        for guard in guards:
             left = self.expr(guard.value)
             right = (
                 self.expr(guard.other) if isinstance(guard.other, Value) else literal(guard.other)
             )
             test = f"{left} {guard.symbol} {right}"
             condition = f"not ({test})" if guard.result else f"{test}"
-            self.emit(f"# traced with {test} {guard.result}: {_short(guard.where)}")
+            comment = f"# traced with {test} {guard.result}: "
+            self.emit(comment + _short(guard.where, MAX_LINE - 4 - len(comment)))
             self.emit(f"if {condition}:")
             self.emit("    raise Retrace")
 
@@ -246,8 +287,8 @@ class _Writer:
         the sweep sends them. They are collected as the users are written, and the sum is
         written in one statement (``g_x = c1 + c2 + ...``, which Python adds left to right,
         as the sweep does) just before the node's own rule, when it is complete. Leaves get
-        theirs at the end. A contribution to an argument or a constant, which nobody reads,
-        is left out, unless writing it could raise (a division), as the engine's would.
+        theirs at the end. The gradients of the arguments and constants, which nobody reads,
+        are written too: the engine raises when one of them is not finite, and so must this.
         """
         trace = self.trace
         self.pending[trace.root] = ["1.0"]
@@ -256,7 +297,10 @@ class _Writer:
             if op is None:
                 continue
             g = self.flush(node)
-            if node not in self.reaches_live:  # its gradient reaches no live leaf: check it
+            # A gradient that reaches no live leaf is checked here. One that does shows in
+            # theirs (built-in rules multiply g into every contribution), unless a user's rule
+            # leaves g out: so a user op's g is checked too.
+            if node not in self.reaches_live or is_user_op(op):
                 self.check(g)
             out = self.expr(node)
             operands = [self.expr(p) for p in node.parents]
@@ -272,37 +316,38 @@ class _Writer:
             else:
                 contributions = self.rule_call(node, g, out, operands)
             for parent, contribution in zip(node.parents, contributions, strict=True):
-                dead = parent.op is None and parent not in self.live_set
-                if dead and "/" not in contribution:
-                    continue
                 self.pending.setdefault(parent, []).append(contribution)
             if self.comments:  # a small graph: each leaf's gradient grows under its rule
                 for parent in dict.fromkeys(node.parents):
                     if parent.op is None and parent in self.pending:
                         self.flush(parent)
         for leaf in [leaf for leaf in self.pending if leaf.op is None]:
-            g = self.flush(leaf)
-            if leaf not in self.live_set:
-                self.check(g)
+            self.flush(leaf)
         return [self.gname.get(leaf, "0.0") for leaf in trace.live]
 
     def flush(self, node: Value) -> str:
         """Write ``node``'s gradient, the sum of its pending contributions; its name."""
         terms = self.pending.pop(node)
+        begun = node in self.gname  # a leaf of a small graph, written as it goes
         # In a large graph, a gradient that is another node's, unchanged (both operands of a
         # `+`), takes that node's name instead of a line of its own.
         if not self.comments and len(terms) == 1 and terms[0] in self.written:
-            self.gname[node] = terms[0]
-            return terms[0]
-        name = self.names.of.get(node)
-        if name is None:  # a constant leaf: its gradient is computed (and checked) all the same
-            name = self.names.add(node, f"const{len(self.names.of)}")
-        g = f"g_{name}"
-        begun = self.gname.get(node) == g  # a leaf of a small graph, written as it goes
-        for i in range(0, len(terms), CHUNK):  # ((g + c1) + c2) + ..., never g + (c1 + c2)
-            self.emit_joined(f"{g} = ", ([g] if i or begun else []) + terms[i : i + CHUNK], " + ")
+            g = terms[0]
+        else:
+            if begun:
+                g = self.gname[node]
+            else:
+                name = self.names.of.get(node)
+                if name is None:  # a constant leaf (its number is a literal): its gradient
+                    name = self.names.fresh("const")  # is computed (and checked) all the same
+                g = f"g_{name}"
+            for i in range(0, len(terms), CHUNK):  # ((g + c1) + c2) + ..., not g + (c1 + c2)
+                head = [g] if i or begun else []
+                self.emit_joined(f"{g} = ", head + terms[i : i + CHUNK], " + ")
+            self.written.add(g)
         self.gname[node] = g
-        self.written.add(g)
+        if node.op is None and node not in self.live_set:  # an argument's or a constant's:
+            self.check(g)  # nobody reads it, but the engine checks it
         return g
 
     def check(self, name: str) -> None:
@@ -348,14 +393,22 @@ def _formula(op: Op) -> str:
     return f"{op.symbol}: " + ", ".join(parts)
 
 
-def _short(where: str) -> str:
-    return where if len(where) <= MAX_LINE - 40 else "..." + where[-(MAX_LINE - 43) :]
+def _short(where: str, room: int) -> str:
+    """``file:line: code`` in ``room`` characters: the file without its folders, then the
+    code, cut short if need be."""
+    path, colon, rest = where.partition(":")
+    where = os.path.basename(path) + colon + rest
+    return where if len(where) <= room else where[: max(room - 3, 0)] + "..."
 
 
 def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated:
     """The Python source of ``trace``'s forward and backward, and what it needs to run."""
     writer = _Writer(trace, check)
     names = writer.names
+    for node in trace.forward:  # what an op's writer calls: no variable may take its name
+        op_writer = getattr(node.op, "writer", None)
+        if op_writer is not None:
+            names.taken.update(op_writer.namespace())
     input_names = [names.add(leaf, name) for leaf, name in trace.inputs]
     live_names = [names.add(leaf, _label(leaf) or "leaf") for leaf in trace.live]
     header = [
@@ -373,11 +426,7 @@ def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated
         else:
             writer.emit_joined("", live_names, ", ", " = live")
     writer.emit("# forward")
-    for node in trace.forward:
-        writer.forward(node)
-    if trace.guards:
-        writer.emit("# the branches taken when traced")
-        writer.guards()
+    writer.forward_and_guards()
     writer.emit("# backward: the sweep, node by node in reverse topological order")
     grads = writer.backward()
     writer.emit("# every number above is finite, or the engine must say what went wrong")

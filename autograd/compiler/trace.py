@@ -22,7 +22,7 @@ import autograd.value as value_module
 from autograd.order import topological_order
 from autograd.value import Value
 
-__all__ = ["CompileError", "Guard", "Trace", "Tracer", "trace"]
+__all__ = ["CompileError", "Guard", "Trace", "Tracer", "trace", "tracing"]
 
 
 class CompileError(TypeError):
@@ -92,6 +92,13 @@ class Tracer:
 _tracing = threading.Lock()  # one trace at a time: value.py has one hook
 
 
+def tracing() -> bool:
+    """Whether this thread is tracing a function now (a compiled function called inside
+    another one's function would wait for the lock its own caller holds)."""
+    watcher = value_module.tracer
+    return watcher is not None and watcher.thread == threading.get_ident()
+
+
 @dataclass
 class Trace:
     """A function's graph at one call, sorted into what the generated code needs.
@@ -99,7 +106,8 @@ class Trace:
     ``inputs`` are the leaves made from the call's arguments (with the name of each),
     ``live`` the leaves the function read but did not make (read again at every call), and
     ``constants`` the ids of the leaves it made itself. ``forward`` holds every node made by
-    an op that the output, the extra results or a guard needs, parents first; ``sweep`` the
+    an op that the output, the extra results or a guard needs, parents first, and the nodes
+    each guard compares before the nodes of later guards and of the output; ``sweep`` the
     order of the engine's backward sweep from ``root``.
     """
 
@@ -176,9 +184,12 @@ def trace(fn: Callable[..., Any], args: Sequence[Any], names: Sequence[str]) -> 
     input_ids = {id(leaf) for leaf, _ in inputs}
     constants = {id(leaf) for leaf in tracer.leaves} - input_ids
     guards = [g for g in tracer.guards if _matters(g, constants)]
-    tops = [root, *_values_in(extras)]
+    # What the guards compare comes first, in the order the function compared them, so that
+    # the code can check each guard before it computes any node of the branch taken.
+    tops: list[Value] = []
     for g in guards:
         tops += [g.value, *([g.other] if isinstance(g.other, Value) else [])]
+    tops += [root, *_values_in(extras)]
     forward: list[Value] = []
     live: list[Value] = []
     for node in _nodes_below(tops):
