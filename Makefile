@@ -13,16 +13,28 @@ STAMP  := $(VENV)/.installed-$(if $(EXTRAS),$(subst $(comma),-,$(EXTRAS)),packag
 JUPYTER_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) \
 	$(if $(DISPLAY)$(WAYLAND_DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-.PHONY: demo test lint pytest bench fuzz notebooks docs install system-deps dot chromium clean
+# apt-get's and pip's output goes to this log; a step that fails prints the log's last lines.
+LOG    := build/make.log
+QUIET  = >>$(LOG) 2>&1 || { echo "failed; the last lines of $(LOG):"; tail -n 40 $(LOG); exit 1; }
+# The package alone is installed whenever any extras are: `make demo` after `make test` (or
+# `make docs`) installs nothing more.
+PACKAGE_STAMP := $(VENV)/.installed-package
+
+.PHONY: demo test lint pytest bench fuzz notebooks docs install system-deps dot chromium clean help
+.DEFAULT_GOAL := demo
+
+help: ## this list
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The demo needs the package and its dependencies only: no test, lint or notebook tools.
-demo: dot
-	$(MAKE) --no-print-directory install EXTRAS=
+demo: dot ## train a classifier on two moons and write its pictures into out/
+	@$(MAKE) -s --no-print-directory install EXTRAS=
 	$(BIN)/glassgrad demo --out out
 
-test: system-deps install lint pytest
+test: system-deps install lint pytest ## lint, type-check and run every test and notebook (CI)
+pytest: ## the tests and the notebooks (the recipe is further down)
 
-lint: install
+lint: install ## ruff and strict mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -38,44 +50,50 @@ pytest: install
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-kernel=python3 tests notebooks
 	GLASSGRAD_ENGINE=reference HYPOTHESIS_PROFILE=$(REFERENCE_PROFILE) $(BIN)/python -m pytest -n 2 -q tests
 
-bench: install
-	$(BIN)/pip install -q -e '.[bench]'
+bench: ## the benchmarks (installs micrograd to compare with)
+	@$(MAKE) -s --no-print-directory install EXTRAS=$(EXTRAS)$(comma)bench
 	$(BIN)/python -m benchmarks
 
 # Random programs checked against PyTorch float64, disagreements judged against an exact
 # mpmath reference (benchmarks/fuzz.py); prints a summary, fails if glassgrad is judged wrong.
 FUZZ_SEED     ?= 0
 FUZZ_PROGRAMS ?= 10000
-fuzz:
-	$(MAKE) install EXTRAS=dev,notebooks,reference
+fuzz: ## random programs checked against PyTorch (installs torch, about 750 MB)
+	@$(MAKE) -s --no-print-directory install EXTRAS=dev,notebooks,reference
 	$(BIN)/python -m benchmarks.fuzz --seed $(FUZZ_SEED) --programs $(FUZZ_PROGRAMS)
 
-notebooks: dot
-	$(MAKE) --no-print-directory install EXTRAS=dev,notebooks,lab
+notebooks: dot ## open the course in JupyterLab
+	@$(MAKE) -s --no-print-directory install EXTRAS=dev,notebooks,lab
 	$(BIN)/jupyter lab $(JUPYTER_FLAGS) notebooks/
 
 # The docs site: README, the course executed (PyTorch's notebook needs the reference extra),
 # the op table, the API reference, the benchmarks. Static files in site/, no network needed.
-docs: dot
-	$(MAKE) --no-print-directory install EXTRAS=dev,notebooks,reference,docs
+docs: dot ## execute the course and build the static site into site/
+	@$(BIN)/python -c 'import torch' 2>/dev/null || echo "make docs adds the reference extra"\
+	  "to what make test installs: PyTorch CPU (lesson S4 runs it), a 190 MB download, about"\
+	  "900 MB in $(VENV)/ with its dependencies"
+	@$(MAKE) -s --no-print-directory install EXTRAS=dev,notebooks,reference,docs
 	$(BIN)/python docs/build_site.py --out site
 
-install: $(STAMP)
+install: $(STAMP) ## create .venv/ and install the package with EXTRAS (default: dev,notebooks)
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '$(PACKAGE)'
-	touch $@
+	@mkdir -p $(dir $(LOG)) && echo "== $$(date) pip install -e '$(PACKAGE)'" >>$(LOG)
+	@echo "installing glassgrad$(if $(EXTRAS),[$(EXTRAS)]) into $(VENV)/ (pip's output: $(LOG))"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) $(QUIET)
+	@$(BIN)/python -m pip install -q --upgrade pip $(QUIET)
+	@$(BIN)/python -m pip install -q -e '$(PACKAGE)' $(QUIET)
+	@touch $@ $(PACKAGE_STAMP)
 
-system-deps: dot chromium
+system-deps: dot chromium ## graphviz's dot and chromium (apt-get, when root)
 
 # graphviz's `dot` renders the drawings. Installed with apt-get when we are root, else explained.
-dot:
+dot: ## graphviz's dot program
 	@command -v dot >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends graphviz; \
+	    echo "installing graphviz with apt-get (its output: $(LOG))"; mkdir -p $(dir $(LOG)); \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends graphviz; } $(QUIET); \
 	  else \
 	    echo "graphviz's 'dot' program is missing. Install it: 'sudo apt-get install graphviz'"\
 	         "(Debian/Ubuntu), 'brew install graphviz' (macOS), 'conda install graphviz', or see"\
@@ -84,15 +102,16 @@ dot:
 
 # Debian's chromium drives the browser test of the step-through page; without it (and not
 # root) that one test is skipped with a reason, and everything else still runs.
-chromium:
+chromium: ## chromium, for the browser tests
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	    echo "installing chromium with apt-get (its output: $(LOG))"; mkdir -p $(dir $(LOG)); \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; } $(QUIET); \
 	  else \
 	    echo "note: chromium is missing, so the browser test will be skipped"\
 	         "(install it with 'sudo apt-get install chromium')"; \
 	  fi; }
 
-clean:
+clean: ## remove .venv/, out/, site/ and the caches
 	rm -rf $(VENV) out site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis
