@@ -20,6 +20,13 @@ where they are and nothing generated is committed:
 - ``assets/mathjax/``: MathJax 2.7 from the ``jupyter-server-mathjax`` package, so the
   notebooks' math renders with no network (nbconvert would load it from a CDN).
 
+The pages are made to read well: docstring examples render as code (``griffe_doctest.py``),
+README pictures link to themselves at full size, the notebooks' widget outputs (a progress
+bar stuck at its first frame) are dropped, ``javascripts/fold.js`` folds the lesson-check and
+solution cells, and ``stylesheets/extra.css`` wraps long code lines and gives a page with a
+step-through the width of the table of contents. The build is strict (``mkdocs.yml``): a
+warning fails it.
+
 No page loads anything from another host: Google fonts are off, the ``offline`` plugin
 makes search work from ``file://``, and notebook widget state (which would pull its
 renderer from a CDN) is dropped.
@@ -42,8 +49,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "docs"
 NOTEBOOKS = ROOT / "notebooks"
-GENERATED_ONLY = {"build_site.py", "__pycache__"}
-"""Files under docs/ that are not part of the site itself."""
+GENERATED_ONLY = {"build_site.py", "griffe_doctest.py", "__pycache__"}
+"""Files under docs/ that are not part of the site itself (the build's own code)."""
+WIDGET = "application/vnd.jupyter.widget-view+json"
+"""The output type of a Jupyter widget, such as tqdm's progress bar in a notebook."""
 MATHJAX_FONTS = """\
 MathJax.Hub.Config({
   "HTML-CSS": {
@@ -137,8 +146,11 @@ def _rewrite_links(markdown: str, base: str) -> str:
         path = (Path(base) / target.split("#")[0]).as_posix()
         path = re.sub(r"^(\./)+", "", path)
         path = str(Path(path)).replace("\\", "/")
+        if path.startswith("docs/") and bang:  # a picture, and a link to it at full size
+            picture = path.removeprefix("docs/")
+            return f"[![{text}]({picture})]({picture}){{: .gg-full-size }}"
         if path.startswith("docs/"):
-            return f"{bang}[{text}]({path.removeprefix('docs/')})"
+            return f"[{text}]({path.removeprefix('docs/')})"
         if path == "benchmarks/README.md":
             return f"[{text}](benchmarks.md)"
         if path.startswith("notebooks/") and path.endswith(".ipynb"):
@@ -281,25 +293,49 @@ def _execute_notebooks(names: Sequence[str], course: Path, run: Path, jobs: int)
 
 
 def _execute(source: str, target: str, workdir: str) -> str:
-    """Run one notebook top to bottom in ``workdir``; save it with its outputs to ``target``."""
+    """Run one notebook top to bottom in ``workdir``; save it with its outputs to ``target``.
+
+    The kernel talks to us over Unix sockets in ``workdir`` (with TCP, ipykernel warns on
+    every start that it is unencrypted). Widget outputs are dropped: with no widget state
+    they would show their first frame, such as a progress bar stuck at 0%.
+    """
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     start = time.perf_counter()
     Path(workdir).mkdir(parents=True)
     notebook = nbformat.read(source, as_version=4)  # type: ignore[no-untyped-call]
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(workdir) / "kernel"))
     client = NotebookClient(
         notebook,
+        km=kernel,
         timeout=600,
         startup_timeout=300,  # a kernel on a busy 2-core machine can take over a minute to start
         kernel_name="python3",
         resources={"metadata": {"path": workdir}},
         store_widget_state=False,  # its renderer would come from a CDN
     )
-    client.execute()
-    notebook.metadata.pop("widgets", None)
+    try:
+        client.execute()
+    finally:
+        if kernel.has_kernel:  # given its kernel, nbclient leaves it running
+            kernel.shutdown_kernel(now=True)
+    drop_widgets(notebook)
     nbformat.write(notebook, target)  # type: ignore[no-untyped-call]
     return f"executed {Path(source).name} in {time.perf_counter() - start:.0f} s"
+
+
+def drop_widgets(notebook: Any) -> None:
+    """Remove the widget outputs of an executed notebook, and its widget state.
+
+    With no widget state (its renderer would come from a CDN) a widget shows the text it
+    started with: tqdm's bar stuck at 0%. What the bar reported, the notebook prints anyway.
+    """
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in cell.outputs if WIDGET not in out.get("data", {})]
 
 
 def _title(notebook: Path) -> str:

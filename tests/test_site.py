@@ -12,6 +12,7 @@ stay within CI's time.
 from __future__ import annotations
 
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,94 @@ def test_search_works_from_disk(site: Path, browser: Any) -> None:
     page.wait_for_selector(".md-search-result__item", timeout=15000)
     assert page.locator(".md-search-result__item").count() >= 1
     assert opened.problems == []
+
+
+def test_the_build_is_strict() -> None:
+    """A warning (a broken link, a cross-reference to nothing) fails the site's build, so the
+    `site` fixture building at all shows there was none."""
+    from mkdocs.config import load_config
+
+    root = Path(__file__).resolve().parent.parent
+    assert load_config(str(root / "mkdocs.yml")).strict is True
+
+
+class _Quotes(HTMLParser):
+    """The text inside <blockquote> elements, and the doctest prompts inside code."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = {"blockquote": 0, "code": 0}
+        self.quoted: list[str] = []
+        self.prompts_in_code = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self.depth:
+            self.depth[tag] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.depth:
+            self.depth[tag] -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth["blockquote"]:
+            self.quoted.append(data)
+        if self.depth["code"] and data.startswith(">>>"):
+            self.prompts_in_code += 1
+
+
+def test_docstring_examples_are_code_blocks(site: Path) -> None:
+    prompts = 0
+    for page in sorted((site / "api").glob("*.html")):
+        parser = _Quotes()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert not any(">>>" in text for text in parser.quoted), page.name
+        prompts += parser.prompts_in_code
+    assert prompts >= 20  # the examples are there, as code
+
+
+def test_lesson_checks_and_solutions_are_folded(site: Path, browser: Any) -> None:
+    opened = Opened(browser, site / "course" / "01_values_and_graphs.html")
+    page = opened.page
+    for tag in ("lesson-check", "solution"):
+        cells = page.locator(f".jp-Cell.celltag_{tag}")
+        assert cells.count() >= 1
+        for i in range(cells.count()):
+            assert not cells.nth(i).locator(".jp-Cell-inputWrapper").is_visible()
+        cell = cells.first
+        cell.locator("summary").click()
+        assert cell.locator(".jp-Cell-inputWrapper").is_visible()
+    assert opened.problems == []
+
+
+@pytest.mark.parametrize("name", ["index.html", "course/01_values_and_graphs.html"])
+def test_code_blocks_fit_at_1280_px(site: Path, browser: Any, name: str) -> None:
+    page = Opened(browser, site / name).page  # 1280 px wide
+    cut: list[str] = page.evaluate(
+        "Array.from(document.querySelectorAll('article pre'))"
+        ".filter(pre => pre.offsetParent && pre.scrollWidth > pre.clientWidth + 1)"
+        ".map(pre => pre.textContent.slice(0, 60))"
+    )
+    assert cut == []
+
+
+def test_pictures_shown_smaller_than_drawn_link_to_full_size(site: Path, browser: Any) -> None:
+    page = Opened(browser, site / "index.html").page
+    pictures: list[dict[str, Any]] = page.evaluate(
+        "Array.from(document.querySelectorAll('article img')).map(img => ({"
+        "src: img.getAttribute('src'), shrunk: img.width < img.naturalWidth - 1,"
+        "link: img.closest('a') && img.closest('a').getAttribute('href')}))"
+    )
+    assert len(pictures) >= 3
+    assert any(picture["shrunk"] for picture in pictures)  # the neuron's graph is wide
+    for picture in pictures:
+        if picture["shrunk"]:
+            assert picture["link"] == picture["src"], picture
+
+
+def test_an_embedded_step_through_uses_the_full_width(site: Path, browser: Any) -> None:
+    opened = Opened(browser, site / "course" / "02_backward_step_by_step.html")
+    page = opened.page
+    assert not page.locator(".md-sidebar--secondary").is_visible()  # no table of contents
+    width = page.locator(".gg-trace").first.bounding_box()["width"]
+    content = page.locator(".md-content").bounding_box()["width"]
+    assert width > 0.8 * content and content > 0.75 * 1280
