@@ -20,7 +20,11 @@ QUIET  = >>$(LOG) 2>&1 || { echo "failed; the last lines of $(LOG):"; tail -n 40
 # `make docs`) installs nothing more.
 PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: demo test lint pytest bench fuzz notebooks docs install system-deps dot chromium clean help
+# The try page's npm packages (package-lock.json): Pyodide and Graphviz compiled to WebAssembly.
+NPM_STAMP := node_modules/.installed
+
+.PHONY: demo test lint pytest bench fuzz notebooks docs install system-deps dot chromium clean help \
+	npm try-deps
 .DEFAULT_GOAL := demo
 
 help: ## this list
@@ -31,7 +35,7 @@ demo: dot ## train a classifier on two moons and write its pictures into out/
 	@$(MAKE) -s --no-print-directory install EXTRAS=
 	$(BIN)/glassgrad demo --out out
 
-test: system-deps install lint pytest ## lint, type-check and run every test and notebook (CI)
+test: system-deps install try-deps lint pytest ## lint, type-check, run every test and notebook (CI)
 pytest: ## the tests and the notebooks (the recipe is further down)
 
 lint: install ## ruff and strict mypy
@@ -71,8 +75,10 @@ notebooks: dot ## open the course in JupyterLab
 docs: dot ## execute the course and build the static site into site/
 	@$(BIN)/python -c 'import torch' 2>/dev/null || echo "make docs adds the reference extra"\
 	  "to what make test installs: PyTorch CPU (lesson S4 runs it), a 190 MB download, about"\
-	  "900 MB in $(VENV)/ with its dependencies"
+	  "900 MB in $(VENV)/ with its dependencies; and npm's Pyodide and Graphviz for the"\
+	  "try page, 19 MB in node_modules/"
 	@$(MAKE) -s --no-print-directory install EXTRAS=dev,notebooks,reference,docs
+	@$(MAKE) -s --no-print-directory npm
 	$(BIN)/python docs/build_site.py --out site
 
 install: $(STAMP) ## create .venv/ and install the package with EXTRAS (default: dev,notebooks)
@@ -86,6 +92,21 @@ $(STAMP): pyproject.toml
 	@touch $@ $(PACKAGE_STAMP)
 
 system-deps: dot chromium ## graphviz's dot and chromium (apt-get, when root)
+
+npm: $(NPM_STAMP) ## the try page's npm packages: Pyodide, Graphviz in WebAssembly (19 MB)
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "the docs' try page needs npm (Node.js):"\
+	  "'sudo apt-get install npm', or see https://nodejs.org/"; exit 1; }
+	@mkdir -p $(dir $(LOG)) && echo "== $$(date) npm ci" >>$(LOG)
+	@echo "installing the try page's npm packages into node_modules/ (npm's output: $(LOG))"
+	@npm ci --no-audit --no-fund $(QUIET)
+	@touch $@
+
+# The try page's browser test needs the npm packages; without npm it is skipped with a reason.
+try-deps: ## the npm packages if npm is there (make test: the try page's test)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory npm; else \
+	  echo "note: npm is missing, so the try page's browser test will be skipped"; fi
 
 # graphviz's `dot` renders the drawings. Installed with apt-get when we are root, else explained.
 dot: ## graphviz's dot program
@@ -113,5 +134,5 @@ chromium: ## chromium, for the browser tests
 	         "(install it with 'sudo apt-get install chromium')"; \
 	  fi; }
 
-clean: ## remove .venv/, out/, site/ and the caches
-	rm -rf $(VENV) out site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+clean: ## remove .venv/, node_modules/, out/, site/ and the caches
+	rm -rf $(VENV) node_modules out site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -17,6 +17,10 @@ where they are and nothing generated is committed:
 - ``benchmarks.md``: ``benchmarks/README.md``;
 - ``api/*.md`` and everything else under ``docs/``: copied as they are;
 - ``examples/neuron_steps.html``: a standalone step-through page (``trace.save_html``);
+- ``try/``: "Try it in the browser" (`write_try_page`): glassgrad in Pyodide, its graphs drawn
+  by Graphviz compiled to WebAssembly, both from npm (``package-lock.json``), linked from the
+  navigation and from the top of each lesson. Without ``node_modules/`` the site is built
+  without it (``--no-try-page`` says so on purpose);
 - ``assets/mathjax/``: MathJax 2.7 from the ``jupyter-server-mathjax`` package, so the
   notebooks' math renders with no network (nbconvert would load it from a CDN).
 
@@ -41,6 +45,7 @@ import shutil
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -49,6 +54,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "docs"
 NOTEBOOKS = ROOT / "notebooks"
+NODE_MODULES = ROOT / "node_modules"
+"""Where ``npm ci`` puts the packages of package-lock.json (``make docs`` runs it)."""
+TRY_ASSETS = {
+    "pyodide": ("pyodide", ["pyodide.js", "pyodide.asm.mjs", "pyodide.asm.wasm",
+                            "python_stdlib.zip", "pyodide-lock.json"]),
+    "viz": ("@viz-js/viz/dist", ["viz-global.js"]),
+}  # fmt: skip
+"""The npm files the try page serves: its folder -> (the package folder, the files)."""
 GENERATED_ONLY = {"build_site.py", "griffe_doctest.py", "__pycache__"}
 """Files under docs/ that are not part of the site itself (the build's own code)."""
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -81,16 +94,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only these notebooks (names without .ipynb; default: all of notebooks/)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once")
+    parser.add_argument(
+        "--no-try-page",
+        dest="try_page",
+        action="store_false",
+        help="leave out the try-it-in-the-browser page (it needs `npm ci` first)",
+    )
     args = parser.parse_args(argv)
+    if args.try_page and not (NODE_MODULES / "pyodide").is_dir():
+        parser.error("the try page needs the npm packages: run `npm ci` (or pass --no-try-page)")
     start = time.perf_counter()
-    pages = build(args.out.resolve(), args.notebooks, args.jobs)
+    pages = build(args.out.resolve(), args.notebooks, args.jobs, try_page=args.try_page)
     seconds = time.perf_counter() - start
     print(f"built {args.out} in {seconds:.0f} s: {pages} HTML pages")
     return 0
 
 
-def build(out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2) -> int:
-    """Build the site into ``out`` (replaced as a whole); return the number of HTML pages."""
+def build(
+    out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2, *, try_page: bool = True
+) -> int:
+    """Build the site into ``out`` (replaced as a whole); return the number of HTML pages.
+
+    ``try_page`` adds "Try it in the browser" (it needs ``npm ci`` to have run).
+    """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -98,12 +124,19 @@ def build(out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2)
     with tempfile.TemporaryDirectory(prefix="glassgrad-docs-") as scratch:
         docs = Path(scratch) / "docs"
         _copy_sources(docs)
+        if try_page:
+            write_try_page(docs / "try")
+        else:
+            shutil.rmtree(docs / "try")
         (docs / "index.md").write_text(_home_page(), encoding="utf-8")
         (docs / "benchmarks.md").write_text(_benchmarks_page(), encoding="utf-8")
         (docs / "ops.md").write_text(_ops_page(), encoding="utf-8")
         _step_through_example(docs / "examples" / "neuron_steps.html")
         _copy_mathjax(docs / "assets" / "mathjax")
         course = _execute_notebooks(names, docs / "course", Path(scratch) / "run", jobs)
+        if try_page:
+            for notebook in course:
+                _link_try_page(notebook)
         nav = [
             {"Home": "index.md"},
             {"Course": [{_title(path): f"course/{path.name}"} for path in course]},
@@ -111,6 +144,7 @@ def build(out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2)
             {"API reference": _api_nav(docs)},
             {"Benchmarks": "benchmarks.md"},
             {"A step-through page": "examples/index.md"},
+            *([{"Try it in the browser": "try/index.html"}] if try_page else []),
         ]
         config = load_config(
             str(ROOT / "mkdocs.yml"),
@@ -249,6 +283,52 @@ def _step_through_example(path: Path) -> None:
         f'<p><a href="{path.name}">Open the step-through page</a></p>\n',
         encoding="utf-8",
     )
+
+
+def write_try_page(target: Path) -> int:
+    """Write the try page into ``target``; return the bytes it takes.
+
+    The page and its Python helper come from ``docs/try/``; Pyodide's runtime and Graphviz's
+    WebAssembly build from ``node_modules/`` (`TRY_ASSETS`); ``glassgrad.zip`` holds the
+    ``autograd`` and ``nn`` packages and graphviz's Python package (pure Python: it writes the
+    DOT source, which the page renders).
+    """
+    import graphviz
+
+    if not (NODE_MODULES / "pyodide").is_dir():
+        raise SystemExit("build_site: the try page needs the npm packages: run `npm ci` first")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "runner.py"):
+        shutil.copyfile(SOURCES / "try" / name, target / name)
+    for folder, (npm_package, files) in TRY_ASSETS.items():
+        (target / folder).mkdir(exist_ok=True)
+        for name in files:
+            shutil.copyfile(NODE_MODULES / npm_package / name, target / folder / name)
+    packages = [ROOT / "autograd", ROOT / "nn", Path(graphviz.__file__).parent]
+    with zipfile.ZipFile(target / "glassgrad.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for package in packages:
+            for path in sorted(package.rglob("*.py")):
+                name = path.relative_to(package.parent).as_posix()
+                entry = zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0))  # the same bytes each build
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(entry, path.read_bytes())
+    return sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
+
+
+def _link_try_page(notebook: Path) -> None:
+    """Put a link to the try page under an executed lesson's title."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))
+    link = {
+        "cell_type": "markdown",
+        "id": "glassgrad-try-it",
+        "metadata": {},
+        "source": [
+            "*Nothing installed?* [Try glassgrad in the browser](../try/index.html): edit a "
+            "program, run it, and see its graph and a step-through of its backward pass."
+        ],
+    }
+    cells["cells"].insert(1, link)
+    notebook.write_text(json.dumps(cells, ensure_ascii=False), encoding="utf-8")
 
 
 def _copy_mathjax(target: Path) -> None:

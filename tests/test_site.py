@@ -43,7 +43,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from docs import build_site
 
     out = tmp_path_factory.mktemp("site") / "site"
-    pages = build_site.build(out, NOTEBOOKS, jobs=2)
+    try_page = (build_site.NODE_MODULES / "pyodide").is_dir()  # needs `npm ci`
+    pages = build_site.build(out, NOTEBOOKS, jobs=2, try_page=try_page)
     assert pages >= 10
     return out
 
@@ -273,3 +274,15 @@ def test_an_embedded_step_through_uses_the_full_width(site: Path, browser: Any) 
     width = page.locator(".gg-trace").first.bounding_box()["width"]
     content = page.locator(".md-content").bounding_box()["width"]
     assert width > 0.8 * content and content > 0.75 * 1280
+
+
+def test_each_lesson_links_to_the_try_page(site: Path, browser: Any) -> None:
+    if not (site / "try" / "index.html").exists():
+        pytest.skip("built without the try page: the npm packages are missing (npm ci)")
+    for name in NOTEBOOKS:
+        page = Opened(browser, site / "course" / f"{name}.html").page
+        link = page.locator("article a", has_text="Try glassgrad in the browser")
+        assert link.count() == 1
+        assert link.get_attribute("href") == "../try/index.html"
+    home = Opened(browser, site / "index.html").page
+    assert home.locator("nav a", has_text="Try it in the browser").count() >= 1
