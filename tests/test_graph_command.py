@@ -413,3 +413,33 @@ def test_the_same_file_for_out_and_steps_is_refused(
     page = tmp_path / "x.html"
     assert run(["a * 2", "a=1", "--out", str(page), "--format", "svg", "--steps", str(page)]) == 2
     assert "same file" in capsys.readouterr().err and not page.exists()
+
+
+def test_a_leading_dash_without_spaces_is_refused_under_graphs_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["graph", "-x*2", "x=3"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassgrad graph: error: unrecognized arguments: -x*2. ")
+    assert "parentheses" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-x * 2", "x=3", "--out", "g.dot"],  # with a space it is not an option
+        ["(-x)*2", "x=3", "--out", "g.dot"],
+        ["--out", "g.dot", "--", "-x*2", "x=3"],
+    ],
+)
+def test_a_leading_dash_works_as_the_readme_says(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(argv) == 0
+    assert "d/dx = -2" in capsys.readouterr().out

@@ -48,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if "graph" in words:  # an unrecognised "-x" is then most likely an expression
         parser.dash_hint = graph.DASH_HINT
-    args = parser.parse_args(words)
+    args, unknown = parser.parse_known_args(words)
+    if unknown:  # reported under the subcommand's name, whose --help lists its arguments
+        parser.prog = f"{parser.prog} {args.command}"
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     func: Callable[..., int] = args.func
     try:
         return func(args)
