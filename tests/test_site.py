@@ -286,3 +286,9 @@ def test_each_lesson_links_to_the_try_page(site: Path, browser: Any) -> None:
         assert link.get_attribute("href") == "../try/index.html"
     home = Opened(browser, site / "index.html").page
     assert home.locator("nav a", has_text="Try it in the browser").count() >= 1
+
+
+def test_the_standalone_step_through_page_names_its_icon(site: Path) -> None:
+    """Served over http, a page without one makes a browser ask for /favicon.ico: a 404."""
+    page = (site / "examples" / "neuron_steps.html").read_text(encoding="utf-8")
+    assert '<link rel="icon" href="data:,">' in page
