@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed-$(if $(EXTRAS),$(subst $(comma),-,$(EXTRAS)),packag
 JUPYTER_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root) \
 	$(if $(DISPLAY)$(WAYLAND_DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser)
 
-# apt-get's and pip's output goes to this log; a step that fails prints the log's last lines.
+# apt-get's, pip's and npm's output goes to this log; a step that fails prints its last lines.
 LOG    := build/make.log
 QUIET  = >>$(LOG) 2>&1 || { echo "failed; the last lines of $(LOG):"; tail -n 40 $(LOG); exit 1; }
 # The package alone is installed whenever any extras are: `make demo` after `make test` (or
@@ -36,7 +36,8 @@ demo: dot ## train a classifier on two moons and write its pictures into out/
 	$(BIN)/glassgrad demo --out out
 
 test: system-deps install try-deps lint pytest ## lint, type-check, run every test and notebook (CI)
-pytest: ## the tests and the notebooks (the recipe is further down)
+# (pytest's recipe is further down; this line gives it its `make help` entry)
+pytest: ## the tests and the notebooks only, no lint
 
 lint: install ## ruff and strict mypy
 	$(BIN)/ruff check .
