@@ -26,10 +26,10 @@ where they are and nothing generated is committed:
 
 The pages are made to read well: docstring examples render as code (``griffe_doctest.py``),
 README pictures link to themselves at full size, the notebooks' widget outputs (a progress
-bar stuck at its first frame) are dropped, ``javascripts/fold.js`` folds the lesson-check and
-solution cells, and ``stylesheets/extra.css`` wraps long code lines and gives a page with a
-step-through the width of the table of contents. The build is strict (``mkdocs.yml``): a
-warning fails it.
+bar stuck at its first frame) are dropped, ``javascripts/course.js`` folds the lesson-check
+and solution cells and opens a picture much wider than the column at full size on a click,
+and ``stylesheets/extra.css`` wraps long code lines and gives a page with a step-through the
+width of the table of contents. The build is strict (``mkdocs.yml``): a warning fails it.
 
 No page loads anything from another host: Google fonts are off, the ``offline`` plugin
 makes search work from ``file://``, and notebook widget state (which would pull its

@@ -292,3 +292,19 @@ def test_the_standalone_step_through_page_names_its_icon(site: Path) -> None:
     """Served over http, a page without one makes a browser ask for /favicon.ico: a 404."""
     page = (site / "examples" / "neuron_steps.html").read_text(encoding="utf-8")
     assert '<link rel="icon" href="data:,">' in page
+
+
+def test_a_picture_much_wider_than_the_column_opens_at_full_size(site: Path, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 700, "height": 900})  # a narrow column
+    page.goto((site / "course" / "01_values_and_graphs.html").as_uri())
+    page.wait_for_load_state("load")
+    pictures = page.locator(".jp-OutputArea-output img.gg-zoomable")
+    assert pictures.count() >= 1
+    picture = pictures.first
+    picture.scroll_into_view_if_needed()
+    picture.click()
+    full = page.locator(".gg-zoom img")
+    assert full.evaluate("img => img.width === img.naturalWidth && img.naturalWidth > 0")
+    page.keyboard.press("Escape")
+    assert page.locator(".gg-zoom").count() == 0
+    page.close()
