@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import re
 import shutil
 import sys
@@ -362,7 +363,10 @@ def _execute_notebooks(names: Sequence[str], course: Path, run: Path, jobs: int)
     if missing:
         raise SystemExit(f"build_site: no such notebook: {', '.join(missing)}")
     targets = [course / p.name for p in sources]
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+    # Fresh interpreters ("spawn"), not forks: a fork of a process with threads (a test run
+    # that drove a browser or a Jupyter kernel before) can inherit a held lock and hang.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=spawn) as pool:
         futures = [
             pool.submit(_execute, str(source), str(target), str(run / source.stem))
             for source, target in zip(sources, targets, strict=True)
