@@ -16,8 +16,7 @@ from typing import Any
 import graphviz
 import js  # type: ignore[import-not-found]  # Pyodide's bridge to the page's JavaScript
 
-from autograd import Value
-from autograd.backward import topological_order
+from autograd import Value, topological_order
 from autograd.viz import draw_dot, trace_backward
 
 
