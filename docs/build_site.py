@@ -17,8 +17,19 @@ where they are and nothing generated is committed:
 - ``benchmarks.md``: ``benchmarks/README.md``;
 - ``api/*.md`` and everything else under ``docs/``: copied as they are;
 - ``examples/neuron_steps.html``: a standalone step-through page (``trace.save_html``);
+- ``try/``: "Try it in the browser" (`write_try_page`): glassgrad in Pyodide, its graphs drawn
+  by Graphviz compiled to WebAssembly, both from npm (``package-lock.json``), linked from the
+  navigation and from the top of each lesson. Without ``node_modules/`` the site is built
+  without it (``--no-try-page`` says so on purpose);
 - ``assets/mathjax/``: MathJax 2.7 from the ``jupyter-server-mathjax`` package, so the
   notebooks' math renders with no network (nbconvert would load it from a CDN).
+
+The pages are made to read well: docstring examples render as code (``griffe_doctest.py``),
+README pictures link to themselves at full size, the notebooks' widget outputs (a progress
+bar stuck at its first frame) are dropped, ``javascripts/course.js`` folds the lesson-check
+and solution cells and opens a picture much wider than the column at full size on a click,
+and ``stylesheets/extra.css`` wraps long code lines and gives a page with a step-through the
+width of the table of contents. The build is strict (``mkdocs.yml``): a warning fails it.
 
 No page loads anything from another host: Google fonts are off, the ``offline`` plugin
 makes search work from ``file://``, and notebook widget state (which would pull its
@@ -29,11 +40,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import re
 import shutil
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -42,8 +55,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "docs"
 NOTEBOOKS = ROOT / "notebooks"
-GENERATED_ONLY = {"build_site.py", "__pycache__"}
-"""Files under docs/ that are not part of the site itself."""
+NODE_MODULES = ROOT / "node_modules"
+"""Where ``npm ci`` puts the packages of package-lock.json (``make docs`` runs it)."""
+TRY_ASSETS = {
+    "pyodide": ("pyodide", ["pyodide.js", "pyodide.asm.mjs", "pyodide.asm.wasm",
+                            "python_stdlib.zip", "pyodide-lock.json"]),
+    "viz": ("@viz-js/viz/dist", ["viz-global.js"]),
+}  # fmt: skip
+"""The npm files the try page serves: its folder -> (the package folder, the files)."""
+GENERATED_ONLY = {"build_site.py", "griffe_doctest.py", "__pycache__"}
+"""Files under docs/ that are not part of the site itself (the build's own code)."""
+WIDGET = "application/vnd.jupyter.widget-view+json"
+"""The output type of a Jupyter widget, such as tqdm's progress bar in a notebook."""
 MATHJAX_FONTS = """\
 MathJax.Hub.Config({
   "HTML-CSS": {
@@ -72,16 +95,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only these notebooks (names without .ipynb; default: all of notebooks/)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once")
+    parser.add_argument(
+        "--no-try-page",
+        dest="try_page",
+        action="store_false",
+        help="leave out the try-it-in-the-browser page (it needs `npm ci` first)",
+    )
     args = parser.parse_args(argv)
+    if args.try_page and not (NODE_MODULES / "pyodide").is_dir():
+        parser.error("the try page needs the npm packages: run `npm ci` (or pass --no-try-page)")
     start = time.perf_counter()
-    pages = build(args.out.resolve(), args.notebooks, args.jobs)
+    pages = build(args.out.resolve(), args.notebooks, args.jobs, try_page=args.try_page)
     seconds = time.perf_counter() - start
     print(f"built {args.out} in {seconds:.0f} s: {pages} HTML pages")
     return 0
 
 
-def build(out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2) -> int:
-    """Build the site into ``out`` (replaced as a whole); return the number of HTML pages."""
+def build(
+    out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2, *, try_page: bool = True
+) -> int:
+    """Build the site into ``out`` (replaced as a whole); return the number of HTML pages.
+
+    ``try_page`` adds "Try it in the browser" (it needs ``npm ci`` to have run).
+    """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -89,12 +125,19 @@ def build(out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2)
     with tempfile.TemporaryDirectory(prefix="glassgrad-docs-") as scratch:
         docs = Path(scratch) / "docs"
         _copy_sources(docs)
+        if try_page:
+            write_try_page(docs / "try")
+        else:
+            shutil.rmtree(docs / "try")
         (docs / "index.md").write_text(_home_page(), encoding="utf-8")
         (docs / "benchmarks.md").write_text(_benchmarks_page(), encoding="utf-8")
         (docs / "ops.md").write_text(_ops_page(), encoding="utf-8")
         _step_through_example(docs / "examples" / "neuron_steps.html")
         _copy_mathjax(docs / "assets" / "mathjax")
         course = _execute_notebooks(names, docs / "course", Path(scratch) / "run", jobs)
+        if try_page:
+            for notebook in course:
+                _link_try_page(notebook)
         nav = [
             {"Home": "index.md"},
             {"Course": [{_title(path): f"course/{path.name}"} for path in course]},
@@ -102,6 +145,7 @@ def build(out: Path, notebook_names: Sequence[str] | None = None, jobs: int = 2)
             {"API reference": _api_nav(docs)},
             {"Benchmarks": "benchmarks.md"},
             {"A step-through page": "examples/index.md"},
+            *([{"Try it in the browser": "try/index.html"}] if try_page else []),
         ]
         config = load_config(
             str(ROOT / "mkdocs.yml"),
@@ -137,8 +181,11 @@ def _rewrite_links(markdown: str, base: str) -> str:
         path = (Path(base) / target.split("#")[0]).as_posix()
         path = re.sub(r"^(\./)+", "", path)
         path = str(Path(path)).replace("\\", "/")
+        if path.startswith("docs/") and bang:  # a picture, and a link to it at full size
+            picture = path.removeprefix("docs/")
+            return f"[![{text}]({picture})]({picture}){{: .gg-full-size }}"
         if path.startswith("docs/"):
-            return f"{bang}[{text}]({path.removeprefix('docs/')})"
+            return f"[{text}]({path.removeprefix('docs/')})"
         if path == "benchmarks/README.md":
             return f"[{text}](benchmarks.md)"
         if path.startswith("notebooks/") and path.endswith(".ipynb"):
@@ -239,6 +286,52 @@ def _step_through_example(path: Path) -> None:
     )
 
 
+def write_try_page(target: Path) -> int:
+    """Write the try page into ``target``; return the bytes it takes.
+
+    The page and its Python helper come from ``docs/try/``; Pyodide's runtime and Graphviz's
+    WebAssembly build from ``node_modules/`` (`TRY_ASSETS`); ``glassgrad.zip`` holds the
+    ``autograd`` and ``nn`` packages and graphviz's Python package (pure Python: it writes the
+    DOT source, which the page renders).
+    """
+    import graphviz
+
+    if not (NODE_MODULES / "pyodide").is_dir():
+        raise SystemExit("build_site: the try page needs the npm packages: run `npm ci` first")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "runner.py"):
+        shutil.copyfile(SOURCES / "try" / name, target / name)
+    for folder, (npm_package, files) in TRY_ASSETS.items():
+        (target / folder).mkdir(exist_ok=True)
+        for name in files:
+            shutil.copyfile(NODE_MODULES / npm_package / name, target / folder / name)
+    packages = [ROOT / "autograd", ROOT / "nn", Path(graphviz.__file__).parent]
+    with zipfile.ZipFile(target / "glassgrad.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for package in packages:
+            for path in sorted(package.rglob("*.py")):
+                name = path.relative_to(package.parent).as_posix()
+                entry = zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0))  # the same bytes each build
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(entry, path.read_bytes())
+    return sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
+
+
+def _link_try_page(notebook: Path) -> None:
+    """Put a link to the try page under an executed lesson's title."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))
+    link = {
+        "cell_type": "markdown",
+        "id": "glassgrad-try-it",
+        "metadata": {},
+        "source": [
+            "*Nothing installed?* [Try glassgrad in the browser](../try/index.html): edit a "
+            "program, run it, and see its graph and a step-through of its backward pass."
+        ],
+    }
+    cells["cells"].insert(1, link)
+    notebook.write_text(json.dumps(cells, ensure_ascii=False), encoding="utf-8")
+
+
 def _copy_mathjax(target: Path) -> None:
     """MathJax 2.7 from the jupyter-server-mathjax package (TeX input, HTML-CSS output with
     its STIX-Web fonts), plus a small config file of ours that tells it to use those fonts."""
@@ -270,7 +363,10 @@ def _execute_notebooks(names: Sequence[str], course: Path, run: Path, jobs: int)
     if missing:
         raise SystemExit(f"build_site: no such notebook: {', '.join(missing)}")
     targets = [course / p.name for p in sources]
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+    # Fresh interpreters ("spawn"), not forks: a fork of a process with threads (a test run
+    # that drove a browser or a Jupyter kernel before) can inherit a held lock and hang.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=spawn) as pool:
         futures = [
             pool.submit(_execute, str(source), str(target), str(run / source.stem))
             for source, target in zip(sources, targets, strict=True)
@@ -281,25 +377,49 @@ def _execute_notebooks(names: Sequence[str], course: Path, run: Path, jobs: int)
 
 
 def _execute(source: str, target: str, workdir: str) -> str:
-    """Run one notebook top to bottom in ``workdir``; save it with its outputs to ``target``."""
+    """Run one notebook top to bottom in ``workdir``; save it with its outputs to ``target``.
+
+    The kernel talks to us over Unix sockets in ``workdir`` (with TCP, ipykernel warns on
+    every start that it is unencrypted). Widget outputs are dropped: with no widget state
+    they would show their first frame, such as a progress bar stuck at 0%.
+    """
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     start = time.perf_counter()
     Path(workdir).mkdir(parents=True)
     notebook = nbformat.read(source, as_version=4)  # type: ignore[no-untyped-call]
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(workdir) / "kernel"))
     client = NotebookClient(
         notebook,
+        km=kernel,
         timeout=600,
         startup_timeout=300,  # a kernel on a busy 2-core machine can take over a minute to start
         kernel_name="python3",
         resources={"metadata": {"path": workdir}},
         store_widget_state=False,  # its renderer would come from a CDN
     )
-    client.execute()
-    notebook.metadata.pop("widgets", None)
+    try:
+        client.execute()
+    finally:
+        if kernel.has_kernel:  # given its kernel, nbclient leaves it running
+            kernel.shutdown_kernel(now=True)
+    drop_widgets(notebook)
     nbformat.write(notebook, target)  # type: ignore[no-untyped-call]
     return f"executed {Path(source).name} in {time.perf_counter() - start:.0f} s"
+
+
+def drop_widgets(notebook: Any) -> None:
+    """Remove the widget outputs of an executed notebook, and its widget state.
+
+    With no widget state (its renderer would come from a CDN) a widget shows the text it
+    started with: tqdm's bar stuck at 0%. What the bar reported, the notebook prints anyway.
+    """
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in cell.outputs if WIDGET not in out.get("data", {})]
 
 
 def _title(notebook: Path) -> str:

@@ -51,10 +51,12 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert 100_000 < len(page.encode()) < 170_000
     assert 60_000 < len(svg.encode()) < 120_000
     assert "<svg" in (out_dir / "network.svg").read_text()
+    assert (out_dir / "graph.dot").read_text().startswith("digraph")
     for name in (
         "loss.png",
         "decision_boundary.png",
         "network.svg",
+        "graph.dot",
         "graph.svg",
         "backward_steps.html",
     ):
@@ -75,18 +77,33 @@ def _quick_training(model: MLP, X: Any, y: Any, progress: bool) -> Any:
     )
 
 
-def test_demo_without_dot_is_one_line_and_exit_1(
+def test_demo_without_dot_writes_the_rest_and_says_what_needs_graphviz(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("matplotlib")
     monkeypatch.setattr(nn.cli.demo, "train_like_micrograd", _quick_training)  # keep it fast
     empty = tmp_path / "no-programs-here"
     empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    code, _, err = run(["demo", "--out", str(tmp_path / "out")], capsys)
-    assert code == 1
+    monkeypatch.setenv("PATH", str(empty))  # graphviz runs `dot` through PATH
+    out_dir = tmp_path / "out"
+    code, out, err = run(["demo", "--out", str(out_dir)], capsys)
+    assert code == nn.cli.demo.WITHOUT_DOT == 3
+    assert sorted(path.name for path in out_dir.iterdir()) == [
+        "decision_boundary.png",
+        "graph.dot",
+        "loss.png",
+        "network.svg",
+    ]
+    for path in out_dir.iterdir():
+        assert f"wrote {path}" in out
+    assert (out_dir / "loss.png").read_bytes().startswith(PNG)
+    assert "<svg" in (out_dir / "network.svg").read_text()
+    source = (out_dir / "graph.dot").read_text()
+    assert source.startswith("digraph") and "relu(w·x+b)" in source
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "dot" in err and "apt-get install graphviz" in err
+    assert err.startswith("glassgrad demo: graph.svg and backward_steps.html were not written")
+    assert "apt-get install graphviz" in err
+    assert f"dot -Tsvg {out_dir / 'graph.dot'} -o {out_dir / 'graph.svg'}" in err
 
 
 @pytest.mark.parametrize(

@@ -336,7 +336,50 @@ def test_without_dot_it_says_how_to_install_graphviz(
     assert code != 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "apt-get install graphviz" in err
+    assert "--format dot" in err
     assert not (tmp_path / "g.svg").exists()
+
+
+@pytest.mark.parametrize("how", [["--out", "g.dot"], ["--format", "dot", "--out", "g.txt"]])
+def test_without_dot_it_writes_the_dot_source(
+    how: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on PATH
+    monkeypatch.chdir(tmp_path)
+    assert run(["tanh(a*b + c)", "a=2", "b=-3", "c=10", *how]) == 0
+    written = tmp_path / how[-1]
+    assert f"wrote {how[-1]}" in capsys.readouterr().out
+    source = written.read_text()
+    assert source.startswith("digraph") and "tanh" in source and "grad" in source
+    assert source == draw_dot_source("tanh(a*b + c)", a=2, b=-3, c=10)
+
+
+def draw_dot_source(text: str, **values: float) -> str:
+    """The DOT source `draw_dot` makes for ``text`` after its backward pass."""
+    from autograd.viz import draw_dot
+
+    leaves = {name: Value(value, label=name) for name, value in values.items()}
+    result = parse_expression(text).evaluate(leaves)
+    assert isinstance(result, Value)
+    result.backward()
+    source: str = draw_dot(result).source
+    return source
+
+
+def test_steps_without_dot_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code = run(
+        ["a * 2", "a=1", "--out", str(tmp_path / "g.dot"), "--steps", str(tmp_path / "s.html")]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "so the --steps page could not be drawn and nothing was written" in err
+    assert sorted(tmp_path.iterdir()) == []
 
 
 def test_an_unwritable_output_is_one_line_and_exit_code_1(
@@ -397,3 +440,29 @@ def test_the_same_file_for_out_and_steps_is_refused(
     page = tmp_path / "x.html"
     assert run(["a * 2", "a=1", "--out", str(page), "--format", "svg", "--steps", str(page)]) == 2
     assert "same file" in capsys.readouterr().err and not page.exists()
+
+
+def test_a_leading_dash_without_spaces_is_refused_under_graphs_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["graph", "-x*2", "x=3"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassgrad graph: error: unrecognized arguments: -x*2. ")
+    assert "parentheses" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["-x * 2", "x=3"],  # with a space it is not an option
+        ["(-x)*2", "x=3"],
+        ["--", "-x*2", "x=3"],  # options first
+    ],
+)
+def test_a_leading_dash_works_as_the_readme_says(
+    words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["--out", str(tmp_path / "g.dot"), *words]) == 0
+    assert "d/dx = -2" in capsys.readouterr().out

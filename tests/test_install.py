@@ -12,10 +12,13 @@ The sdist test is quick and always runs.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
@@ -57,8 +60,12 @@ def test_the_sdist_carries_its_tests_notebooks_docs_and_license(tmp_path: Path) 
     for needed in (
         "LICENSE",
         "README.md",
+        "setup.py",
         "Makefile",
         "mkdocs.yml",
+        "package-lock.json",
+        "tools/codelines.py",
+        "docs/try/index.html",
         "tests/conftest.py",
         "tests/test_cli.py",
         "notebooks/01_values_and_graphs.ipynb",
@@ -70,6 +77,32 @@ def test_the_sdist_carries_its_tests_notebooks_docs_and_license(tmp_path: Path) 
     ):
         assert needed in names, needed
     assert not any("__pycache__" in name or name.startswith("benchmarks/results") for name in names)
+
+
+REPOSITORY = "https://github.com/glassgrad/glassgrad"
+RAW = "https://raw.githubusercontent.com/glassgrad/glassgrad/main/"
+
+
+def test_the_wheel_names_its_repository_and_its_pictures_resolve(tmp_path: Path) -> None:
+    wheel = build("wheel", tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = HeaderParser().parsestr(archive.read(name).decode())
+    urls = dict(value.split(", ", 1) for value in metadata.get_all("Project-URL") or [])
+    assert urls["Source"] == REPOSITORY
+    assert urls["Issues"] == REPOSITORY + "/issues"
+    assert metadata["Author"] == "glassgrad developers"
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    description = metadata.get_payload()
+    assert description.startswith("# glassgrad\n")
+    targets = re.findall(r"(!?)\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)\)", description)
+    pictures = [target for bang, target in targets if bang]
+    assert len(pictures) == (ROOT / "README.md").read_text().count("![")
+    for target in pictures:  # each a raw file of the repository that this checkout has
+        assert target.startswith(RAW), target
+        assert (ROOT / target.removeprefix(RAW)).is_file(), target
+    for _, target in targets:  # no link is left relative
+        assert target.startswith(("https://", "http://", "#", "mailto:")), target
 
 
 @slow

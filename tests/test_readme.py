@@ -22,6 +22,7 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,82 @@ def test_each_shell_command_works(
     accuracy = re.match(r"test accuracy (\d+%)", comment)
     if accuracy:
         assert f"test accuracy {accuracy.group(1)}" in out.replace(".0%", "%"), out
+
+
+# -- The numbers the prose quotes, each checked where it is computed ---------------------------
+
+PROSE = " ".join(README.read_text(encoding="utf-8").split())  # line breaks as spaces
+
+
+def quoted(pattern: str) -> re.Match[str]:
+    """The README's one match of ``pattern`` (in its text with line breaks as spaces)."""
+    matches = list(re.finditer(pattern, PROSE))
+    assert len(matches) == 1, f"README: {len(matches)} matches of {pattern!r}"
+    return matches[0]
+
+
+def test_the_ten_lines_say_what_c_is_tanh_of() -> None:
+    from autograd import Value
+
+    a, b = Value(2.0), Value(-3.0)
+    inner = a * b + a.exp() / b - a**2 + 2**a  # the Ten lines' c, before its tanh
+    shown = quoted(r"c is tanh of about (-?\d+\.\d+)").group(1)
+    decimals = len(shown.split(".")[1])
+    assert float(shown) == round(inner.data, decimals)
+
+
+def test_the_engine_size_is_counted_by_the_script_the_readme_names() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("codelines", ROOT / "tools" / "codelines.py")
+    assert spec is not None and spec.loader is not None
+    codelines = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(codelines)
+    command = quoted(r"`python tools/codelines.py ((?:autograd/\w+\.py ?)+)`").group(1)
+    counts = {
+        path: codelines.count_code_lines((ROOT / path).read_text(encoding="utf-8"))
+        for path in command.split()
+    }
+    total = sum(counts.values())
+    assert int(quoted(r"the whole engine: about (\d+) lines of code").group(1)) == round(total, -1)
+    assert 0.4 < counts["autograd/ops.py"] / total < 0.6  # "half of them the op table"
+    assert counts["autograd/backward.py"] < 100  # "under a hundred"
+    table = re.findall(r'^\s*Op\("(\w+)"', (ROOT / "autograd" / "ops.py").read_text(), re.M)
+    assert int(quoted(r"the op table \((\d+) ops,").group(1)) == len(table)
+
+
+def test_a_buggy_rule_shrinks_to_what_the_readme_says() -> None:
+    hypothesis = pytest.importorskip("hypothesis")
+    import math
+
+    from autograd import GradcheckError, define_op, gradcheck
+    from autograd.functions import sigmoid
+    from autograd.testing import expressions
+
+    buggy = define_op(
+        "my_softplus",
+        lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+        lambda g, out, x: (g * sigmoid(-x),),  # the README's bug: sigmoid(-x)
+    )
+
+    @hypothesis.settings(database=None, derandomize=True, deadline=None, max_examples=100)
+    @hypothesis.given(expressions(extra_ops=[(buggy, (-30.0, 30.0))]))
+    def prop(expr: Any) -> None:
+        assert gradcheck(expr, expr.values, order=2)
+
+    with pytest.raises(GradcheckError) as failure:
+        prop()
+    expression, values = quoted(r"shrinks to `([^`]+)` at `([^`]+)`").groups()
+    report = " ".join(getattr(failure.value, "__notes__", []))
+    assert f"<Expression {expression} at {values}" in report, report
+
+
+def test_what_a_device_as_output_gives(capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.cli import main
+
+    quoted(r"A device \(`train --save /dev/null`\).*?\(exit code 1\)")
+    assert main(["train", "--data", "xor", "--no-progress", "--save", "/dev/null"]) == 1
+    assert "/dev/null" in capsys.readouterr().err
+    quoted(r"\(`graph --out /dev/null` stops before that, with exit code 2")
+    assert main(["graph", "a*2", "a=1", "--out", "/dev/null"]) == 2
+    assert "cannot tell the format" in capsys.readouterr().err

@@ -193,6 +193,7 @@ def standalone_page(fragment: str, title: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
+<link rel="icon" href="data:,">
 <style>
 body {{ margin: 8px 12px; }}
 h1 {{ font-family: Helvetica, Arial, sans-serif; font-size: 18px; margin: 4px 0; }}

@@ -12,7 +12,8 @@ expression parser in `nn.cli.expression`); the argument types they share live in
 Mistakes in the arguments (an unknown data set, ``--lr -1``, ``--hidden 16,x``) are one line on
 stderr and exit code 2; a failure while running (training diverged, a file cannot be written,
 graphviz's ``dot`` missing) is one line and exit code 1. No traceback either way. Every output
-path is checked before the work starts.
+path is checked before the work starts. Without graphviz's ``dot``, ``demo`` writes every file
+but the two it renders and exits with 3, and ``graph --format dot`` writes the DOT source.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if "graph" in words:  # an unrecognised "-x" is then most likely an expression
         parser.dash_hint = graph.DASH_HINT
-    args = parser.parse_args(words)
+    args, unknown = parser.parse_known_args(words)
+    if unknown:  # reported under the subcommand's name, whose --help lists its arguments
+        parser.prog = f"{parser.prog} {args.command}"
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     func: Callable[..., int] = args.func
     try:
         return func(args)

@@ -3,13 +3,22 @@
 Trains an MLP 2-16-16-1 on 100 moons points the way micrograd's demo does (mean hinge loss +
 1e-4 L2, SGD with the learning rate falling from 1.0 to 0.1, 100 full-batch steps), then
 writes into DIR: the training curves, the decision boundary, and for one sample's loss through
-a smaller network trained the same way, its computation graph and a page stepping through its
-backward pass. The files are checked before training and written together at the end.
+a smaller network trained the same way, its computation graph (as a picture and as DOT
+source) and a page stepping through its backward pass. The files are checked before training
+and written together at the end.
+
+The graph's picture and the step-through page need graphviz's ``dot`` program. Without it the
+demo still writes everything else (the plots, the network picture and the graph's DOT source,
+``graph.dot``), then names the two files it could not draw and says how to install graphviz.
+
+Exit codes: 0 every file written; 3 every file but the two that need ``dot`` (see above);
+1 a failure (a file cannot be written, training diverged); 2 a mistake in the arguments.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,10 +35,15 @@ OUTPUT_NAMES = (
     "loss.png",
     "decision_boundary.png",
     "network.svg",
+    "graph.dot",
     "graph.svg",
     "backward_steps.html",
 )
 """The files the demo writes into its directory, in the order it reports them."""
+NEED_DOT = ("graph.svg", "backward_steps.html")
+"""The files that graphviz's ``dot`` program renders: without it, the demo skips them."""
+WITHOUT_DOT = 3
+"""The exit code when every file but those that need ``dot`` was written."""
 
 
 def register(subparsers: Any) -> None:
@@ -42,8 +56,10 @@ def register(subparsers: Any) -> None:
             "points with a progress bar, then write into DIR: loss.png (training curves), "
             "decision_boundary.png, and for one sample through a 2-4-4-1 network trained the "
             "same way: network.svg (the network with that sample's activations and "
-            "gradients), graph.svg (the computation graph of its loss) and "
-            "backward_steps.html (a node-by-node step-through of its backward pass)."
+            "gradients), graph.svg and graph.dot (the computation graph of its loss, as a "
+            "picture and as DOT source) and backward_steps.html (a node-by-node step-through "
+            "of its backward pass). graph.svg and backward_steps.html need graphviz's dot "
+            "program: without it the demo writes the rest and exits with status 3."
         ),
     )
     demo.add_argument(
@@ -84,10 +100,27 @@ def run(args: argparse.Namespace) -> int:
     # same way shows every part (inputs, weights, neuron nodes, the loss) at a readable size.
     small = MLP(2, [4, 4, 1], seed=args.seed)
     train_like_micrograd(small, X, y, progress=False)
-    contents = [*pictures, *draw_one_sample(small, X, y)]
-    for path in write_outputs(dict(zip(paths, contents, strict=True)), "glassgrad demo"):
+    drawings = draw_one_sample(small, X, y)
+    contents = dict(zip(OUTPUT_NAMES, [*pictures, *drawings], strict=True))
+    files = {out / name: content for name, content in contents.items() if content is not None}
+    for path in write_outputs(files, "glassgrad demo"):
         print(f"wrote {path}")
-    return 0
+    missing = [name for name, content in contents.items() if content is None]
+    if not missing:
+        return 0
+    print(_without_dot_message(out, missing), file=sys.stderr)
+    return WITHOUT_DOT
+
+
+def _without_dot_message(out: Path, missing: list[str]) -> str:
+    from autograd.viz import INSTALL_HINT
+
+    return (
+        f"glassgrad demo: {' and '.join(missing)} were not written: drawing them needs "
+        f"graphviz's 'dot' program, which is not on PATH. {INSTALL_HINT}; then run glassgrad "
+        f"demo again, or draw the graph from its DOT source with "
+        f"'dot -Tsvg {out / 'graph.dot'} -o {out / 'graph.svg'}'."
+    )
 
 
 def train_like_micrograd(model: MLP, X: list[list[float]], y: list[int], progress: bool) -> History:
@@ -98,14 +131,17 @@ def train_like_micrograd(model: MLP, X: list[list[float]], y: list[int], progres
     )
 
 
-def draw_one_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[bytes, bytes, bytes]:
-    """The network picture (SVG), the graph (SVG) and the step-through page (HTML) of the loss
-    of the sample the model is least sure of.
+def draw_one_sample(
+    model: MLP, X: list[list[float]], y: list[int]
+) -> tuple[bytes, bytes, bytes | None, bytes | None]:
+    """The network picture (SVG), the graph's DOT source and picture (SVG) and the
+    step-through page (HTML) of the loss of the sample the model is least sure of.
 
     That sample is the one with the smallest margin ``y * score``: a sample classified with a
-    margin of 1 or more has a hinge loss of 0 and every gradient 0, nothing to look at.
+    margin of 1 or more has a hinge loss of 0 and every gradient 0, nothing to look at. The
+    picture and the page are None when graphviz's ``dot`` program is missing.
     """
-    from autograd.viz import draw_dot
+    from autograd.viz import GraphvizNotFoundError, draw_dot
 
     with no_grad():
         margins = [_single(model(x)).data * t for x, t in zip(X, y, strict=True)]
@@ -114,11 +150,16 @@ def draw_one_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[byt
     model.zero_grad()  # training left the last step's gradients in the parameters
     sample.backward()
     network = draw_network(model, X[i], loss=sample).svg
-    graph = draw_dot(sample).pipe(format="svg")
+    drawing = draw_dot(sample)
     model.zero_grad()
-    page = trace_network(model, loss=_one_sample_loss(model, X[i], y[i])).to_page()
+    try:
+        graph: bytes | None = drawing.pipe(format="svg")
+        trace = trace_network(model, loss=_one_sample_loss(model, X[i], y[i]))
+        page: bytes | None = trace.to_page().encode("utf-8")
+    except GraphvizNotFoundError:
+        graph = page = None
     model.zero_grad()
-    return network.encode("utf-8"), graph, page.encode("utf-8")
+    return network.encode("utf-8"), drawing.source.encode("utf-8"), graph, page
 
 
 def _single(output: Value | list[Value]) -> Value:

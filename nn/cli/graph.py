@@ -5,13 +5,16 @@
 The expression is read by `nn.cli.expression.parse_expression` (``ast``, a fixed grammar, never
 ``eval``). Each ``NAME=VALUE`` becomes a leaf labelled NAME; the result is differentiated
 (``backward()``, or `trace_backward` when ``--steps`` asks for the step-through page), drawn by
-`draw_dot` and rendered by graphviz's ``dot``.
+`draw_dot` and rendered by graphviz's ``dot``. ``--format dot`` (or ``--out graph.dot``) writes
+the drawing's DOT source instead, which needs no graphviz program: render it later with
+``dot -Tsvg graph.dot -o graph.svg``, or paste it into any Graphviz viewer.
 
 Exit codes: 0 done; 2 bad input (the expression, a ``NAME=VALUE``, an option, or a value
 outside an op's domain such as ``log(-1)``, a ``--format`` that disagrees with ``--out``'s
-suffix); 1 when the drawing cannot be rendered or written (graphviz's ``dot`` missing, an
-unwritable path, or a path that is not a regular file, such as ``/dev/null``). Both output paths
-are checked before anything is computed, and the picture and the page are written together: a
+suffix); 1 when the drawing cannot be rendered or written (graphviz's ``dot`` missing: the
+message then says how to install it and that ``--format dot`` works without it; an unwritable
+path, or a path that is not a regular file, such as ``/dev/null``). Both output paths are
+checked before anything is computed, and the picture and the page are written together: a
 failure leaves neither behind.
 """
 
@@ -31,7 +34,8 @@ from nn.cli.outputs import check_outputs, write_outputs
 
 __all__ = ["DASH_HINT", "FORMATS", "PICTURE_SUFFIXES", "parse_assignments", "register", "run"]
 
-FORMATS = ("svg", "png", "pdf")
+FORMATS = ("svg", "png", "pdf", "dot")
+"""What ``--format`` takes: pictures rendered by graphviz's ``dot``, or ``dot``, the DOT source."""
 PICTURE_SUFFIXES = {*FORMATS, "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "eps", "ps"}
 """File suffixes that say what kind of picture a file is: ``--format`` must agree with them."""
 BAD_INPUT, CANNOT_RENDER = 2, 1
@@ -46,6 +50,7 @@ examples:
   glassgrad graph "tanh(a*b + c)" a=2 b=-3 c=10
   glassgrad graph "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 b=6.88 --out neuron.svg
   glassgrad graph "log(x) * sigmoid(y)" x=3 y=0.5 --steps backward.html
+  glassgrad graph "a*b + c" a=2 b=-3 c=10 --out graph.dot   (DOT source: no graphviz needed)
 
 grammar: numbers, your variables, + - * / ** , unary -, parentheses, and
 {functions}. An expression starting with - needs
@@ -76,7 +81,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--out", type=Path, help="the picture to write (default: graph.FORMAT)")
     parser.add_argument(
-        "--format", choices=FORMATS, help="picture format (default: from --out's suffix, or svg)"
+        "--format",
+        choices=FORMATS,
+        help="picture format, or dot for the DOT source (default: from --out's suffix, or svg)",
     )
     parser.add_argument(
         "--steps", type=Path, metavar="FILE.html",
@@ -173,14 +180,21 @@ def _run(args: argparse.Namespace) -> int:
         trace = trace_backward(result) if args.steps else None
         if trace is None:
             result.backward()
-        picture = draw_dot(result, rankdir=args.rankdir).pipe(format=picture_format)
-        contents = [picture]
+        drawing = draw_dot(result, rankdir=args.rankdir)
+        if picture_format == "dot":  # the source: no graphviz program needed
+            contents = [drawing.source.encode("utf-8")]
+        else:
+            contents = [drawing.pipe(format=picture_format)]
         if trace is not None:
             title = f"Backward pass of {args.expression}"
             contents.append(trace.to_page(title=title).encode("utf-8"))
     except GraphvizNotFoundError:
+        drawn = ["the picture"] if picture_format != "dot" else []
+        drawn += ["the --steps page"] if args.steps is not None else []
         return _fail(
-            f"graphviz's 'dot' program was not found, so nothing could be drawn. {INSTALL_HINT}",
+            f"graphviz's 'dot' program was not found, so {' and '.join(drawn)} could not be drawn "
+            f"and nothing was written. {INSTALL_HINT}. Without it, --format dot (or --out "
+            "FILE.dot) writes the graph's DOT source.",
             CANNOT_RENDER,
         )
     except (ValueError, ZeroDivisionError, OverflowError) as error:  # domain errors, size
