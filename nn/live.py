@@ -211,7 +211,8 @@ class TrainingView:
 
     Args:
         model: the MLP, Layer or Neuron being trained; its weights are read at each update.
-        X, y: the training data; with two inputs its points are drawn on the boundary.
+        X: the training inputs; with two inputs the points are drawn on the boundary.
+        y: the training labels.
         epochs: how many epochs are planned (the curves' x axis), if known.
         threshold: how a one-output model's output is read as a class; by default 0.5 for a
             sigmoid output, else 0 (as ``nn.train.default_threshold``).

@@ -274,7 +274,8 @@ def test_the_demos_page_shows_the_network_beside_the_graph() -> None:
 
     X, labels = data.moons(20, noise=0.1, seed=0)
     y = [2 * t - 1 for t in labels]
-    _, _, page = draw_one_sample(MLP(2, [4, 4, 1], seed=0), X, y)
+    _, _, _, page = draw_one_sample(MLP(2, [4, 4, 1], seed=0), X, y)
+    assert page is not None  # dot is there
     text = page.decode("utf-8")
     assert 'data-testid="inset"' in text and 'class="nn-neuron"' in text
 
