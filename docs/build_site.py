@@ -309,8 +309,8 @@ def write_try_page(target: Path) -> int:
     with zipfile.ZipFile(target / "glassgrad.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for package in packages:
             # The modules and the files they read (the step-through page's CSS and script).
-            files = (p for p in package.rglob("*") if p.suffix in (".py", ".css", ".js", ".html"))
-            for path in sorted(files):
+            bundled = (p for p in package.rglob("*") if p.suffix in (".py", ".css", ".js", ".html"))
+            for path in sorted(bundled):
                 name = path.relative_to(package.parent).as_posix()
                 entry = zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0))  # the same bytes each build
                 entry.compress_type = zipfile.ZIP_DEFLATED
