@@ -261,7 +261,7 @@ def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
 class BackwardTrace(Sequence[TraceStep]):
     """The record of one backward pass: a sequence of `TraceStep`, one per op node.
 
-    ``len(self)`` steps; ``trace[i]`` is step i; ``trace.explain(i)`` says it in one line;
+    ``len(trace)`` steps; ``trace[i]`` is step i; ``trace.explain(i)`` says it in one line;
     ``trace.frame(i)`` draws the graph after step i; ``trace.forward`` holds the forward
     pass's steps. In Jupyter the trace shows itself as a step-through (forward pass, then
     backward pass; zoom, fit, follow); ``trace.save_html(path)`` writes it as a page.
