@@ -158,11 +158,6 @@ class NeuronWriter:
             apply = f"{self.prefix}_apply({z})"
         return [f"{z} = {' + '.join(terms)}", f"{out} = {apply}"], [z]
 
-    def skip_when(self, out: str) -> str | None:
-        """When the rule sends only zeros back: a relu neuron that is off (its slope is 0), so
-        compiled code may skip it. None for the other activations."""
-        return f"{out} <= 0.0" if self.activation.scalar == "relu" else None
-
     def derivative(self, g: str, out: str, operands: Sequence[str]) -> tuple[list[str], list[str]]:
         """Statements that set ``local_<out>``, and the contributions, in operand order."""
         n = (len(operands) - 1) // 2

@@ -168,10 +168,8 @@ class _Writer:
             "check": check,
         }
         self.lines: list[str] = []
-        self.indent = "    "
         self.finite: dict[str, None] = {}  # the names whose numbers must all be finite
         self.pending: dict[Value, list[str]] = {}  # contributions not yet summed
-        self.growing: dict[Value, str] = {}  # gradients added to one contribution at a time
         self.gname: dict[Value, str] = {}  # each node's gradient, once written
         self.written: set[str] = set()
         self.live_set = set(trace.live)
@@ -193,7 +191,7 @@ class _Writer:
         return name
 
     def emit(self, line: str) -> None:
-        self.lines.append(f"{self.indent}{line}")
+        self.lines.append(f"    {line}")
 
     def emit_comment(self, text: str) -> None:
         """``# text``, wrapped at MAX_LINE characters (continued lines indented)."""
@@ -219,7 +217,7 @@ class _Writer:
 
     def emit_joined(self, head: str, parts: Sequence[str], separator: str, tail: str = "") -> None:
         """`_joined` in the function's body."""
-        self.lines += _joined(f"{self.indent}{head}", parts, separator, tail)
+        self.lines += _joined(f"    {head}", parts, separator, tail)
 
     # -- forward -------------------------------------------------------------------------
 
@@ -294,7 +292,6 @@ class _Writer:
         """
         trace = self.trace
         self.pending[trace.root] = ["1.0"]
-        skippable = self.skippable()
         for node in trace.sweep:
             op = node.op
             if op is None:
@@ -302,16 +299,13 @@ class _Writer:
             g = self.flush(node)
             # A gradient that reaches no live leaf is checked here. One that does shows in
             # theirs (built-in rules multiply g into every contribution), unless a user's rule
-            # leaves g out, or the rule is skipped: so those are checked too.
-            if node not in self.reaches_live or is_user_op(op) or node in skippable:
+            # leaves g out: so a user op's g is checked too.
+            if node not in self.reaches_live or is_user_op(op):
                 self.check(g)
             out = self.expr(node)
             operands = [self.expr(p) for p in node.parents]
             if self.comments:
                 self.emit_comment(_formula(op))
-            if node in skippable:  # e.g. a relu neuron that is off passes nothing back
-                self.emit(f"if not ({skippable[node]}):")
-                self.indent = "        "
             writer = getattr(op, "writer", None)
             if writer is not None:
                 statements, contributions = writer.derivative(g, out, operands)
@@ -322,12 +316,7 @@ class _Writer:
             else:
                 contributions = self.rule_call(node, g, out, operands)
             for parent, contribution in zip(node.parents, contributions, strict=True):
-                if parent in self.growing:
-                    growing = self.growing[parent]
-                    self.emit(f"{growing} = {growing} + {contribution}")
-                else:
-                    self.pending.setdefault(parent, []).append(contribution)
-            self.indent = "    "
+                self.pending.setdefault(parent, []).append(contribution)
             if self.comments:  # a small graph: each leaf's gradient grows under its rule
                 for parent in dict.fromkeys(node.parents):
                     if parent.op is None and parent in self.pending:
@@ -336,45 +325,8 @@ class _Writer:
             self.flush(leaf)
         return [self.gname.get(leaf, "0.0") for leaf in trace.live]
 
-    def skippable(self) -> dict[Value, str]:
-        """The nodes whose rule sends nothing back under a condition their op's writer
-        states (``skip_when``: a relu neuron that is off), with that condition.
-
-        The parents of such a node cannot take one sum of their contributions (some may be
-        skipped at run time): their gradients grow statement by statement from 0.0, in the
-        sweep's order (``self.growing``), which adds the same numbers in the same order
-        (``0.0 + c`` is ``c``, but for the sign of a zero). Only in large graphs: a small one
-        reads better without the branches.
-        """
-        found: dict[Value, str] = {}
-        if self.comments:
-            return found
-        for node in self.trace.sweep:
-            skip_when = getattr(getattr(node.op, "writer", None), "skip_when", None)
-            condition = skip_when(self.expr(node)) if skip_when is not None else None
-            if condition is not None:
-                found[node] = condition
-        growing = dict.fromkeys(p for node in found for p in node.parents)
-        names = []
-        for node in growing:
-            name = self.names.of.get(node) or self.names.fresh("const")  # (a constant's: its
-            self.growing[node] = self.gname[node] = f"g_{name}"  # number stays a literal)
-            self.written.add(f"g_{name}")
-            names.append(f"g_{name}")
-            if node.op is None and node not in self.live_set:
-                self.check(f"g_{name}")
-        line: list[str] = []  # the gradients that grow from 0.0, as many to a line as fit
-        for name in [*names, ""]:
-            if line and (not name or len(" = ".join([*line, name, "0.0"])) + 4 > MAX_LINE):
-                self.emit(" = ".join([*line, "0.0"]))
-                line = []
-            line.append(name)
-        return found
-
     def flush(self, node: Value) -> str:
         """Write ``node``'s gradient, the sum of its pending contributions; its name."""
-        if node in self.growing:  # grown statement by statement, complete by now
-            return self.growing[node]
         terms = self.pending.pop(node)
         begun = node in self.gname  # a leaf of a small graph, written as it goes
         # In a large graph, a gradient that is another node's, unchanged (both operands of a
