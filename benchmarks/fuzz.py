@@ -19,7 +19,7 @@ the exact answer float64 rounding alone can take an evaluation (see `exact`). A 
 is then put down to one of the `CAUSES`: glassgrad within `NOISE_FACTOR` spreads of the exact
 answer is fine (PyTorch is the one off, or both are as close as float64 allows, typically
 after a cancellation); only "glassgrad wrong" fails the test. Apart from PyTorch,
-``backward()`` (the fast sweep) must equal ``grad()`` (the reference sweep) to the bit.
+``backward()`` must equal ``grad()`` (both run the engine's one sweep) to the bit.
 
 The ops are read off the op table (``autograd.ops.OPS``), with where each is defined and
 smooth from ``autograd/testing/domains.py`` and its glassgrad spelling from
@@ -74,8 +74,8 @@ CAUSES = {
     "glassgrad wrong": "glassgrad is farther from the exact answer than rounding explains",
     "exact undefined": "the exact program divides by 0 (or leaves a domain) where float64 "
     "rounding kept it defined: there is no exact answer to judge by",
-    "backward differs from grad": "backward() (the fast sweep) and grad() (the reference "
-    "sweep) gave different bits, which the design forbids",
+    "backward differs from grad": "backward() and grad() gave different bits, which the "
+    "design forbids",
 }
 """Why glassgrad and PyTorch differ, as judged against the exact reference."""
 

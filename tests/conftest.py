@@ -39,8 +39,7 @@ settings.register_profile(
     print_blob=True,
     database=None,
 )
-# The second pass of `make test` under CI (every test again on the reference engine): the
-# same derandomized examples, fewer of them.
+# A shorter derandomized profile, for a quick run (HYPOTHESIS_PROFILE=ci-short).
 settings.register_profile(
     "ci-short",
     derandomize=True,

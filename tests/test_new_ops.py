@@ -433,7 +433,7 @@ def test_neuron_activations_match_torch_and_the_reference_sweep(activation: str)
             if activation in UNARY:  # where torch is off in a tail, mpmath decides
                 exact = partial(lambda i: UNARY[activation].exact(mpmath.mpf(z))[i], i)
             _close(ours[i], theirs[i], f"neuron_{activation}({z!r}) {what}", exact)
-        out.backward()  # the fast sweep
+        out.backward()
         fast = (w.grad, x.grad, b.grad)
         for leaf in (w, x, b):
             leaf.grad = 0.0
