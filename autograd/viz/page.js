@@ -203,18 +203,22 @@
       });
       products.appendChild(t);
       var length = path.getTotalLength(), best = null;
+      var w = t.getBBox().width + 8;  // beside the edge, left or right, when above it is full
       [0.1, 0.3, 0.5, 0.2, 0.7, 0.85].forEach(function (share) {
         var at = path.getPointAtLength(length * share);
         var f = data.edgeFontPt;
-        [-4 - f, f + 2, -4 - 2.5 * f, 2.5 * f + 2, -4 - 4 * f, 4 * f + 2].forEach(function (dy) {
-          if (best && best.cost === 0) { return; }
-          moveLabel(t, at.x, at.y + dy);
-          var b = userBox(t), cost = 0;
-          if (!b) { return; }
-          obstacles.concat(placed).forEach(function (o) { cost += overlap(b, o); });
-          if (!best || cost < best.cost) {
-            best = {cost: cost, x: at.x, y: at.y + dy, box: b, at: at, far: Math.abs(dy) > 2 * f};
-          }
+        [0, w / 2, -w / 2, w, -w, 1.5 * w, -1.5 * w].forEach(function (dx) {
+          [-4 - f, f + 2, -4 - 2.5 * f, 2.5 * f + 2, -4 - 4 * f, 4 * f + 2].forEach(function (dy) {
+            if (best && best.cost === 0) { return; }
+            moveLabel(t, at.x + dx, at.y + dy);
+            var b = userBox(t), cost = 0;
+            if (!b) { return; }
+            obstacles.concat(placed).forEach(function (o) { cost += overlap(b, o); });
+            if (!best || cost < best.cost) {
+              best = {cost: cost, x: at.x + dx, y: at.y + dy, box: b, at: at,
+                      far: Math.abs(dy) > 2 * f || Math.abs(dx) > w / 2};
+            }
+          });
         });
       });
       if (best) {
