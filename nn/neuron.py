@@ -32,7 +32,7 @@ from autograd.ops import OPS, Op
 from autograd.validate import finite_float
 from autograd.value import apply
 
-__all__ = ["ACTIVATIONS", "NEURON_OPS", "Activation", "NeuronWriter", "neuron", "neuron_op"]
+__all__ = ["ACTIVATIONS", "NEURON_OPS", "Activation", "NeuronWriter", "neuron"]
 
 
 @dataclass(frozen=True)
@@ -204,11 +204,6 @@ def neuron(
         leaf(bias, "bias"),
     )
     return apply(NEURON_OPS[activation], parents)
-
-
-def neuron_op(activation: str) -> Op:
-    """The op ``neuron_<activation>`` of the table (made when nn is imported)."""
-    return OPS[f"neuron_{activation}"]
 
 
 def _define(activation: Activation) -> Op:
