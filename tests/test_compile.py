@@ -745,8 +745,8 @@ def test_the_source_of_a_large_graph_has_short_lines_and_explains_a_parameter() 
     explained = step.explain(bias).splitlines()
     assert explained and all("layers_1_neurons_3_b" in line for line in explained)
     assert len(explained) < len(lines) / 10
-    # A user-visible name for every input and parameter.
-    assert "X_39_1" in step.source and "Y_39" in step.source
+    # A user-visible name for every input and parameter (a sample's: X[i][1] is X_i_1).
+    assert "X_i_1" in step.source and "Y_i" in step.source
 
 
 @given(st.lists(st.text(max_size=10), min_size=4, max_size=4), st.floats(-2, 2))

@@ -29,6 +29,7 @@ from typing import Any
 
 from autograd.backward import commit
 from autograd.compiler.codegen import Generated, NotFinite, Retrace, generate
+from autograd.compiler.rolled import generate_rolled
 from autograd.compiler.trace import (
     CompileError,
     Trace,
@@ -218,7 +219,7 @@ class CompiledFunction:
 
 
 def _build(traced: Trace, what: str) -> _Entry:
-    generated = generate(traced, check_user_rule)
+    generated = generate_rolled(traced, check_user_rule) or generate(traced, check_user_rule)
     filename = f"<compiled {what} #{next(_sources)}>"
     linecache.cache[filename] = (
         len(generated.source),

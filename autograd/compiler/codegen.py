@@ -168,9 +168,11 @@ class _Writer:
             "check": check,
         }
         self.lines: list[str] = []
+        self.indent = "    "  # deeper inside a loop (``rolled.py``)
         self.finite: dict[str, None] = {}  # the names whose numbers must all be finite
         self.pending: dict[Value, list[str]] = {}  # contributions not yet summed
         self.gname: dict[Value, str] = {}  # each node's gradient, once written
+        self.running: set[Value] = set()  # gradients added to one contribution at a time
         self.written: set[str] = set()
         self.live_set = set(trace.live)
         self.reaches_live: set[Value] = set(trace.live)
@@ -191,7 +193,7 @@ class _Writer:
         return name
 
     def emit(self, line: str) -> None:
-        self.lines.append(f"    {line}")
+        self.lines.append(f"{self.indent}{line}")
 
     def emit_comment(self, text: str) -> None:
         """``# text``, wrapped at MAX_LINE characters (continued lines indented)."""
@@ -217,7 +219,7 @@ class _Writer:
 
     def emit_joined(self, head: str, parts: Sequence[str], separator: str, tail: str = "") -> None:
         """`_joined` in the function's body."""
-        self.lines += _joined(f"    {head}", parts, separator, tail)
+        self.lines += _joined(f"{self.indent}{head}", parts, separator, tail)
 
     # -- forward -------------------------------------------------------------------------
 
@@ -293,42 +295,56 @@ class _Writer:
         trace = self.trace
         self.pending[trace.root] = ["1.0"]
         for node in trace.sweep:
-            op = node.op
-            if op is None:
-                continue
-            g = self.flush(node)
-            # A gradient that reaches no live leaf is checked here. One that does shows in
-            # theirs (built-in rules multiply g into every contribution), unless a user's rule
-            # leaves g out: so a user op's g is checked too.
-            if node not in self.reaches_live or is_user_op(op):
-                self.check(g)
-            out = self.expr(node)
-            operands = [self.expr(p) for p in node.parents]
-            if self.comments:
-                self.emit_comment(_formula(op))
-            writer = getattr(op, "writer", None)
-            if writer is not None:
-                statements, contributions = writer.derivative(g, out, operands)
-                for statement in statements:
-                    self.emit_long(statement)
-            elif usable(op.name, node.const):
-                contributions = list(TEMPLATES[op.name].derivative(g, out, operands, node.const))
+            if node.op is not None:
+                self.rule(node)
+        return self.leaf_gradients()
+
+    def rule(self, node: Value) -> None:
+        """One step of the sweep: ``node``'s gradient (complete by now), then its rule's
+        contributions, each pending in its parent until that parent's turn."""
+        op = node.op
+        assert op is not None
+        g = self.flush(node)
+        # A gradient that reaches no live leaf is checked here. One that does shows in
+        # theirs (built-in rules multiply g into every contribution), unless a user's rule
+        # leaves g out: so a user op's g is checked too.
+        if node not in self.reaches_live or is_user_op(op):
+            self.check(g)
+        out = self.expr(node)
+        operands = [self.expr(p) for p in node.parents]
+        if self.comments:
+            self.emit_comment(_formula(op))
+        writer = getattr(op, "writer", None)
+        if writer is not None:
+            statements, contributions = writer.derivative(g, out, operands)
+            for statement in statements:
+                self.emit_long(statement)
+        elif usable(op.name, node.const):
+            contributions = list(TEMPLATES[op.name].derivative(g, out, operands, node.const))
+        else:
+            contributions = self.rule_call(node, g, out, operands)
+        for parent, contribution in zip(node.parents, contributions, strict=True):
+            if parent in self.running:  # a gradient that grows inside a loop (rolled.py)
+                self.emit(f"{self.gname[parent]} += {contribution}")
             else:
-                contributions = self.rule_call(node, g, out, operands)
-            for parent, contribution in zip(node.parents, contributions, strict=True):
                 self.pending.setdefault(parent, []).append(contribution)
-            if self.comments:  # a small graph: each leaf's gradient grows under its rule
-                for parent in dict.fromkeys(node.parents):
-                    if parent.op is None and parent in self.pending:
-                        self.flush(parent)
+        if self.comments:  # a small graph: each leaf's gradient grows under its rule
+            for parent in dict.fromkeys(node.parents):
+                if parent.op is None and parent in self.pending:
+                    self.flush(parent)
+
+    def leaf_gradients(self) -> list[str]:
+        """The leaves' gradients still pending, written; the live leaves' gradient names."""
         for leaf in [leaf for leaf in self.pending if leaf.op is None]:
             self.flush(leaf)
-        return [self.gname.get(leaf, "0.0") for leaf in trace.live]
+        return [self.gname.get(leaf, "0.0") for leaf in self.trace.live]
 
     def flush(self, node: Value) -> str:
         """Write ``node``'s gradient, the sum of its pending contributions; its name."""
-        terms = self.pending.pop(node)
-        begun = node in self.gname  # a leaf of a small graph, written as it goes
+        begun = node in self.gname  # a leaf of a small graph, or grown in a loop
+        terms = self.pending.pop(node, [])
+        if begun and not terms:
+            return self.gname[node]
         # In a large graph, a gradient that is another node's, unchanged (both operands of a
         # `+`), takes that node's name instead of a line of its own.
         if not self.comments and len(terms) == 1 and terms[0] in self.written:

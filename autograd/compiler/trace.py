@@ -119,6 +119,7 @@ class Trace:
     forward: list[Value]
     sweep: list[Value]
     guards: list[Guard] = field(default_factory=list)
+    paths: list[tuple[int, ...]] = field(default_factory=list)  # where each input sat in args
 
     def extra_values(self) -> list[Value]:
         """The extra results, flattened in order."""
@@ -197,9 +198,25 @@ def trace(fn: Callable[..., Any], args: Sequence[Any], names: Sequence[str]) -> 
             forward.append(node)
         elif id(node) not in constants and id(node) not in input_ids:
             live.append(node)
-    return Trace(
-        root, extras, inputs, live, constants, forward, topological_order(root)[::-1], guards
-    )
+    sweep = topological_order(root)[::-1]
+    return Trace(root, extras, inputs, live, constants, forward, sweep, guards, _paths(args))
+
+
+def _paths(args: Sequence[Any]) -> list[tuple[int, ...]]:
+    """Where each number of ``args`` sits (``(0, 3, 1)``: ``args[0][3][1]``), in the order
+    `as_leaves` makes their leaves."""
+    found: list[tuple[int, ...]] = []
+
+    def walk(item: Any, path: tuple[int, ...]) -> None:
+        if isinstance(item, list | tuple):
+            for i, part in enumerate(item):
+                walk(part, (*path, i))
+        else:
+            found.append(path)
+
+    for i, arg in enumerate(args):
+        walk(arg, (i,))
+    return found
 
 
 def _nodes_below(tops: list[Value]) -> list[Value]:

@@ -1,0 +1,484 @@
+"""A batch written as a loop: the part of the graph that each sample repeats, written once.
+
+A training step scores every sample of a batch with the same model and then combines the
+losses, so its graph holds one copy of the same computation per sample. Written out node by
+node (``codegen.py``), the code grows with the batch. When the copies are alike, node for
+node, `generate_rolled` writes one copy inside a ``for`` loop over the samples instead:
+
+* forward: what no sample needs (the L2 penalty, say); then a loop that runs one sample's
+  nodes and keeps its numbers for the backward pass (``saved``); then what combines the
+  samples (the sum of the losses);
+* backward: the engine's sweep, in its order, except that the per-sample part is a loop
+  over the samples in the order the sweep meets them. A gradient that every sample adds to
+  (a weight's) grows inside the loop one contribution at a time (``g_w += c``), starting
+  from the contributions it had before the loop, so its terms are added in the sweep's own
+  order and its bits are the engine's. (Where nothing came before, it starts from ``0.0``:
+  ``0.0 + c`` is ``c``, up to the sign of a zero, which counts as equal here.)
+
+`find_samples` decides whether a trace can be written so and says how; it returns None when
+it cannot (a guard, samples that differ, an order the loop cannot follow, a small graph),
+and the trace is then written out whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from autograd.compiler.codegen import (
+    CHUNK,
+    COMMENTED_NODES,
+    Generated,
+    _label,
+    _summary,
+    _Writer,
+    python_name,
+)
+from autograd.compiler.trace import Trace
+from autograd.value import Value
+
+__all__ = ["Samples", "find_samples", "generate_rolled"]
+
+MIXED = -1  # the "sample" of a node computed from several samples
+_ASSIGNED = re.compile(r"^ {8}(\w+) = ")  # a statement of the loop's body that sets a name
+
+
+@dataclass
+class Samples:
+    """How a trace splits into samples that repeat the same nodes.
+
+    ``blocks[s]`` holds sample s's op nodes in forward order (node j of every block does
+    the same thing); ``inputs[key][s]`` is the position in ``trace.inputs`` of sample s's
+    input ``key`` (``(argument, rest of its path)``). ``outputs`` are the positions in a
+    block of the nodes used outside it, ``fed`` of those that the nodes that combine samples
+    send a gradient back to. In the sweep, ``trace.sweep[start:stop]`` holds the
+    blocks, sample by sample in ``order``, each in ``sweep_positions`` order, and the
+    combining nodes of ``hoisted`` between them.
+    """
+
+    count: int
+    sample_of: dict[Value, int]
+    blocks: list[list[Value]]
+    inputs: dict[tuple[int, ...], list[int]]
+    argument_names: dict[int, str]
+    local_leaves: list[set[Value]]  # each sample's own constant leaves
+    outputs: list[int]
+    fed: list[int]  # the outputs whose gradient the nodes that combine samples send back
+    start: int
+    stop: int
+    order: list[int]
+    sweep_positions: list[int]
+    hoisted: list[Value]
+
+
+def find_samples(trace: Trace) -> Samples | None:
+    """How ``trace`` repeats per sample, or None when it cannot be written as a loop."""
+    if (
+        trace.guards
+        or len(trace.forward) <= COMMENTED_NODES
+        or len(trace.paths) != len(trace.inputs)
+    ):
+        return None
+    # The batch: the arguments that are lists of one length (the first list's), >= 2.
+    lengths: dict[int, int] = {}
+    for path in trace.paths:
+        if len(path) >= 2:
+            lengths[path[0]] = max(lengths.get(path[0], 0), path[1] + 1)
+    if not lengths:
+        return None
+    count = next(iter(lengths.values()))
+    if count < 2:
+        return None
+    batch = {argument for argument, n in lengths.items() if n == count}
+    sample_of: dict[Value, int] = {}
+    inputs: dict[tuple[int, ...], list[int]] = {}
+    key_of: dict[Value, tuple[int, ...]] = {}
+    argument_names: dict[int, str] = {}
+    for k, ((leaf, name), path) in enumerate(zip(trace.inputs, trace.paths, strict=True)):
+        if path[0] in batch and len(path) >= 2:
+            key = (path[0], *path[2:])
+            sample_of[leaf] = path[1]
+            key_of[leaf] = key
+            inputs.setdefault(key, [-1] * count)[path[1]] = k
+            argument_names[path[0]] = name.split("[", 1)[0]
+    if any(-1 in positions for positions in inputs.values()):
+        return None  # a sample without one of the others' numbers: ragged rows
+    for node in trace.forward:
+        found: int | None = None
+        for parent in node.parents:
+            s = sample_of.get(parent)
+            if s is None or s == found:
+                continue
+            found = s if found is None else MIXED
+            if found == MIXED:
+                break
+        if found is not None:
+            sample_of[node] = found
+    blocks: list[list[Value]] = [[] for _ in range(count)]
+    for node in trace.forward:
+        s = sample_of.get(node, MIXED)
+        if s != MIXED:
+            blocks[s].append(node)
+    _set_apart_reductions(blocks, sample_of)
+    if len({len(block) for block in blocks}) != 1 or not blocks[0]:
+        return None
+    local_leaves = _local_constants(trace, sample_of, count)
+    if local_leaves is None:
+        return None
+    shapes = [_shape(blocks[s], s, key_of, sample_of, local_leaves[s]) for s in range(count)]
+    if any(shape != shapes[0] for shape in shapes):
+        return None
+    handed = _outputs(trace, blocks, sample_of)
+    if handed is None:
+        return None
+    outputs, fed = handed
+    return _in_sweep(trace, sample_of, blocks, outputs, fed, inputs, argument_names, local_leaves)
+
+
+def _set_apart_reductions(blocks: list[list[Value]], sample_of: dict[Value, int]) -> None:
+    """Move the start of a reduction out of the first sample's block.
+
+    ``sum(losses)`` begins ``0 + loss_0``: a node that depends on sample 0 alone, but that
+    combines samples like the rest of the sum. A block with more nodes than the others loses
+    its last nodes (used by no node of its block) whose op no shortest block ends with.
+    """
+    shortest = min(blocks, key=len)
+
+    def ends(block: list[Value]) -> list[Value]:
+        used = {parent for node in block for parent in node.parents}
+        return [node for node in block if node not in used]
+
+    usual = {(node.op, node.const) for node in ends(shortest)}
+    for block in blocks:
+        while len(block) > len(shortest):
+            odd = [node for node in ends(block) if (node.op, node.const) not in usual]
+            if not odd:
+                break
+            for node in odd:
+                sample_of[node] = MIXED
+            block[:] = [node for node in block if node not in odd]
+
+
+def _local_constants(
+    trace: Trace, sample_of: dict[Value, int], count: int
+) -> list[set[Value]] | None:
+    """Each sample's constant leaves: those the function made that only its nodes use."""
+    users: dict[Value, set[int]] = {}
+    for node in trace.forward:
+        for parent in node.parents:
+            if parent.op is None and id(parent) in trace.constants:
+                users.setdefault(parent, set()).add(sample_of.get(node, MIXED))
+    local: list[set[Value]] = [set() for _ in range(count)]
+    for leaf, samples in users.items():
+        if len(samples) == 1 and MIXED not in samples:
+            local[next(iter(samples))].add(leaf)
+    return local
+
+
+def _shape(
+    block: list[Value],
+    s: int,
+    key_of: dict[Value, tuple[int, ...]],
+    sample_of: dict[Value, int],
+    local: set[Value],
+) -> list[Any] | None:
+    """What block ``s`` computes, with nothing that names its sample: equal for two samples
+    exactly when their blocks are copies of each other."""
+    position = {node: j for j, node in enumerate(block)}
+    shape: list[Any] = []
+    for node in block:
+        parts: list[Any] = []
+        for parent in node.parents:
+            if parent in position:
+                parts.append(("node", position[parent]))
+            elif parent in key_of:
+                parts.append(("input", key_of[parent]))
+            elif parent in local:
+                parts.append(("constant", float(parent.data).hex()))
+            else:  # a live leaf, a shared constant, a node no sample depends on
+                parts.append(("shared", id(parent)))
+        const = None if node.const is None else node.const.hex()
+        shape.append((node.op, const, tuple(parts)))
+    return shape
+
+
+def _outputs(
+    trace: Trace, blocks: list[list[Value]], sample_of: dict[Value, int]
+) -> tuple[list[int], list[int]] | None:
+    """The positions of the nodes each block hands on (to the nodes that combine samples,
+    or as results), and of those among them whose gradient comes from the nodes that combine
+    samples; None if one of the latter is also used inside its own block (it would take
+    contributions from both sides of the loop)."""
+    in_sweep = set(trace.sweep)
+    handed: set[Value] = {trace.root, *trace.extra_values()}
+    fed: set[Value] = set()
+    for node in trace.forward:
+        if sample_of.get(node, MIXED) == MIXED:
+            handed.update(node.parents)
+            if node in in_sweep:
+                fed.update(node.parents)
+    positions = [j for j, node in enumerate(blocks[0]) if node in handed]
+    fed_positions = [j for j, node in enumerate(blocks[0]) if node in fed]
+    for block in blocks:
+        if [j for j, node in enumerate(block) if node in handed] != positions:
+            return None
+        if [j for j, node in enumerate(block) if node in fed] != fed_positions:
+            return None
+        inside = {parent for node in block for parent in node.parents}
+        if any(block[j] in inside for j in fed_positions):
+            return None
+    return (positions, fed_positions) if positions else None
+
+
+def _in_sweep(
+    trace: Trace,
+    sample_of: dict[Value, int],
+    blocks: list[list[Value]],
+    outputs: list[int],
+    fed: list[int],
+    inputs: dict[tuple[int, ...], list[int]],
+    argument_names: dict[int, str],
+    local_leaves: list[set[Value]],
+) -> Samples | None:
+    """Where the blocks sit in the sweep; None unless a loop can follow its order: the
+    blocks one after another (the same order inside each), and between them only nodes
+    that combine samples and send nothing but to each other and to the blocks' outputs."""
+    count = len(blocks)
+    position = {node: j for block in blocks for j, node in enumerate(block)}
+    where = [i for i, node in enumerate(trace.sweep) if sample_of.get(node, MIXED) != MIXED]
+    where = [i for i in where if trace.sweep[i].op is not None]
+    start, stop = where[0], where[-1] + 1
+    handed = {block[j] for block in blocks for j in outputs}
+    runs: list[tuple[int, list[int]]] = []
+    hoisted: list[Value] = []
+    for node in trace.sweep[start:stop]:
+        if node.op is None:
+            continue
+        s = sample_of.get(node)
+        if s is None:
+            return None  # a node no sample depends on, amid the blocks
+        if s == MIXED:
+            if any(p not in handed and sample_of.get(p) != MIXED for p in node.parents):
+                return None
+            hoisted.append(node)
+        elif runs and runs[-1][0] == s:
+            runs[-1][1].append(position[node])
+        else:
+            runs.append((s, [position[node]]))
+    order = [s for s, _ in runs]
+    if sorted(order) != list(range(count)) or order not in (
+        list(range(count)),
+        list(range(count - 1, -1, -1)),
+    ):
+        return None
+    if any(run != runs[0][1] for _, run in runs):
+        return None
+    return Samples(
+        count,
+        sample_of,
+        blocks,
+        inputs,
+        argument_names,
+        local_leaves,
+        outputs,
+        fed,
+        start,
+        stop,
+        order,
+        runs[0][1],
+        hoisted,
+    )
+
+
+def _slice(positions: list[int]) -> str | None:
+    """``inputs[a:b:c]`` for positions evenly spaced, else None."""
+    first = positions[0]
+    step = positions[1] - first if len(positions) > 1 else 1
+    if step <= 0 or positions != list(range(first, first + step * len(positions), step)):
+        return None
+    end = positions[-1] + 1
+    return f"inputs[{first}:{end}]" if step == 1 else f"inputs[{first}:{end}:{step}]"
+
+
+def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
+    """The trace written with its samples as a loop (see the module's docstring), or None
+    when `find_samples` finds it cannot be."""
+    samples = find_samples(trace)
+    if samples is None:
+        return None
+    slices = {key: _slice(positions) for key, positions in samples.inputs.items()}
+    if any(text is None for text in slices.values()):
+        return None
+    w = _Writer(trace, check)
+    w.comments = False
+    names = w.names
+    names.taken.update({"saved", "loop_total", "k"})
+    for node in trace.forward:
+        op_writer = getattr(node.op, "writer", None)
+        if op_writer is not None:
+            names.taken.update(op_writer.namespace())
+    first, count = samples.blocks[0], samples.count
+    per_sample = set(samples.blocks[0]) | samples.local_leaves[0]
+    # The first sample's inputs stand for every sample's: X_i_0 is X[i][0].
+    loop_names = []
+    for key, positions in samples.inputs.items():
+        leaf = trace.inputs[positions[0]][0]
+        rest = "".join(f"_{part}" for part in key[1:])
+        loop_names.append(names.fresh(python_name(f"{samples.argument_names[key[0]]}_i{rest}")))
+        names.of[leaf] = loop_names[-1]
+        per_sample.add(leaf)
+    batch_leaves = {leaf for leaf, _ in trace.inputs if leaf in samples.sample_of}
+    for k, (leaf, name) in enumerate(trace.inputs):
+        if leaf not in batch_leaves:
+            w.emit(f"{names.add(leaf, name)} = inputs[{k}]")
+    live_names = [names.add(leaf, _label(leaf) or "leaf") for leaf in trace.live]
+    if live_names:
+        w.emit("# the live leaves, read at this call")
+        _unpack(w, live_names, "live")
+
+    # -- forward ---------------------------------------------------------------------------
+    w.emit("# forward: what no sample needs")
+    for node in trace.forward:
+        if node not in samples.sample_of:
+            w.forward(node)
+    w.emit(f"# forward: the {count} samples, one at a time; each one's numbers are kept")
+    w.emit("saved = []")
+    w.emit("loop_total = 0.0  # every number of the loop, summed: finite, or one is not")
+    lists_at = len(w.lines)  # where the lists of the samples' outputs begin (below)
+    zipped = [text for text in slices.values() if text is not None]
+    if len(zipped) == 1:
+        w.emit(f"for {loop_names[0]} in {zipped[0]}:")
+    else:
+        w.emit_joined(f"for {', '.join(loop_names)} in zip(", zipped, ", ", "):")
+    w.indent = "        "
+    checked_before = set(w.finite)
+    body_start = len(w.lines)
+    for node in first:
+        w.forward(node)
+    assigned = [_ASSIGNED.match(line) for line in w.lines[body_start:]]
+    kept = list(dict.fromkeys(loop_names + [m.group(1) for m in assigned if m]))
+    w.emit_joined("saved.append((", kept, ", ", "))")
+    lists = [names.fresh(f"{w.expr(first[j])}_per_sample") for j in samples.outputs]
+    w.lines[lists_at:lists_at] = [f"    {name} = []" for name in lists]
+    for j, name in zip(samples.outputs, lists, strict=True):
+        w.emit(f"{name}.append({w.expr(first[j])})")
+    _emit_loop_checks(w, checked_before)
+    w.indent = "    "
+    for j, name in zip(samples.outputs, lists, strict=True):
+        for s in range(1, count):  # sample s's output: v7_s3 (sample 0's is the loop's v7)
+            names.of[samples.blocks[s][j]] = names.fresh(f"{names.of[first[j]]}_s{s}")
+        _unpack(w, [names.of[samples.blocks[s][j]] for s in range(count)], name)
+    w.emit("# forward: what combines the samples")
+    for node in trace.forward:
+        if samples.sample_of.get(node) == MIXED:
+            w.forward(node)
+
+    # -- backward ------------------------------------------------------------------------------
+    w.emit("# backward: the sweep, node by node in reverse topological order")
+    w.pending[trace.root] = ["1.0"]
+    for node in trace.sweep[: samples.start]:
+        if node.op is not None:
+            w.rule(node)
+    for node in samples.hoisted:
+        w.rule(node)
+    gradient_lists = []
+    for j, name in zip(samples.outputs, lists, strict=True):
+        if j not in samples.fed:
+            continue
+        each = [w.flush(samples.blocks[s][j]) for s in range(count)]
+        gradient_lists.append(names.fresh(f"g_{name}"))
+        w.emit_joined(f"{gradient_lists[-1]} = [", each, ", ", "]")
+    # What every sample adds to: its gradient grows inside the loop.
+    receivers: dict[Value, None] = {}
+    for node in first:
+        for parent in node.parents:
+            if parent not in per_sample:
+                receivers[parent] = None
+    for receiver in receivers:
+        if receiver in w.pending:
+            w.flush(receiver)
+        else:
+            name = names.of.get(receiver) or names.fresh("const")
+            w.gname[receiver] = f"g_{name}"
+            w.emit(f"g_{name} = 0.0")
+        w.written.add(w.gname[receiver])
+        w.running.add(receiver)
+    steps = "range(" + (f"{count}" if samples.order[0] == 0 else f"{count - 1}, -1, -1") + ")"
+    w.emit(f"for k in {steps}:  # the samples in the order the sweep meets them")
+    w.indent = "        "
+    checked_before = set(w.finite)
+    _unpack(w, kept, "saved[k]")
+    for j, name in zip(samples.fed, gradient_lists, strict=True):
+        g = f"g_{names.of[first[j]]}"
+        w.emit(f"{g} = {name}[k]")
+        w.gname[first[j]] = g
+        w.written.add(g)
+    for j in samples.sweep_positions:
+        w.rule(first[j])
+    for leaf in [leaf for leaf in w.pending if leaf in per_sample]:
+        w.flush(leaf)
+    if any(node in w.pending for node in per_sample):
+        return None  # (cannot happen: every node of a block has had its turn)
+    _emit_loop_checks(w, checked_before)
+    w.indent = "    "
+    w.running.clear()
+    for receiver in receivers:  # a constant's gradient: nobody reads it, the engine checks it
+        if receiver.op is None and receiver not in w.live_set:
+            w.check(w.gname[receiver])
+    for node in trace.sweep[samples.stop :]:
+        if node.op is not None:
+            w.rule(node)
+    grads = w.leaf_gradients()
+    w.check("loop_total")
+    return _finish(w, trace, grads, samples, names.of)
+
+
+def _unpack(w: _Writer, targets: list[str], source: str) -> None:
+    """``a, b, c = source`` (``(a,) = source`` for one name), broken over lines."""
+    if len(targets) == 1:
+        w.emit(f"({targets[0]},) = {source}")
+    else:
+        w.emit_joined("", targets, ", ", f" = {source}")
+
+
+def _emit_loop_checks(w: _Writer, before: set[str]) -> None:
+    """The names the loop's body added to the finite check: summed into ``loop_total``."""
+    new = [name for name in w.finite if name not in before]
+    for name in new:
+        del w.finite[name]
+    for i in range(0, len(new), CHUNK):
+        w.emit_joined("loop_total = loop_total + (", new[i : i + CHUNK], " + ", ")")
+
+
+def _finish(
+    w: _Writer, trace: Trace, grads: list[str], samples: Samples, named: dict[Value, str]
+) -> Generated:
+    """The checks, the results and the function around the lines."""
+    w.emit("# every number above is finite, or the engine must say what went wrong")
+    for value in [trace.root, *trace.extra_values()]:
+        w.check(w.expr(value))
+    checked = list(w.finite)
+    chunks = [checked[i : i + CHUNK] for i in range(0, len(checked), CHUNK)]
+    if len(chunks) == 1:
+        w.emit_joined("if not isfinite(", chunks[0], " + ", "):")
+    else:
+        for i, chunk in enumerate(chunks):
+            w.emit_joined("total = " if i == 0 else "total += ", chunk, " + ")
+        w.emit("if not isfinite(total):")
+    w.emit("    raise NotFinite")
+    results = [w.expr(trace.root)] + [w.expr(v) for v in trace.extra_values()]
+    w.emit_joined("outputs = [", results, ", ", "]")
+    w.emit_joined("gradients = [", grads, ", ", "]")
+    w.emit("return outputs, gradients")
+    header = [
+        "def forward_backward(inputs, live):",
+        f'    """{_summary(trace)}',
+        f'    The {samples.count} samples are written once, as a loop."""',
+    ]
+    source = "\n".join(header + w.lines) + "\n"
+    names = dict(named)
+    for block in samples.blocks[1:]:  # another sample's node: the loop's line for it
+        for node, same in zip(block, samples.blocks[0], strict=True):
+            names.setdefault(node, named[same])
+    return Generated(source, w.namespace, names, list(trace.live))

@@ -1,0 +1,195 @@
+"""``autograd.compile`` writes a batch as a loop over its samples, with the engine's bits.
+
+A function that computes the same nodes for every sample of a batch, then combines them, is
+written with one sample's code inside a ``for`` loop (``autograd/compiler/rolled.py``). These
+tests check that the loop form is chosen where it should be, that it gives the engine's
+results and ``.grad`` numbers to the bit (as ``test_compile.py`` compares them), that its
+errors are the engine's, and that a function whose samples differ is written out whole.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from functools import reduce
+from operator import add
+from typing import Any
+
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, compile
+from nn import MLP
+from nn.losses import l2
+from nn.module import ACTIVATIONS
+from tests.test_compile import LOSSES, batch, loss_function, same_as_eager
+
+LOOP = "as a loop"  # what the docstring of a looped function says
+
+
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.generate])
+@given(
+    st.sampled_from(ACTIVATIONS),
+    st.sampled_from(LOSSES),
+    st.integers(40, 60),
+    st.integers(0, 10**6),
+)
+def test_a_networks_batch_is_a_loop_with_the_engines_bits(
+    activation: str, loss: str, n: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    outputs = 2 if loss == "cross_entropy" else 1
+    model = MLP(2, [6, 6, outputs], activation, seed=seed)
+    live = model.parameters()
+    fn = loss_function(model, loss)  # the per-sample outputs come back too
+    step = compile(fn)
+    for _ in range(3):
+        assert same_as_eager(step, fn, live, batch(rng, n, loss))
+        for p in live:
+            p.data -= 0.1 * p.grad
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
+def test_the_loop_reads_each_sample_once_and_its_size_does_not_grow_with_the_batch() -> None:
+    model = MLP(2, [8, 8, 1], "relu", seed=1)
+    rng = random.Random(1)
+    sizes = []
+    for n in (30, 90):
+        step = compile(loss_function(model, "hinge"))
+        step(*batch(rng, n, "hinge"))
+        assert LOOP in step.source
+        assert f"for X_i_0, X_i_1, Y_i in zip(inputs[0:{2 * n - 1}:2]" in step.source
+        sizes.append(len(step.source))
+    # Only the outputs' lists (one name per sample) grow with the batch.
+    assert sizes[1] < 1.3 * sizes[0]
+
+
+@pytest.mark.parametrize(
+    "combine",
+    ["sum", "Value.sum", "reduce", "reversed", "mean of squares"],
+)
+def test_every_way_of_combining_the_samples_gives_the_engines_bits(combine: str) -> None:
+    model = MLP(3, [5, 5, 1], "tanh", seed=3)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        errors = [(model(x) - t) for x, t in zip(X, y, strict=True)]
+        if combine == "sum":
+            data = sum(e * e for e in errors)
+        elif combine == "Value.sum":
+            data = Value.sum([e * e for e in errors])
+        elif combine == "reduce":
+            data = reduce(add, [e * e for e in errors])
+        elif combine == "reversed":
+            data = reduce(lambda a, b: b + a, reversed([e * e for e in errors]))
+        else:
+            data = Value.sum([e**2 for e in errors]) / len(errors)
+        return data * 0.5 + 1e-3 * l2(live)
+
+    step = compile(fn)
+    rng = random.Random(4)
+    for _ in range(3):
+        X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(40)]
+        y = [rng.uniform(-1, 1) for _ in range(40)]
+        assert same_as_eager(step, fn, live, [X, y])
+        for p in live:
+            p.data -= 0.05 * p.grad
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
+def test_a_shared_argument_and_a_samples_own_constants_are_read_right() -> None:
+    model = MLP(2, [6, 6, 1], "relu", seed=5)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value], margin: Value) -> Value:
+        losses = [(margin - t * model(x)).relu() for x, t in zip(X, y, strict=True)]
+        bumps = [Value(0.5) * s for s in losses]  # a constant leaf made for each sample
+        return Value.sum(bumps) + 1e-4 * l2(live)
+
+    step = compile(fn)
+    rng = random.Random(6)
+    for margin in (1.0, 0.5, 2.0):
+        X, y = batch(rng, 30, "hinge")
+        assert same_as_eager(step, fn, live, [X, y, margin])
+    assert LOOP in step.source and "margin = inputs[" in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
+def test_samples_that_differ_are_written_out_whole() -> None:
+    w = [Value(0.1 * (i + 1), label=f"w{i}") for i in range(4)]
+
+    def fn(xs: list[Value]) -> Value:
+        terms = []
+        for i, x in enumerate(xs):  # every third sample takes another op
+            z = x * w[i % 4] + w[(i + 1) % 4]
+            terms.append(z.tanh() if i % 3 else z.sigmoid())
+        return Value.sum(terms)
+
+    step = compile(fn)
+    rng = random.Random(7)
+    for _ in range(3):
+        assert same_as_eager(step, fn, w, [[rng.uniform(-2, 2) for _ in range(150)]])
+    assert LOOP not in step.source
+
+
+def test_a_guard_keeps_the_function_written_out_whole() -> None:
+    model = MLP(2, [6, 6, 1], "relu", seed=8)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        total = Value.sum([(model(x) - t) ** 2 for x, t in zip(X, y, strict=True)])
+        return total if total > 1.0 else total * 2.0  # a Python branch: a guard
+
+    step = compile(fn)
+    X, y = batch(random.Random(9), 30, "mse")
+    assert same_as_eager(step, fn, live, [X, y])
+    assert LOOP not in step.source
+
+
+def test_errors_inside_the_loop_are_the_engines_with_no_grad_changed() -> None:
+    model = MLP(2, [6, 6, 1], "relu", seed=10)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        losses = [((model(x) - t) ** 2 + 1.0).log() * t.log() for x, t in zip(X, y, strict=True)]
+        return Value.sum(losses) + 1e-4 * l2(live)
+
+    step = compile(fn)
+    rng = random.Random(11)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(30)]
+    good = [rng.uniform(0.5, 2.0) for _ in range(30)]
+    assert same_as_eager(step, fn, live, [X, good])
+    assert LOOP in step.source
+    bad = list(good)
+    bad[17] = -1.0  # log of a negative, in sample 17 only
+    assert not same_as_eager(step, fn, live, [X, bad])
+    huge = [list(row) for row in X]
+    huge[3] = [1e300, 1e300]  # an overflow in sample 3's neurons
+    assert not same_as_eager(step, fn, live, [huge, good])
+    assert same_as_eager(step, fn, live, [X, good])
+    assert (step.traces, step.replays) == (1, 2)
+
+
+def test_explain_shows_the_loops_lines_for_a_parameter_and_a_samples_node() -> None:
+    model = MLP(2, [6, 6, 1], "relu", seed=12)
+    fn = loss_function(model, "hinge")
+    step = compile(fn)
+    step(*batch(random.Random(13), 30, "hinge"))
+    w = model.layers[1].neurons[2].w[4]
+    explained = step.explain(w)
+    assert "g_layers_1_neurons_2_w4 += " in explained  # its gradient grows in the loop
+    assert math.isfinite(w.grad)
+
+
+def test_a_short_last_batch_is_a_second_loop(tmp_path: Any) -> None:
+    model = MLP(2, [6, 6, 1], "relu", seed=14)
+    live = model.parameters()
+    fn = loss_function(model, "hinge")
+    step = compile(fn)
+    rng = random.Random(15)
+    for n in (32, 32, 7, 32):
+        assert same_as_eager(step, fn, live, batch(rng, n, "hinge"))
+    assert step.traces == 2 and step.replays == 0
