@@ -165,6 +165,11 @@ class NeuronWriter:
             apply = f"{self.prefix}_apply({z})"
         return [f"{z} = {' + '.join(terms)}", f"{out} = {apply}"], [z]
 
+    def runs_when(self, out: str) -> str | None:
+        """When the rule sends anything but zeros back: for relu, while the neuron is on (its
+        slope is 0 when off), so a loop over samples may skip it. None: always."""
+        return f"{out} > 0.0" if self.activation.scalar == "relu" else None
+
     def derivative(self, g: str, out: str, operands: Sequence[str]) -> tuple[list[str], list[str]]:
         """Statements that set ``local_<out>``, and the contributions, in operand order."""
         n = (len(operands) - 1) // 2

@@ -173,6 +173,7 @@ class _Writer:
         self.pending: dict[Value, list[str]] = {}  # contributions not yet summed
         self.gname: dict[Value, str] = {}  # each node's gradient, once written
         self.running: set[Value] = set()  # gradients added to one contribution at a time
+        self.runs_when: dict[Value, str] = {}  # rules that send only zeros unless this holds
         self.written: set[str] = set()
         self.live_set = set(trace.live)
         self.reaches_live: set[Value] = set(trace.live)
@@ -308,12 +309,16 @@ class _Writer:
         # A gradient that reaches no live leaf is checked here. One that does shows in
         # theirs (built-in rules multiply g into every contribution), unless a user's rule
         # leaves g out: so a user op's g is checked too.
-        if node not in self.reaches_live or is_user_op(op):
-            self.check(g)
+        condition = self.runs_when.get(node)  # (a relu neuron: its slope is 0 when off)
+        if node not in self.reaches_live or is_user_op(op) or condition is not None:
+            self.check(g)  # (a skipped rule would hide an inf in g)
         out = self.expr(node)
         operands = [self.expr(p) for p in node.parents]
         if self.comments:
             self.emit_comment(_formula(op))
+        if condition is not None:  # its parents' gradients are running: see rolled.py
+            self.emit(f"if {condition}:")
+            self.indent += "    "
         writer = getattr(op, "writer", None)
         if writer is not None:
             statements, contributions = writer.derivative(g, out, operands)
@@ -328,6 +333,8 @@ class _Writer:
                 self.emit(f"{self.gname[parent]} += {contribution}")
             else:
                 self.pending.setdefault(parent, []).append(contribution)
+        if condition is not None:
+            self.indent = self.indent[:-4]
         if self.comments:  # a small graph: each leaf's gradient grows under its rule
             for parent in dict.fromkeys(node.parents):
                 if parent.op is None and parent in self.pending:
