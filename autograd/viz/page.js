@@ -43,8 +43,83 @@
   traces.forEach(function (root) {
     root.setAttribute("data-gg-ready", "1");
     var data = JSON.parse(root.querySelector(".gg-steps").textContent);
+    var svg = root.querySelector(".gg-view svg");
+    if (svg) { wire(root, data, svg); } else { drawInBrowser(root, data); }
+  });
+
+  // ---- without graphviz's dot: Graphviz in WebAssembly draws the graph from its DOT source -
+  // viz-global.js defines the global Viz. It is loaded once per page, trying each address in
+  // turn: a copy beside the page if its writer put one there, then the pinned CDN file, whose
+  // hash the browser checks (integrity) before running it.
+  function loadScript(source) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = source.src;
+      if (source.integrity) { s.integrity = source.integrity; s.crossOrigin = "anonymous"; }
+      s.onload = function () { if (window.Viz) { resolve(window.Viz); } else { reject(); } };
+      s.onerror = function () { s.remove(); reject(new Error("cannot load " + source.src)); };
+      document.head.appendChild(s);
+    });
+  }
+  function loadViz(sources) {
+    if (window.Viz) { return Promise.resolve(window.Viz); }
+    if (!window.ggVizLoading) {
+      window.ggVizLoading = sources.reduce(function (loading, source) {
+        return loading.catch(function () { return loadScript(source); });
+      }, Promise.reject(new Error("no address for viz-global.js")));
+    }
+    return window.ggVizLoading;
+  }
+  // Graphviz in WebAssembly cannot measure the browser's fonts: it sizes each box by its own
+  // table of Helvetica's letter widths. Where the browser draws the text in a wider font
+  // (DejaVu Sans, with no Helvetica or Arial installed), every text of the graph is shrunk by
+  // the ratio of the two widths of a sample, so that it fits its box as under dot.
+  function fitTexts(viz, svg, font) {
+    var sample = "data 0.0000 grad";
+    var plain = viz.renderString('digraph { s [shape=box, margin=0, fontsize=100, fontname="' +
+      font + '", label="' + sample + '"] }', {format: "plain"});
+    var assumed = Number(plain.split("\n")[1].split(" ")[4]) * 72;  // node s x y WIDTH (inches)
+    var text = svg.querySelector("text");
+    if (!text || !(assumed > 0)) { return; }
+    var context = document.createElement("canvas").getContext("2d");
+    context.font = "100px " + getComputedStyle(text).fontFamily;
+    var scale = assumed / context.measureText(sample).width;
+    if (scale > 0.98) { return; }
+    each(svg.querySelectorAll("text[font-size]"), function (t) {
+      t.style.fontSize = (Number(t.getAttribute("font-size")) * scale) + "px";
+    });
+  }
+  function drawInBrowser(root, data) {
     var view = root.querySelector(".gg-view");
-    var svg = view.querySelector("svg");
+    function draw(viz) {
+      var svg = viz.renderSVGElement(data.dot);
+      // As page.py does with dot's SVG: no tooltip per box (its <title>, "v12").
+      each(svg.querySelectorAll("title"), function (t) { t.remove(); });
+      view.textContent = "";
+      view.appendChild(svg);
+      fitTexts(viz, svg, data.font);
+      root.setAttribute("data-drawn-by", "viz");
+      return svg;
+    }
+    function unavailable() {  // said in the graph's place; the steps still work without it
+      byTestId(root, "graph-note").hidden = true;
+      byTestId(root, "graph-unavailable").hidden = false;
+      var empty = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      empty.setAttribute("viewBox", "0 0 1 1");
+      empty.style.display = "none";
+      view.appendChild(empty);
+      root.setAttribute("data-drawn-by", "none");
+      return empty;
+    }
+    loadViz(data.viz).then(function (Viz) { return Viz.instance(); })
+      .then(draw, unavailable)
+      .then(function (svg) { wire(root, data, svg); });
+  }
+  function byTestId(root, id) { return root.querySelector('[data-testid="' + id + '"]'); }
+
+  // ---- a step-through on its graph ------------------------------------------------------
+  function wire(root, data, svg) {
+    var view = root.querySelector(".gg-view");
     function q(id) { return root.querySelector('[data-testid="' + id + '"]'); }
     var slider = q("slider"), prev = q("prev"), next = q("next"), play = q("play");
     var counter = root.querySelector(".gg-counter"), phase = q("phase");
@@ -552,5 +627,5 @@
     root.querySelector(".gg-nojs").hidden = true;
     fit();
     show(0);
-  });
+  }
 })();
