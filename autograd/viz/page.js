@@ -70,20 +70,32 @@
     }
     return window.ggVizLoading;
   }
-  // Graphviz in WebAssembly cannot measure the browser's fonts: it sizes each box by its own
-  // table of Helvetica's letter widths. Where the browser draws the text in a wider font
-  // (DejaVu Sans, with no Helvetica or Arial installed), every text of the graph is shrunk by
-  // the ratio of the two widths of a sample, so that it fits its box as under dot.
-  function fitTexts(viz, svg, font) {
-    var sample = "data 0.0000 grad";
+  // Graphviz in WebAssembly cannot measure the browser's fonts: it sizes each box from its
+  // own tables of letter widths, one per font it knows ("Helvetica,Arial,sans-serif", a list,
+  // is not one of them: it would be sized as Times). So the graph is laid out with the known
+  // font whose widths are nearest those of the font the browser draws the text in (DejaVu
+  // Sans where Helvetica and Arial are missing), measured on a sample; if that font is still
+  // narrower, every text is shrunk by as much, so that it fits its box as under dot.
+  var LAYOUT_FONTS = ["Helvetica", "DejaVu Sans", "Verdana", "Times", "Courier"];
+  var SAMPLE = "data 0.0000 grad";
+  function layoutWidth(viz, font) {  // the sample's width at size 100, as Graphviz sizes it
     var plain = viz.renderString('digraph { s [shape=box, margin=0, fontsize=100, fontname="' +
-      font + '", label="' + sample + '"] }', {format: "plain"});
-    var assumed = Number(plain.split("\n")[1].split(" ")[4]) * 72;  // node s x y WIDTH (inches)
-    var text = svg.querySelector("text");
-    if (!text || !(assumed > 0)) { return; }
+      font + '", label="' + SAMPLE + '"] }', {format: "plain"});
+    return Number(plain.split("\n")[1].split(" ")[4]) * 72;  // node s x y WIDTH (inches)
+  }
+  function layoutFont(viz, font) {
     var context = document.createElement("canvas").getContext("2d");
-    context.font = "100px " + getComputedStyle(text).fontFamily;
-    var scale = assumed / context.measureText(sample).width;
+    context.font = "100px " + font;
+    var drawn = context.measureText(SAMPLE).width, best = null;
+    LAYOUT_FONTS.forEach(function (name) {
+      var width = layoutWidth(viz, name);
+      if (!best || Math.abs(width - drawn) < Math.abs(best.width - drawn)) {
+        best = {name: name, width: width};
+      }
+    });
+    return {name: best.name, scale: Math.min(1, best.width / drawn)};
+  }
+  function fitTexts(svg, scale) {
     if (scale > 0.98) { return; }
     each(svg.querySelectorAll("text[font-size]"), function (t) {
       t.style.fontSize = (Number(t.getAttribute("font-size")) * scale) + "px";
@@ -92,12 +104,17 @@
   function drawInBrowser(root, data) {
     var view = root.querySelector(".gg-view");
     function draw(viz) {
-      var svg = viz.renderSVGElement(data.dot);
+      var font = layoutFont(viz, data.font);
+      var svg = viz.renderSVGElement(
+        data.dot.split('fontname="' + data.font + '"').join('fontname="' + font.name + '"'));
       // As page.py does with dot's SVG: no tooltip per box (its <title>, "v12").
       each(svg.querySelectorAll("title"), function (t) { t.remove(); });
       view.textContent = "";
       view.appendChild(svg);
-      fitTexts(viz, svg, data.font);
+      fitTexts(svg, font.scale);  // then "follow" zooms in by as much more, as legible
+      data.minScale = Math.max(data.minScale, data.minNodeScale / font.scale);
+      data.maxScale = data.maxScale / font.scale;
+      root.setAttribute("data-layout-font", font.name);
       root.setAttribute("data-drawn-by", "viz");
       return svg;
     }

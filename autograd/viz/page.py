@@ -182,7 +182,10 @@ def step_through(
     if dot_source is not None:
         sources = [{"src": viz_src}] if viz_src else []
         sources.append({"src": VIZ_URL, "integrity": VIZ_INTEGRITY})
-        data = data | {"dot": dot_source, "viz": sources, "font": FONT}
+        # minNodeScale: the zoom at which node text is MIN_TEXT_PX, for the script to keep
+        # when it draws the text smaller than dot would (see page.js's fitTexts).
+        data = data | {"dot": dot_source, "viz": sources, "font": FONT,
+                       "minNodeScale": MIN_TEXT_PX / NODE_FONT_PT}  # fmt: skip
     scales = {
         "minScale": max(MIN_TEXT_PX / NODE_FONT_PT, MIN_EDGE_TEXT_PX / EDGE_FONT_PT),
         "maxScale": MAX_TEXT_PX / NODE_FONT_PT,
