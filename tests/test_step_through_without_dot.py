@@ -195,6 +195,7 @@ def test_the_demos_page_draws_its_graph_with_the_script_beside_it_and_steps(
     from tests.test_step_through_view import MEASURE, inside, steps_of
 
     path = demo_page(tmp_path / "out", viz_src=VIZ_FILE)
+    assert 90_000 < path.stat().st_size < 130_000  # the README: "about 110 KB"
     shutil.copyfile(NPM_FILE, path.parent / VIZ_FILE)
     page, root = open_offline(browser, path)
     assert root.get_attribute("data-drawn-by") == "viz"

@@ -70,6 +70,11 @@ def register(subparsers: Any) -> None:
             "viz-global.js beside it when this install has a copy, else from a CDN) and "
             "exits with status 3."
         ),
+        epilog=(
+            "exit status: 0 every file written; 3 every file but graph.svg (graphviz's dot is "
+            "missing); 1 a failure (a file cannot be written, training diverged); 2 a mistake "
+            "in the arguments."
+        ),
     )
     demo.add_argument(
         "--out",
