@@ -122,6 +122,19 @@ def test_its_dot_source_is_what_dot_lays_out_for_the_page_with_dot(
     from autograd.viz.page import _inline_svg
 
     assert _inline_svg(svg) in with_dot
+    # With dot nothing changes: no DOT source, no script to load, viz_src or not.
+    assert not {"dot", "viz"} & page_data(trace.to_page(viz_src=VIZ_FILE)).keys()
+
+
+def test_a_step_through_takes_its_graph_as_svg_or_as_dot_source() -> None:
+    from autograd.viz.page import step_through
+
+    o, _ = the_classic_neuron()
+    data = trace_backward(o).page_data()
+    with pytest.raises(ValueError, match="either the rendered svg or the dot_source"):
+        step_through(None, data)
+    with pytest.raises(ValueError, match="either the rendered svg or the dot_source"):
+        step_through("<svg></svg>", data, dot_source="digraph {}")
 
 
 # ---- in the browser -------------------------------------------------------------------------
