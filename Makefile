@@ -22,6 +22,7 @@ PACKAGE_STAMP := $(VENV)/.installed-package
 
 # The try page's npm packages (package-lock.json): Pyodide and Graphviz compiled to WebAssembly.
 NPM_STAMP := node_modules/.installed
+VIZ_COPY  := autograd/viz/vendor/viz-global.js
 
 .PHONY: demo test lint pytest bench fuzz notebooks docs install system-deps dot chromium clean help \
 	npm try-deps
@@ -87,7 +88,12 @@ $(STAMP): pyproject.toml
 
 system-deps: dot chromium ## graphviz's dot and chromium (apt-get, when root)
 
-npm: $(NPM_STAMP) ## the try page's npm packages: Pyodide, Graphviz in WebAssembly (19 MB)
+npm: $(NPM_STAMP) $(VIZ_COPY) ## npm packages (19 MB): Pyodide, Graphviz in WebAssembly (try page, pages without dot)
+
+# Graphviz in WebAssembly as package data (git-ignored): a step-through page written without
+# graphviz's dot loads it from beside itself, offline (autograd/viz/page.py).
+$(VIZ_COPY): $(NPM_STAMP)
+	@mkdir -p $(dir $@) && cp node_modules/@viz-js/viz/dist/viz-global.js $@
 
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "the docs' try page needs npm (Node.js):"\
@@ -97,10 +103,12 @@ $(NPM_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund $(QUIET)
 	@touch $@
 
-# The try page's browser test needs the npm packages; without npm it is skipped with a reason.
-try-deps: ## the npm packages if npm is there (make test: the try page's test)
+# The browser tests of the try page and of a page drawn without dot (with viz-global.js beside
+# it) need the npm packages; without npm they are skipped with a reason.
+try-deps: ## the npm packages if npm is there (make test: the browser tests that need them)
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory npm; else \
-	  echo "note: npm is missing, so the try page's browser test will be skipped"; fi
+	  echo "note: npm is missing, so the browser tests of the try page and of a page"\
+	    "drawn without dot will be skipped"; fi
 
 # graphviz's `dot` renders the drawings. Installed with apt-get when we are root, else explained.
 dot: ## graphviz's dot program

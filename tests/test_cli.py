@@ -61,6 +61,7 @@ def test_demo_writes_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
         "backward_steps.html",
     ):
         assert f"wrote {out_dir / name}" in out
+    assert not (out_dir / "viz-global.js").exists()  # with dot, dot draws the page's graph
 
 
 def _quick_training(model: MLP, X: Any, y: Any, progress: bool) -> Any:
@@ -77,31 +78,43 @@ def _quick_training(model: MLP, X: Any, y: Any, progress: bool) -> Any:
     )
 
 
+@pytest.mark.parametrize("copy", [b"/* viz-global.js */", None], ids=["copy", "no-copy"])
 def test_demo_without_dot_writes_the_rest_and_says_what_needs_graphviz(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    copy: bytes | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Every file but graph.svg; the page draws its graph in the browser, with viz-global.js
+    beside it when the package holds a copy (``copy``), else from the CDN."""
     pytest.importorskip("matplotlib")
     monkeypatch.setattr(nn.cli.demo, "train_like_micrograd", _quick_training)  # keep it fast
+    monkeypatch.setattr(nn.cli.demo, "local_viz_script", lambda: copy)
     empty = tmp_path / "no-programs-here"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))  # graphviz runs `dot` through PATH
     out_dir = tmp_path / "out"
     code, out, err = run(["demo", "--out", str(out_dir)], capsys)
     assert code == nn.cli.demo.WITHOUT_DOT == 3
-    assert sorted(path.name for path in out_dir.iterdir()) == [
-        "decision_boundary.png",
-        "graph.dot",
-        "loss.png",
-        "network.svg",
-    ]
+    written = ["backward_steps.html", "decision_boundary.png", "graph.dot", "loss.png"]
+    written += ["network.svg", *(["viz-global.js"] if copy else [])]
+    assert sorted(path.name for path in out_dir.iterdir()) == written
     for path in out_dir.iterdir():
         assert f"wrote {path}" in out
     assert (out_dir / "loss.png").read_bytes().startswith(PNG)
     assert "<svg" in (out_dir / "network.svg").read_text()
     source = (out_dir / "graph.dot").read_text()
     assert source.startswith("digraph") and "relu(w·x+b)" in source
+    page = (out_dir / "backward_steps.html").read_text()
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert '"dot":"digraph' in page and 'data-testid="graph-note"' in page
+    assert ('{"src":"viz-global.js"}' in page) == bool(copy)
+    if copy:
+        assert (out_dir / "viz-global.js").read_bytes() == copy
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("glassgrad demo: graph.svg and backward_steps.html were not written")
+    assert err.startswith("glassgrad demo: graph.svg was not written: drawing it needs")
+    where = "viz-global.js, written beside it" if copy else "a script from cdn.jsdelivr.net"
+    assert f"backward_steps.html draws its graph in the browser instead, with {where}" in err
     assert "apt-get install graphviz" in err
     assert f"dot -Tsvg {out_dir / 'graph.dot'} -o {out_dir / 'graph.svg'}" in err
 

@@ -369,17 +369,48 @@ def draw_dot_source(text: str, **values: float) -> str:
     return source
 
 
-def test_steps_without_dot_is_refused_before_anything_is_written(
+def test_a_picture_without_dot_is_refused_before_anything_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     code = run(
-        ["a * 2", "a=1", "--out", str(tmp_path / "g.dot"), "--steps", str(tmp_path / "s.html")]
+        ["a * 2", "a=1", "--out", str(tmp_path / "g.svg"), "--steps", str(tmp_path / "s.html")]
     )
     assert code == 1
     err = capsys.readouterr().err
-    assert "so the --steps page could not be drawn and nothing was written" in err
+    assert "so the picture could not be drawn and nothing was written" in err
     assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("copy", [b"/* viz-global.js */", None], ids=["copy", "no-copy"])
+def test_steps_without_dot_draws_its_graph_in_the_browser(
+    copy: bytes | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The DOT source and the page are written; the page carries the DOT source, and the
+    package's copy of viz-global.js (when it has one) goes beside it."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("autograd.viz.page.local_viz_script", lambda: copy)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    argv = ["tanh(a*b)", "a=2", "b=-3", "--out", str(tmp_path / "g.dot")]
+    assert run([*argv, "--steps", str(pages / "s.html")]) == 0
+    out, err = capsys.readouterr()
+    assert (tmp_path / "g.dot").read_text() == draw_dot_source("tanh(a*b)", a=2, b=-3)
+    page = (pages / "s.html").read_text()
+    assert '"dot":"digraph' in page and "<svg" not in page.split('class="gg-steps"')[0]
+    assert sorted(p.name for p in pages.iterdir()) == [
+        "s.html",
+        *(["viz-global.js"] if copy else []),
+    ]
+    if copy:
+        assert (pages / "viz-global.js").read_bytes() == copy
+        assert f"wrote {pages / 'viz-global.js'}" in out
+    assert err.count("\n") == 1 and "draws its graph in the browser, with " in err
+    assert ("viz-global.js, written beside it" in err) == bool(copy)
+    assert "apt-get install graphviz" in err
 
 
 def test_an_unwritable_output_is_one_line_and_exit_code_1(

@@ -43,8 +43,100 @@
   traces.forEach(function (root) {
     root.setAttribute("data-gg-ready", "1");
     var data = JSON.parse(root.querySelector(".gg-steps").textContent);
+    var svg = root.querySelector(".gg-view svg");
+    if (svg) { wire(root, data, svg); } else { drawInBrowser(root, data); }
+  });
+
+  // ---- without graphviz's dot: Graphviz in WebAssembly draws the graph from its DOT source -
+  // viz-global.js defines the global Viz. It is loaded once per page, trying each address in
+  // turn: a copy beside the page if its writer put one there, then the pinned CDN file, whose
+  // hash the browser checks (integrity) before running it.
+  function loadScript(source) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = source.src;
+      if (source.integrity) { s.integrity = source.integrity; s.crossOrigin = "anonymous"; }
+      s.onload = function () { if (window.Viz) { resolve(window.Viz); } else { reject(); } };
+      s.onerror = function () { s.remove(); reject(new Error("cannot load " + source.src)); };
+      document.head.appendChild(s);
+    });
+  }
+  function loadViz(sources) {
+    if (window.Viz) { return Promise.resolve(window.Viz); }
+    if (!window.ggVizLoading) {
+      window.ggVizLoading = sources.reduce(function (loading, source) {
+        return loading.catch(function () { return loadScript(source); });
+      }, Promise.reject(new Error("no address for viz-global.js")));
+    }
+    return window.ggVizLoading;
+  }
+  // Graphviz in WebAssembly cannot measure the browser's fonts: it sizes each box from its
+  // own tables of letter widths, one per font it knows ("Helvetica,Arial,sans-serif", a list,
+  // is not one of them: it would be sized as Times). So the graph is laid out with the known
+  // font whose widths are nearest those of the font the browser draws the text in (DejaVu
+  // Sans where Helvetica and Arial are missing), measured on a sample; if that font is still
+  // narrower, every text is shrunk by as much, so that it fits its box as under dot.
+  var LAYOUT_FONTS = ["Helvetica", "DejaVu Sans", "Verdana", "Times", "Courier"];
+  var SAMPLE = "data 0.0000 grad";
+  function layoutWidth(viz, font) {  // the sample's width at size 100, as Graphviz sizes it
+    var plain = viz.renderString('digraph { s [shape=box, margin=0, fontsize=100, fontname="' +
+      font + '", label="' + SAMPLE + '"] }', {format: "plain"});
+    return Number(plain.split("\n")[1].split(" ")[4]) * 72;  // node s x y WIDTH (inches)
+  }
+  function layoutFont(viz, font) {
+    var context = document.createElement("canvas").getContext("2d");
+    context.font = "100px " + font;
+    var drawn = context.measureText(SAMPLE).width, best = null;
+    LAYOUT_FONTS.forEach(function (name) {
+      var width = layoutWidth(viz, name);
+      if (!best || Math.abs(width - drawn) < Math.abs(best.width - drawn)) {
+        best = {name: name, width: width};
+      }
+    });
+    return {name: best.name, scale: Math.min(1, best.width / drawn)};
+  }
+  function fitTexts(svg, scale) {
+    if (scale > 0.98) { return; }
+    each(svg.querySelectorAll("text[font-size]"), function (t) {
+      t.style.fontSize = (Number(t.getAttribute("font-size")) * scale) + "px";
+    });
+  }
+  function drawInBrowser(root, data) {
     var view = root.querySelector(".gg-view");
-    var svg = view.querySelector("svg");
+    function draw(viz) {
+      var font = layoutFont(viz, data.font);
+      var svg = viz.renderSVGElement(
+        data.dot.split('fontname="' + data.font + '"').join('fontname="' + font.name + '"'));
+      // As page.py does with dot's SVG: no tooltip per box (its <title>, "v12").
+      each(svg.querySelectorAll("title"), function (t) { t.remove(); });
+      view.textContent = "";
+      view.appendChild(svg);
+      fitTexts(svg, font.scale);  // then "follow" zooms in by as much more, as legible
+      data.minScale = Math.max(data.minScale, data.minNodeScale / font.scale);
+      data.maxScale = data.maxScale / font.scale;
+      root.setAttribute("data-layout-font", font.name);
+      root.setAttribute("data-drawn-by", "viz");
+      return svg;
+    }
+    function unavailable() {  // said in the graph's place; the steps still work without it
+      byTestId(root, "graph-note").hidden = true;
+      byTestId(root, "graph-unavailable").hidden = false;
+      var empty = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      empty.setAttribute("viewBox", "0 0 1 1");
+      empty.style.display = "none";
+      view.appendChild(empty);
+      root.setAttribute("data-drawn-by", "none");
+      return empty;
+    }
+    loadViz(data.viz).then(function (Viz) { return Viz.instance(); })
+      .then(draw, unavailable)
+      .then(function (svg) { wire(root, data, svg); });
+  }
+  function byTestId(root, id) { return root.querySelector('[data-testid="' + id + '"]'); }
+
+  // ---- a step-through on its graph ------------------------------------------------------
+  function wire(root, data, svg) {
+    var view = root.querySelector(".gg-view");
     function q(id) { return root.querySelector('[data-testid="' + id + '"]'); }
     var slider = q("slider"), prev = q("prev"), next = q("next"), play = q("play");
     var counter = root.querySelector(".gg-counter"), phase = q("phase");
@@ -552,5 +644,5 @@
     root.querySelector(".gg-nojs").hidden = true;
     fit();
     show(0);
-  });
+  }
 })();

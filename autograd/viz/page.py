@@ -1,8 +1,9 @@
 """The step-through page: the forward pass, then the backward pass, one node at a time.
 
-Plain HTML, CSS and JavaScript, all inline in the fragment: no ipywidgets and nothing to fetch,
-so the same fragment works in Jupyter, in a notebook exported to HTML and as a standalone page
-opened from disk. The style and the script are written in ``page.css`` and ``page.js`` beside
+Plain HTML, CSS and JavaScript, all inline in the fragment: no ipywidgets and, when graphviz's
+``dot`` drew the graph, nothing to fetch (without ``dot``, see the last paragraph), so the same
+fragment works in Jupyter, in a notebook exported to HTML and as a standalone page opened from
+disk. The style and the script are written in ``page.css`` and ``page.js`` beside
 this module (package data, read with ``importlib.resources``) and copied into each page.
 
 graphviz lays the graph out once, compactly (``build_digraph(compact=True)``: a neuron's
@@ -31,12 +32,24 @@ marks at each step the part of it that the step's node is (its neuron).
 
 Test hooks (``data-testid``): ``prev``, ``next``, ``play``, ``slider``, ``fit``, ``zoom-in``,
 ``zoom-out``, ``follow``, ``phase``, ``step-text``, ``rule-head``, ``rule``, ``paths``,
-``view`` and, with an inset, ``inset`` (its marked element has class ``gg-inset-current``).
+``view``, ``graph-note`` and, with an inset, ``inset`` (its marked element has class
+``gg-inset-current``).
 In the SVG every value's box is a group of class ``node`` with id ``v<k>`` (``k`` its position
 in topological order), holding its label's text; the one being processed also has class
 ``current``; a receiving operand's grad cell has class ``gg-received``. Without JavaScript (an
 untrusted notebook) the graph and the first step's text still show, with a note saying why
 the buttons do nothing.
+
+Without graphviz's ``dot`` (`step_through` given no SVG) the page carries the graph's DOT
+source instead, the same that ``dot`` would have laid out, and draws it in the browser with
+Graphviz compiled to WebAssembly (npm ``@viz-js/viz``, whose ``viz-global.js`` defines
+``Viz``): its SVG is graphviz's own, with the same ids and classes, so the script then steps
+through it as through a page drawn by ``dot``. The script is loaded from beside the page when
+its writer put a copy there (``viz_src``; `local_viz_script` is the copy that ``make`` puts
+into the package, from ``node_modules``), else from a pinned CDN address checked by its hash
+(`VIZ_URL`, `VIZ_INTEGRITY`). If neither loads (offline, blocked), the view says plainly what
+would show the graph (graphviz installed, or a connection) and the steps' text and tables
+still work.
 """
 
 from __future__ import annotations
@@ -49,7 +62,8 @@ import re
 from importlib import resources
 from typing import Any
 
-from autograd.viz.draw import COLOURS, FONT_SIZE, HIGHLIGHT, NEGATIVE, POSITIVE, RECEIVED
+from autograd.viz.draw import COLOURS, FONT, FONT_SIZE, HIGHLIGHT, NEGATIVE, POSITIVE, RECEIVED
+from autograd.viz.errors import INSTALL_HINT
 
 FOLLOW = "#0d9488"  # the edges leaving a hovered box: teal
 MIN_TEXT_PX = 10  # the smallest node text "follow" allows
@@ -60,11 +74,32 @@ EDGE_FONT_PT = 12  # the page's edge-label font size, in SVG units
 INSET_WIDTH_PX = 300  # the inset picture's width in the panel
 MAX_EDGE_PRODUCTS = 9  # a step with more operands has its products in the table only
 
+VIZ_VERSION = "3.31.0"
+"""The version of npm's ``@viz-js/viz`` (Graphviz in WebAssembly) the pages load without
+``dot``: the one ``package-lock.json`` pins."""
+VIZ_FILE = "viz-global.js"
+"""Its one-file build, which defines the global ``Viz``; the name it has beside a page."""
+VIZ_URL = f"https://cdn.jsdelivr.net/npm/@viz-js/viz@{VIZ_VERSION}/dist/{VIZ_FILE}"
+"""Where a page loads it from when there is no copy beside the page."""
+VIZ_INTEGRITY = "sha384-iX6VK6ib27dxYB4T470zbHOsDDoLewuYvrIgv2B3XXe8kgfKsGMf8QIleFy6VPi4"
+"""The SHA-384 of that exact file (Subresource Integrity): the browser runs nothing else."""
+
 
 @functools.cache
 def _asset(name: str) -> str:
     """``page.css`` or ``page.js``, the files beside this module (package data)."""
     return resources.files("autograd.viz").joinpath(name).read_text(encoding="utf-8")
+
+
+def local_viz_script() -> bytes | None:
+    """``viz-global.js`` as package data (``autograd/viz/vendor/``), or None when absent.
+
+    It is not in git: ``make`` (its ``npm`` target, which ``make test`` runs when npm is
+    there) copies it from ``node_modules/@viz-js/viz/dist/`` after ``npm ci``, so an install
+    from such a checkout can write it beside a page that needs it and work offline.
+    """
+    copy = resources.files("autograd.viz").joinpath("vendor", VIZ_FILE)
+    return copy.read_bytes() if copy.is_file() else None
 
 
 def _colours() -> str:
@@ -120,16 +155,37 @@ def _legend() -> str:
 
 
 def step_through(
-    svg: str, data: dict[str, Any], *, inset_svg: str | None = None, inset_caption: str = ""
+    svg: str | None,
+    data: dict[str, Any],
+    *,
+    dot_source: str | None = None,
+    viz_src: str | None = None,
+    inset_svg: str | None = None,
+    inset_caption: str = "",
 ) -> str:
     """The HTML fragment that steps through a trace on its rendered graph ``svg``.
 
     ``data`` is `BackwardTrace.page_data`: the steps with their texts, ready to show.
     ``inset_svg``, when given, is a small picture shown above the panel (nn's network), whose
     element for each step's node (``data["inset"]["parts"]``) is marked at that step.
+
+    With ``svg`` None (graphviz's ``dot`` is missing), ``dot_source`` is the graph's DOT
+    source and the page draws it in the browser with Graphviz in WebAssembly, loaded from
+    ``viz_src`` (an address relative to the page, such as `VIZ_FILE` beside it) if given and
+    it loads, else from `VIZ_URL`.
     """
     if not data["backward"]:
         raise ValueError("step-through: need at least one step")
+    if (svg is None) == (dot_source is None):
+        raise ValueError("step-through: give either the rendered svg or the dot_source")
+    graph = _inline_svg(svg) if svg is not None else _graph_note()
+    if dot_source is not None:
+        sources = [{"src": viz_src}] if viz_src else []
+        sources.append({"src": VIZ_URL, "integrity": VIZ_INTEGRITY})
+        # minNodeScale: the zoom at which node text is MIN_TEXT_PX, for the script to keep
+        # when it draws the text smaller than dot would (see page.js's fitTexts).
+        data = data | {"dot": dot_source, "viz": sources, "font": FONT,
+                       "minNodeScale": MIN_TEXT_PX / NODE_FONT_PT}  # fmt: skip
     scales = {
         "minScale": max(MIN_TEXT_PX / NODE_FONT_PT, MIN_EDGE_TEXT_PX / EDGE_FONT_PT),
         "maxScale": MAX_TEXT_PX / NODE_FONT_PT,
@@ -146,7 +202,7 @@ def step_through(
             f'{_inline_svg(inset_svg)}<div class="gg-inset-now"></div></div>'
         )
     # A stable id (from the content), so the same trace always gives the same page.
-    digest = hashlib.sha256((steps + svg + inset).encode("utf-8")).hexdigest()[:12]
+    digest = hashlib.sha256((steps + graph + inset).encode("utf-8")).hexdigest()[:12]
     total = len(data["forward"]) + len(data["backward"])
     first = data["forward"][0]["text"] if data["forward"] else data["backward"][0]["head"]
     return f"""<div class="gg-trace" id="gg-trace-{digest}" data-step="0" tabindex="0">
@@ -169,7 +225,7 @@ def step_through(
 {_legend()}
 <div class="gg-main">
 <div class="gg-view" data-testid="view">
-{_inline_svg(svg)}
+{graph}
 </div>
 <div class="gg-side">
 {inset}
@@ -183,6 +239,34 @@ def step_through(
 <script type="application/json" class="gg-steps">{steps}</script>
 <script>{_asset("page.js")}</script>
 </div>"""
+
+
+GRAPH_PENDING = (
+    "graphviz's dot program was missing when this page was written, so the page draws the "
+    "graph itself, with Graphviz compiled to WebAssembly (viz-global.js). Drawing it…"
+)
+"""What the view says until the browser has drawn the graph (or for good, without JavaScript)."""
+GRAPH_UNAVAILABLE = "The graph cannot be shown."
+"""The headline of what the view says when the graph cannot be drawn in the browser either;
+`_graph_note` adds why and the two ways to see it."""
+
+
+def _graph_note() -> str:
+    """The view's content for a page whose graph the browser draws: the note while it loads
+    and the message shown if it cannot (hidden until then)."""
+    host = VIZ_URL.split("/")[2]
+    install = html.escape(INSTALL_HINT.removeprefix("Install graphviz: "))
+    pending = html.escape(GRAPH_PENDING)
+    return f"""<div class="gg-graph-note" data-testid="graph-note">{pending}</div>
+<div class="gg-graph-note gg-graph-failed" data-testid="graph-unavailable" hidden>
+<b>{GRAPH_UNAVAILABLE}</b> graphviz's <code>dot</code> program was missing when this page was
+written, and the script that draws the graph in the browser instead (Graphviz compiled to
+WebAssembly, <code>{VIZ_FILE}</code>) could not be loaded: it is not beside this page, and
+{host} cannot be reached (offline, or blocked). To see the graph, either
+<ul><li>install graphviz ({install}), then run the command that wrote this page again: the
+graph is then drawn into the page; or</li>
+<li>open this page with a connection to the internet.</li></ul>
+The steps still work without the graph: the text and the tables beside it.</div>"""
 
 
 def standalone_page(fragment: str, title: str) -> str:

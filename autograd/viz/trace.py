@@ -429,7 +429,13 @@ class BackwardTrace(Sequence[TraceStep]):
 
     # -- the step-through page ----------------------------------------------------------------
 
-    def to_html(self, *, rankdir: str | None = None, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    def to_html(
+        self,
+        *,
+        rankdir: str | None = None,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        viz_src: str | None = None,
+    ) -> str:
         """The step-through as an HTML fragment: forward then backward, zoom, fit, follow.
 
         ``rankdir`` is graphviz's direction ("LR", "TB", ...); by default the one in which the
@@ -439,6 +445,11 @@ class BackwardTrace(Sequence[TraceStep]):
         and edges, writing their chain-rule products beside them and setting the values and
         gradients as they stood. One render instead of one per step keeps the page small and
         quick to build.
+
+        Without graphviz's ``dot`` program the fragment carries the graph's DOT source and
+        the browser lays it out with Graphviz compiled to WebAssembly (`autograd.viz.page`),
+        loaded from ``viz_src`` (an address relative to the page, such as
+        ``"viz-global.js"`` beside it) when given, else from a CDN, which needs a connection.
         """
         from autograd.viz.page import EDGE_FONT_PT, step_through
 
@@ -456,10 +467,15 @@ class BackwardTrace(Sequence[TraceStep]):
         dot = build_digraph(self.nodes, self.start_grads, rankdir=rankdir, marks=base,
                             legend=False, names=self.names, edge_font_size=EDGE_FONT_PT,
                             compact=True)  # fmt: skip
-        if self.inset is None:
-            return step_through(render_svg(dot), self.page_data())
-        return step_through(render_svg(dot), self.page_data(), inset_svg=self.inset.svg,
-                            inset_caption=self.inset.caption)  # fmt: skip
+        try:
+            svg: str | None = render_svg(dot)
+        except GraphvizNotFoundError:
+            svg = None  # the browser draws it
+        source = dot.source if svg is None else None
+        inset = self.inset
+        return step_through(svg, self.page_data(), dot_source=source, viz_src=viz_src,
+                            inset_svg=inset.svg if inset else None,
+                            inset_caption=inset.caption if inset else "")  # fmt: skip
 
     def page_data(self) -> dict[str, Any]:
         """Everything the page's script needs, as plain JSON-able data.
@@ -525,27 +541,35 @@ class BackwardTrace(Sequence[TraceStep]):
         }
 
     def _repr_html_(self) -> str:
-        """Jupyter's view: the step-through, or a one-line note when it cannot be drawn."""
+        """Jupyter's view: the step-through, or a one-line note when it cannot be drawn.
+
+        Without graphviz's ``dot`` the notebook draws the graph itself (a trusted notebook,
+        online: Graphviz in WebAssembly from a CDN; see `to_html`).
+        """
         from autograd.viz.page import message
 
         if not self.steps:
             return message("Nothing to step through: the root is a leaf (it has no op).")
         try:
             return self.to_html()
-        except (GraphvizNotFoundError, ValueError) as error:
+        except ValueError as error:  # too large to draw
             return message(str(error))
 
-    def to_page(self, *, title: str | None = None, rankdir: str | None = None) -> str:
+    def to_page(
+        self, *, title: str | None = None, rankdir: str | None = None, viz_src: str | None = None
+    ) -> str:
         """The step-through as a standalone HTML page (what `save_html` writes), as text.
 
-        The page needs nothing beside it (no network, no other files): open it from disk.
+        Drawn by graphviz's ``dot``, the page needs nothing beside it (no network, no other
+        files): open it from disk. Without ``dot`` the browser draws its graph (see `to_html`,
+        which takes ``viz_src``), with a script from beside the page or from a CDN.
         """
         from autograd.viz.page import standalone_page
 
         if not self.steps:
             raise ValueError("save_html: nothing to step through: the root is a leaf")
         title = title if title is not None else f"Forward and backward pass of {self.names[-1]}"
-        return standalone_page(self.to_html(rankdir=rankdir), title=title)
+        return standalone_page(self.to_html(rankdir=rankdir, viz_src=viz_src), title=title)
 
     def save_html(
         self,
@@ -558,6 +582,8 @@ class BackwardTrace(Sequence[TraceStep]):
 
         ``path`` is checked first (`autograd.files.check_output_path`: a directory, device or
         FIFO is refused and left alone), so a bad path fails before the page is rendered.
+        Without graphviz's ``dot`` program the page still works: the browser draws its graph
+        with Graphviz in WebAssembly, loaded from a CDN (see `to_html`).
         """
         target = Path(path)
         check_output_path(target, "save_html")

@@ -13,7 +13,8 @@ Mistakes in the arguments (an unknown data set, ``--lr -1``, ``--hidden 16,x``) 
 stderr and exit code 2; a failure while running (training diverged, a file cannot be written,
 graphviz's ``dot`` missing) is one line and exit code 1. No traceback either way. Every output
 path is checked before the work starts. Without graphviz's ``dot``, ``demo`` writes every file
-but the two it renders and exits with 3, and ``graph --format dot`` writes the DOT source.
+but the graph's picture (its step-through page then draws the graph in the browser) and exits
+with 3, and ``graph --format dot`` writes the DOT source (and ``--steps`` its page).
 """
 
 from __future__ import annotations

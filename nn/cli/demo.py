@@ -7,12 +7,17 @@ a smaller network trained the same way, its computation graph (as a picture and 
 source) and a page stepping through its backward pass. The files are checked before training
 and written together at the end.
 
-The graph's picture and the step-through page need graphviz's ``dot`` program. Without it the
-demo still writes everything else (the plots, the network picture and the graph's DOT source,
-``graph.dot``), then names the two files it could not draw and says how to install graphviz.
+The graph's picture, ``graph.svg``, needs graphviz's ``dot`` program. Without it the demo
+still writes every other file: the plots, the network picture, the graph's DOT source
+(``graph.dot``) and the step-through page, which then draws the graph in the browser with
+Graphviz compiled to WebAssembly (`autograd.viz.page`). That script, ``viz-global.js``, is
+written beside the page when the package holds a copy of it (``make`` puts one there from
+``node_modules``), so the page works offline; otherwise the page loads it from a CDN. The demo
+then names the file it could not draw and says how to install graphviz.
 
-Exit codes: 0 every file written; 3 every file but the two that need ``dot`` (see above);
-1 a failure (a file cannot be written, training diverged); 2 a mistake in the arguments.
+Exit codes: 0 every file written; 3 every file but ``graph.svg`` (graphviz's ``dot`` is
+missing, see above); 1 a failure (a file cannot be written, training diverged); 2 a mistake
+in the arguments.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.viz.page import VIZ_FILE, VIZ_URL, local_viz_script
 from nn import data, draw_network, losses, optim, trace_network
 from nn.cli.outputs import check_outputs, figure_bytes, write_outputs
 from nn.module import MLP
@@ -40,8 +46,9 @@ OUTPUT_NAMES = (
     "backward_steps.html",
 )
 """The files the demo writes into its directory, in the order it reports them."""
-NEED_DOT = ("graph.svg", "backward_steps.html")
-"""The files that graphviz's ``dot`` program renders: without it, the demo skips them."""
+NEED_DOT = ("graph.svg",)
+"""The files only graphviz's ``dot`` program renders: without it, the demo skips them (the
+step-through page then draws its graph in the browser)."""
 WITHOUT_DOT = 3
 """The exit code when every file but those that need ``dot`` was written."""
 
@@ -58,8 +65,15 @@ def register(subparsers: Any) -> None:
             "same way: network.svg (the network with that sample's activations and "
             "gradients), graph.svg and graph.dot (the computation graph of its loss, as a "
             "picture and as DOT source) and backward_steps.html (a node-by-node step-through "
-            "of its backward pass). graph.svg and backward_steps.html need graphviz's dot "
-            "program: without it the demo writes the rest and exits with status 3."
+            "of its backward pass). Only graph.svg needs graphviz's dot program: without it "
+            "the demo writes the rest (the page then draws its graph in the browser, with "
+            "viz-global.js beside it when this install has a copy, else from a CDN) and "
+            "exits with status 3."
+        ),
+        epilog=(
+            "exit status: 0 every file written; 3 every file but graph.svg (graphviz's dot is "
+            "missing); 1 a failure (a file cannot be written, training diverged); 2 a mistake "
+            "in the arguments."
         ),
     )
     demo.add_argument(
@@ -80,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
     from nn.plot import plot_decision_boundary, plot_history
 
     out: Path = args.out
-    paths = [out / name for name in OUTPUT_NAMES]
-    check_outputs(paths, "--out", directory=out)
+    viz_script = local_viz_script()  # written beside the page if it needs it (no dot)
+    extra = [VIZ_FILE] if viz_script is not None else []
+    check_outputs([out / name for name in (*OUTPUT_NAMES, *extra)], "--out", directory=out)
 
     X, labels = data.moons(100, noise=0.1, seed=args.seed)
     y = [2 * t - 1 for t in labels]  # the hinge loss wants -1/+1
@@ -100,25 +115,32 @@ def run(args: argparse.Namespace) -> int:
     # same way shows every part (inputs, weights, neuron nodes, the loss) at a readable size.
     small = MLP(2, [4, 4, 1], seed=args.seed)
     train_like_micrograd(small, X, y, progress=False)
-    drawings = draw_one_sample(small, X, y)
+    drawings = draw_one_sample(small, X, y, viz_src=extra[0] if extra else None)
     contents = dict(zip(OUTPUT_NAMES, [*pictures, *drawings], strict=True))
+    without_dot = contents["graph.svg"] is None
+    if without_dot and viz_script is not None:  # the page draws its graph with it, offline
+        contents[VIZ_FILE] = viz_script
     files = {out / name: content for name, content in contents.items() if content is not None}
     for path in write_outputs(files, "glassgrad demo"):
         print(f"wrote {path}")
-    missing = [name for name, content in contents.items() if content is None]
-    if not missing:
+    if not without_dot:
         return 0
-    print(_without_dot_message(out, missing), file=sys.stderr)
+    print(_without_dot_message(out, beside=viz_script is not None), file=sys.stderr)
     return WITHOUT_DOT
 
 
-def _without_dot_message(out: Path, missing: list[str]) -> str:
+def _without_dot_message(out: Path, beside: bool) -> str:
     from autograd.viz import INSTALL_HINT
 
+    where = (
+        f"{VIZ_FILE}, written beside it" if beside
+        else f"a script from {VIZ_URL.split('/')[2]}: it needs a connection"
+    )  # fmt: skip
     return (
-        f"glassgrad demo: {' and '.join(missing)} were not written: drawing them needs "
-        f"graphviz's 'dot' program, which is not on PATH. {INSTALL_HINT}; then run glassgrad "
-        f"demo again, or draw the graph from its DOT source with "
+        f"glassgrad demo: {' and '.join(NEED_DOT)} was not written: drawing it needs graphviz's "
+        f"'dot' program, which is not on PATH (backward_steps.html draws its graph in the "
+        f"browser instead, with {where}). {INSTALL_HINT}; then run glassgrad demo again, or "
+        f"draw the graph from its DOT source with "
         f"'dot -Tsvg {out / 'graph.dot'} -o {out / 'graph.svg'}'."
     )
 
@@ -132,14 +154,15 @@ def train_like_micrograd(model: MLP, X: list[list[float]], y: list[int], progres
 
 
 def draw_one_sample(
-    model: MLP, X: list[list[float]], y: list[int]
-) -> tuple[bytes, bytes, bytes | None, bytes | None]:
+    model: MLP, X: list[list[float]], y: list[int], *, viz_src: str | None = None
+) -> tuple[bytes, bytes, bytes | None, bytes]:
     """The network picture (SVG), the graph's DOT source and picture (SVG) and the
     step-through page (HTML) of the loss of the sample the model is least sure of.
 
     That sample is the one with the smallest margin ``y * score``: a sample classified with a
     margin of 1 or more has a hinge loss of 0 and every gradient 0, nothing to look at. The
-    picture and the page are None when graphviz's ``dot`` program is missing.
+    picture is None when graphviz's ``dot`` program is missing; the page then draws the graph
+    in the browser, with Graphviz in WebAssembly from ``viz_src`` (beside the page) or a CDN.
     """
     from autograd.viz import GraphvizNotFoundError, draw_dot
 
@@ -154,10 +177,10 @@ def draw_one_sample(
     model.zero_grad()
     try:
         graph: bytes | None = drawing.pipe(format="svg")
-        trace = trace_network(model, loss=_one_sample_loss(model, X[i], y[i]))
-        page: bytes | None = trace.to_page().encode("utf-8")
     except GraphvizNotFoundError:
-        graph = page = None
+        graph = None
+    trace = trace_network(model, loss=_one_sample_loss(model, X[i], y[i]))
+    page = trace.to_page(viz_src=viz_src).encode("utf-8")
     model.zero_grad()
     return network.encode("utf-8"), drawing.source.encode("utf-8"), graph, page
 

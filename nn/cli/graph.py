@@ -7,11 +7,15 @@ The expression is read by `nn.cli.expression.parse_expression` (``ast``, a fixed
 (``backward()``, or `trace_backward` when ``--steps`` asks for the step-through page), drawn by
 `draw_dot` and rendered by graphviz's ``dot``. ``--format dot`` (or ``--out graph.dot``) writes
 the drawing's DOT source instead, which needs no graphviz program: render it later with
-``dot -Tsvg graph.dot -o graph.svg``, or paste it into any Graphviz viewer.
+``dot -Tsvg graph.dot -o graph.svg``, or paste it into any Graphviz viewer. The ``--steps``
+page needs no ``dot`` either: without it the page draws its graph in the browser with Graphviz
+compiled to WebAssembly (`autograd.viz.page`), from ``viz-global.js`` written beside the page
+when the package holds a copy of it (``make`` puts one there), else from a CDN; a note on
+stderr says so.
 
 Exit codes: 0 done; 2 bad input (the expression, a ``NAME=VALUE``, an option, or a value
 outside an op's domain such as ``log(-1)``, a ``--format`` that disagrees with ``--out``'s
-suffix); 1 when the drawing cannot be rendered or written (graphviz's ``dot`` missing: the
+suffix); 1 when the picture cannot be rendered or written (graphviz's ``dot`` missing: the
 message then says how to install it and that ``--format dot`` works without it; an unwritable
 path, or a path that is not a regular file, such as ``/dev/null``). Both output paths are
 checked before anything is computed, and the picture and the page are written together: a
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -87,7 +92,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--steps", type=Path, metavar="FILE.html",
-        help="also write a page stepping through the backward pass node by node",
+        help="also write a page stepping through the backward pass node by node (without "
+        "graphviz's dot it draws its graph in the browser)",
     )  # fmt: skip
     parser.add_argument(
         "--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
@@ -149,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from autograd.viz import INSTALL_HINT, GraphvizNotFoundError, draw_dot, trace_backward
+    from autograd.viz.page import VIZ_FILE, local_viz_script
 
     expression = parse_expression(args.expression)
     values = parse_assignments(args.assignments)
@@ -170,6 +177,12 @@ def _run(args: argparse.Namespace) -> int:
             check_outputs([args.steps], "--steps")
             if os.path.realpath(args.steps) == os.path.realpath(out):
                 raise _InputError(f"--out and --steps are the same file, {out}: give each its own")
+        # Without dot the page draws its graph in the browser: with the package's copy of
+        # Graphviz in WebAssembly beside it, if there is one (else from a CDN).
+        viz_script = local_viz_script() if args.steps and not shutil.which("dot") else None
+        if viz_script is not None:
+            outputs.append(args.steps.parent / VIZ_FILE)
+            check_outputs(outputs[-1:], "--steps")
     except OSError as error:
         return _fail(str(error), CANNOT_RENDER)
 
@@ -187,13 +200,14 @@ def _run(args: argparse.Namespace) -> int:
             contents = [drawing.pipe(format=picture_format)]
         if trace is not None:
             title = f"Backward pass of {args.expression}"
-            contents.append(trace.to_page(title=title).encode("utf-8"))
+            viz_src = VIZ_FILE if viz_script is not None else None
+            contents.append(trace.to_page(title=title, viz_src=viz_src).encode("utf-8"))
+        if viz_script is not None:
+            contents.append(viz_script)
     except GraphvizNotFoundError:
-        drawn = ["the picture"] if picture_format != "dot" else []
-        drawn += ["the --steps page"] if args.steps is not None else []
         return _fail(
-            f"graphviz's 'dot' program was not found, so {' and '.join(drawn)} could not be drawn "
-            f"and nothing was written. {INSTALL_HINT}. Without it, --format dot (or --out "
+            f"graphviz's 'dot' program was not found, so the picture could not be drawn and "
+            f"nothing was written. {INSTALL_HINT}. Without it, --format dot (or --out "
             "FILE.dot) writes the graph's DOT source.",
             CANNOT_RENDER,
         )
@@ -209,6 +223,16 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{args.expression} = {result.data:.6g}")
     for name, leaf in leaves.items():
         print(f"  d/d{name} = {leaf.grad:.6g}")
+    if args.steps is not None and not shutil.which("dot"):
+        where = (
+            f"{VIZ_FILE}, written beside it" if viz_script
+            else "a script from a CDN (it needs a connection)"
+        )  # fmt: skip
+        print(
+            f"glassgrad graph: note: graphviz's 'dot' program is not on PATH, so {args.steps} "
+            f"draws its graph in the browser, with {where}. {INSTALL_HINT}",
+            file=sys.stderr,
+        )
     return 0
 
 
