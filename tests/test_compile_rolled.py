@@ -193,3 +193,25 @@ def test_a_short_last_batch_is_a_second_loop(tmp_path: Any) -> None:
     for n in (32, 32, 7, 32):
         assert same_as_eager(step, fn, live, batch(rng, n, "hinge"))
     assert step.traces == 2 and step.replays == 0
+
+
+def test_the_readmes_line_counts_of_the_demo_step_are_what_compile_writes() -> None:
+    import re
+    from pathlib import Path
+
+    from autograd.compiler.codegen import generate
+    from autograd.compiler.rolled import generate_rolled
+    from autograd.compiler.trace import trace
+    from benchmarks import demo_step
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"micrograd's demo step is ([\d,]+) lines, against ([\d,]+)", readme)
+    assert found is not None
+    looped, whole = (int(text.replace(",", "")) for text in found.groups())
+    problem = demo_step.make_problem(100)
+    step = demo_step.GlassgradCompiledStep(problem)
+    traced = trace(step.total_loss, [problem.points, problem.labels], ["X", "y"])
+    rolled = generate_rolled(traced)
+    assert rolled is not None and LOOP in rolled.source
+    assert rolled.source.count("\n") == looped
+    assert generate(traced).source.count("\n") == whole

@@ -43,6 +43,8 @@ __all__ = ["Samples", "find_samples", "generate_rolled"]
 
 MIXED = -1  # the "sample" of a node computed from several samples
 _ASSIGNED = re.compile(r"^ {8}(\w+) = ")  # a statement of the loop's body that sets a name
+_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_KEEP, _KEPT = "# (each sample's numbers: kept)", "# (each sample's numbers: read back)"
 
 
 @dataclass
@@ -359,7 +361,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         w.forward(node)
     assigned = [_ASSIGNED.match(line) for line in w.lines[body_start:]]
     kept = list(dict.fromkeys(loop_names + [m.group(1) for m in assigned if m]))
-    w.emit_joined("saved.append((", kept, ", ", "))")
+    w.emit(_KEEP)  # which of them: the names the backward loop reads (below)
     lists = [names.fresh(f"{w.expr(first[j])}_per_sample") for j in samples.outputs]
     w.lines[lists_at:lists_at] = [f"    {name} = []" for name in lists]
     for j, name in zip(samples.outputs, lists, strict=True):
@@ -409,7 +411,8 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     w.emit(f"for k in {steps}:  # the samples in the order the sweep meets them")
     w.indent = "        "
     checked_before = set(w.finite)
-    _unpack(w, kept, "saved[k]")
+    w.emit(_KEPT)
+    body_start = len(w.lines)
     for j, name in zip(samples.fed, gradient_lists, strict=True):
         g = f"g_{names.of[first[j]]}"
         w.emit(f"{g} = {name}[k]")
@@ -426,6 +429,10 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         w.running.discard(node)
     if any(node in w.pending for node in per_sample):
         return None  # (cannot happen: every node of a block has had its turn)
+    read = {name for line in w.lines[body_start:] for name in _NAME.findall(line)}
+    kept = [name for name in kept if name in read]
+    _replace(w, _KEEP, lambda: w.emit_joined("saved.append((", kept, ", ", "))"))
+    _replace(w, _KEPT, lambda: _unpack(w, kept, "saved[k]"))
     _emit_loop_checks(w, checked_before)
     w.indent = "    "
     w.running.clear()
@@ -470,6 +477,18 @@ def _skip_when_off(w: _Writer, block: list[Value], per_sample: set[Value]) -> li
             line = []
         line.append(target)
     return growing
+
+
+def _replace(w: _Writer, marker: str, write: Any) -> None:
+    """The line ``marker`` replaced by what ``write()`` emits (at the marker's indent)."""
+    at = next(i for i, line in enumerate(w.lines) if line.strip() == marker)
+    indent, end = w.indent, len(w.lines)
+    w.indent = w.lines[at][: len(w.lines[at]) - len(w.lines[at].lstrip())]
+    write()
+    w.indent = indent
+    written = w.lines[end:]
+    del w.lines[end:]
+    w.lines[at : at + 1] = written
 
 
 def _unpack(w: _Writer, targets: list[str], source: str) -> None:
