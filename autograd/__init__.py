@@ -21,11 +21,13 @@ from autograd.define import define_op
 from autograd.gradients import grad
 from autograd.mode import enable_grad, is_grad_enabled, no_grad
 from autograd.order import topological_order
+from autograd.removed import RemovedModuleError
 from autograd.value import Value
 
 __all__ = [
     "CompileError",
     "GradcheckError",
+    "RemovedModuleError",
     "Value",
     "compile",
     "define_op",
