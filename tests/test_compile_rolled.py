@@ -20,10 +20,11 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, compile
+from autograd.testing import Expression, expressions
 from nn import MLP
 from nn.losses import l2
 from nn.module import ACTIVATIONS
-from tests.test_compile import LOSSES, batch, loss_function, same_as_eager
+from tests.test_compile import LOSSES, USER_OPS, batch, loss_function, same_as_eager
 
 LOOP = "as a loop"  # what the docstring of a looped function says
 
@@ -215,3 +216,64 @@ def test_the_readmes_line_counts_of_the_demo_step_are_what_compile_writes() -> N
     assert rolled is not None and LOOP in rolled.source
     assert rolled.source.count("\n") == looped
     assert generate(traced).source.count("\n") == whole
+
+
+def test_a_samples_input_read_outside_the_loop_keeps_the_function_written_out_whole() -> None:
+    model = MLP(2, [6, 6, 1], "tanh", seed=16)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> tuple[Value, Value]:
+        total = Value.sum([(model(x) - t) ** 2 for x, t in zip(X, y, strict=True)])
+        return total + X[5][0] * y[7], X[2][1]  # sample 5's and 7's inputs, outside a sample
+
+    step = compile(fn)
+    rng = random.Random(17)
+    for _ in range(3):
+        X, y = batch(rng, 40, "mse")
+        assert same_as_eager(step, fn, live, [X, y])
+    assert LOOP not in step.source
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    expressions(variables=3, extra_ops=USER_OPS),
+    st.lists(st.floats(-0.5, 0.5), min_size=2, max_size=2),
+    st.integers(0, 10**6),
+)
+def test_generated_per_sample_programs_give_the_engines_bits(
+    expr: Expression, spread: list[float], seed: int
+) -> None:
+    # Every sample computes the expression at its own point (x0, x1) with one parameter p
+    # shared by all; a sum combines them. Points near the drawn one, so most are in its
+    # domain; a sample outside it makes the engine raise, and then the compiled call too.
+    live = [Value(expr.values[2], label="p")]
+
+    def fn(X: list[list[Value]]) -> Value:
+        outputs = [expr(*x, *live) for x in X]
+        return Value.sum([y * y for y in outputs]) * 0.5
+
+    rng = random.Random(seed)
+
+    def points() -> list[list[float]]:
+        near = list(zip(expr.values[:2], spread, strict=True))
+        return [[v + s * rng.uniform(-1, 1) for v, s in near] for _ in range(150)]
+
+    step = compile(fn)
+    for _ in range(3):
+        same_as_eager(step, fn, live, [points()])
+
+
+def test_a_part_each_sample_rebuilds_from_parameters_alone_is_in_the_loop() -> None:
+    w, b = Value(0.3, label="w"), Value(-0.2, label="b")
+
+    def fn(xs: list[Value]) -> Value:
+        # (w * 2).tanh() reads no sample, but each sample builds its own: it is that sample's.
+        return Value.sum([((w * 2.0).tanh() * x + b).sigmoid() for x in xs])
+
+    step = compile(fn)
+    rng = random.Random(18)
+    for _ in range(3):
+        assert same_as_eager(step, fn, [w, b], [[rng.uniform(-2, 2) for _ in range(120)]])
+    assert LOOP in step.source
+    loop = step.source[step.source.index("    for xs_i in inputs[0:120]:") :]
+    assert "tanh(" in loop.split("\n    (")[0]  # computed inside the forward loop

@@ -118,6 +118,7 @@ def find_samples(trace: Trace) -> Samples | None:
                 break
         if found is not None:
             sample_of[node] = found
+    _adopt(trace, sample_of)
     blocks: list[list[Value]] = [[] for _ in range(count)]
     for node in trace.forward:
         s = sample_of.get(node, MIXED)
@@ -127,7 +128,7 @@ def find_samples(trace: Trace) -> Samples | None:
     if len({len(block) for block in blocks}) != 1 or not blocks[0]:
         return None
     local_leaves = _local_constants(trace, sample_of, count)
-    if local_leaves is None:
+    if not _samples_stay_inside(trace, sample_of, key_of, local_leaves):
         return None
     shapes = [_shape(blocks[s], s, key_of, sample_of, local_leaves[s]) for s in range(count)]
     if any(shape != shapes[0] for shape in shapes):
@@ -137,6 +138,27 @@ def find_samples(trace: Trace) -> Samples | None:
         return None
     outputs, fed = handed
     return _in_sweep(trace, sample_of, blocks, outputs, fed, inputs, argument_names, local_leaves)
+
+
+def _adopt(trace: Trace, sample_of: dict[Value, int]) -> None:
+    """Give a node that depends on no sample to the one sample that uses it, if one does.
+
+    ``expr(x, w)`` built anew for each sample makes its parts that read only ``w`` anew for
+    each sample too: such a part is that sample's, computed in the loop as the engine
+    computes it, once per sample. (A node also used by another sample, or by the nodes that
+    combine them, or returned, stays outside the loop.)
+    """
+    users: dict[Value, set[int]] = {}
+    for value in [trace.root, *trace.extra_values()]:
+        users.setdefault(value, set()).add(MIXED)
+    for node in reversed(trace.forward):
+        s = sample_of.get(node)
+        if s is None:
+            used_by = users.get(node, set())
+            if len(used_by) == 1 and MIXED not in used_by:
+                s = sample_of[node] = next(iter(used_by))
+        for parent in node.parents:
+            users.setdefault(parent, set()).add(MIXED if s is None else s)
 
 
 def _set_apart_reductions(blocks: list[list[Value]], sample_of: dict[Value, int]) -> None:
@@ -163,9 +185,23 @@ def _set_apart_reductions(blocks: list[list[Value]], sample_of: dict[Value, int]
             block[:] = [node for node in block if node not in odd]
 
 
-def _local_constants(
-    trace: Trace, sample_of: dict[Value, int], count: int
-) -> list[set[Value]] | None:
+def _samples_stay_inside(
+    trace: Trace,
+    sample_of: dict[Value, int],
+    key_of: dict[Value, tuple[int, ...]],
+    local_leaves: list[set[Value]],
+) -> bool:
+    """Whether only the loop reads a sample's inputs and own constants: the code outside it
+    has no name for them (a node that combines samples and adds ``X[5][0]`` itself, or a
+    function that returns an input, is written out whole)."""
+    local = set(key_of).union(*local_leaves)
+    outside = [node for node in trace.forward if sample_of.get(node, MIXED) == MIXED]
+    reads = {parent for node in outside for parent in node.parents}
+    results = {trace.root, *trace.extra_values()}
+    return not (reads & local or results & local)
+
+
+def _local_constants(trace: Trace, sample_of: dict[Value, int], count: int) -> list[set[Value]]:
     """Each sample's constant leaves: those the function made that only its nodes use."""
     users: dict[Value, set[int]] = {}
     for node in trace.forward:
