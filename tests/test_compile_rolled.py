@@ -238,18 +238,27 @@ def test_a_samples_input_read_outside_the_loop_keeps_the_function_written_out_wh
 @given(
     expressions(variables=3, extra_ops=USER_OPS),
     st.lists(st.floats(-0.5, 0.5), min_size=2, max_size=2),
+    st.sampled_from(["Value.sum", "sum", "returned", "shared part"]),
     st.integers(0, 10**6),
 )
 def test_generated_per_sample_programs_give_the_engines_bits(
-    expr: Expression, spread: list[float], seed: int
+    expr: Expression, spread: list[float], combine: str, seed: int
 ) -> None:
     # Every sample computes the expression at its own point (x0, x1) with one parameter p
-    # shared by all; a sum combines them. Points near the drawn one, so most are in its
-    # domain; a sample outside it makes the engine raise, and then the compiled call too.
+    # shared by all; the samples are combined in one of a few ways. Points near the drawn
+    # one, so most are in its domain; a sample outside it makes the engine raise, and then
+    # the compiled call too.
     live = [Value(expr.values[2], label="p")]
 
-    def fn(X: list[list[Value]]) -> Value:
+    def fn(X: list[list[Value]]) -> Any:
         outputs = [expr(*x, *live) for x in X]
+        if combine == "sum":  # a chain of + from 0
+            return sum(y * y for y in outputs) * 0.5
+        if combine == "returned":  # the outputs come back too
+            return Value.sum([y * y for y in outputs]), outputs
+        if combine == "shared part":  # a node of the parameter alone, used by every sample
+            scale = (live[0] * live[0] + 1.0).log()
+            return Value.sum([y * scale for y in outputs])
         return Value.sum([y * y for y in outputs]) * 0.5
 
     rng = random.Random(seed)
@@ -277,3 +286,14 @@ def test_a_part_each_sample_rebuilds_from_parameters_alone_is_in_the_loop() -> N
     assert LOOP in step.source
     loop = step.source[step.source.index("    for xs_i in inputs[0:120]:") :]
     assert "tanh(" in loop.split("\n    (")[0]  # computed inside the forward loop
+
+
+def test_samples_that_are_only_returned_are_fine() -> None:
+    w = Value(0.7, label="w")
+
+    def fn(xs: list[Value]) -> tuple[Value, list[Value]]:
+        return w * w, [(w * x).tanh() for x in xs]  # the output reads no sample
+
+    step = compile(fn)
+    for shift in (0.0, 0.5, -1.0):
+        assert same_as_eager(step, fn, [w], [[0.01 * i + shift for i in range(250)]])

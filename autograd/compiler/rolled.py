@@ -130,7 +130,7 @@ def find_samples(trace: Trace) -> Samples | None:
     local_leaves = _local_constants(trace, sample_of, count)
     if not _samples_stay_inside(trace, sample_of, key_of, local_leaves):
         return None
-    shapes = [_shape(blocks[s], s, key_of, sample_of, local_leaves[s]) for s in range(count)]
+    shapes = [_shape(blocks[s], key_of, local_leaves[s]) for s in range(count)]
     if any(shape != shapes[0] for shape in shapes):
         return None
     handed = _outputs(trace, blocks, sample_of)
@@ -216,12 +216,8 @@ def _local_constants(trace: Trace, sample_of: dict[Value, int], count: int) -> l
 
 
 def _shape(
-    block: list[Value],
-    s: int,
-    key_of: dict[Value, tuple[int, ...]],
-    sample_of: dict[Value, int],
-    local: set[Value],
-) -> list[Any] | None:
+    block: list[Value], key_of: dict[Value, tuple[int, ...]], local: set[Value]
+) -> list[Any]:
     """What block ``s`` computes, with nothing that names its sample: equal for two samples
     exactly when their blocks are copies of each other."""
     position = {node: j for j, node in enumerate(block)}
@@ -287,6 +283,8 @@ def _in_sweep(
     position = {node: j for block in blocks for j, node in enumerate(block)}
     where = [i for i, node in enumerate(trace.sweep) if sample_of.get(node, MIXED) != MIXED]
     where = [i for i in where if trace.sweep[i].op is not None]
+    if not where:
+        return None  # the output does not depend on the samples (they are only returned)
     start, stop = where[0], where[-1] + 1
     handed = {block[j] for block in blocks for j in outputs}
     runs: list[tuple[int, list[int]]] = []
