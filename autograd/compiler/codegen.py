@@ -349,8 +349,8 @@ class _Writer:
     def flush(self, node: Value) -> str:
         """Write ``node``'s gradient, the sum of its pending contributions; its name."""
         begun = node in self.gname  # a leaf of a small graph, or grown in a loop
-        terms = self.pending.pop(node, [])
-        if begun and not terms:
+        terms = self.pending.pop(node, []) if begun else self.pending.pop(node)
+        if not terms:  # (begun, and nothing more since)
             return self.gname[node]
         # In a large graph, a gradient that is another node's, unchanged (both operands of a
         # `+`), takes that node's name instead of a line of its own.
