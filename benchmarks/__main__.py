@@ -14,7 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks import compiled, demo_step, graphs, higher_order, live_view, memory, startup
+from benchmarks import (
+    compiled,
+    demo_step,
+    graphs,
+    higher_order,
+    live_view,
+    memory,
+    readme_check,
+    startup,
+)
 from benchmarks.harness import (
     Case,
     format_table,
@@ -457,6 +466,12 @@ def report(results: dict[str, Any]) -> str:
             demo_table(results),
             other_table(results),
             format_table(["target", "measured", "limit", "met"], [t.row() for t in found]),
+            "The README's speed table against this run (vs micrograd, vs the floats; 'NO' when\n"
+            f"a ratio moved by over {readme_check.TOLERANCE:.0%}: time to update the README):\n"
+            + format_table(
+                ["README row", "README says", "this run", "close"],
+                readme_check.compare(results["demo_step"]["timings"]),
+            ),
         ]
     )
 

@@ -224,3 +224,25 @@ def test_the_step_through_page_and_the_refusals_are_timed() -> None:
     assert page.wall_s > 0 and page.page_bytes > 0
     refusals = step_through.time_refusals(length=3000)
     assert set(refusals) == {"draw_dot", "trace_backward"}
+
+
+def test_the_readmes_speed_table_names_every_benchmark_row_and_is_rechecked() -> None:
+    from benchmarks import readme_check
+
+    rows = readme_check.quoted_rows()
+    assert {row.name for row in rows} == set(demo_step.IMPLEMENTATIONS)
+    floats = {row.name: row for row in rows}["hand-derived floats"]
+    assert (floats.vs_floats, floats.vs_micrograd) == (
+        1.0,
+        {r.name: r for r in rows}["micrograd 0.1.0"].vs_floats,
+    )
+    # A run that matches the README row for row is "close" everywhere; one that is 2x slower
+    # in one row is flagged there.
+    micrograd = 0.4
+    timings = {row.name: {"median_s": micrograd / row.vs_micrograd} for row in rows}
+    assert all(line[-1] == "yes" for line in readme_check.compare(timings))
+    timings["glassgrad (compiled)"]["median_s"] *= 2
+    flagged = [line[0] for line in readme_check.compare(timings) if line[-1] == "NO"]
+    assert flagged == ["glassgrad (compiled)"]
+    with pytest.raises(ValueError, match="no single benchmark"):
+        readme_check.quoted_rows("| demo step (x) | ms |\n|---|---|\n| mystery | 1 | 2x | 3x |\n")
