@@ -43,7 +43,7 @@ __all__ = ["Samples", "find_samples", "generate_rolled"]
 
 MIXED = -1  # the "sample" of a node computed from several samples
 _ASSIGNED = re.compile(r"^ {8}(\w+) = ")  # a statement of the loop's body that sets a name
-_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_NAME = re.compile(r"\b[^\W\d]\w*")  # a name (``é_2`` too: any letter may start one)
 _KEEP, _KEPT = "# (each sample's numbers: kept)", "# (each sample's numbers: read back)"
 
 
@@ -350,7 +350,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     w = _Writer(trace, check)
     w.comments = False
     names = w.names
-    names.taken.update({"saved", "loop_total", "k"})
+    names.taken.update({"saved", "loop_total", "k", "sample", "zip", "range"})
     for node in trace.forward:
         op_writer = getattr(node.op, "writer", None)
         if op_writer is not None:
@@ -384,11 +384,15 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     w.emit("loop_total = 0.0  # every number of the loop, summed: finite, or one is not")
     lists_at = len(w.lines)  # where the lists of the samples' outputs begin (below)
     zipped = [text for text in slices.values() if text is not None]
+    head = f"for {', '.join(loop_names)} in "
+    unpacked = len(w.indent + head) + 10 > MAX_LINE  # too many names for the line
     if len(zipped) == 1:
-        w.emit(f"for {loop_names[0]} in {zipped[0]}:")
+        w.emit(f"{head}{zipped[0]}:")
     else:
-        w.emit_joined(f"for {', '.join(loop_names)} in zip(", zipped, ", ", "):")
+        w.emit_joined(f"{'for sample in ' if unpacked else head}zip(", zipped, ", ", "):")
     w.indent = "        "
+    if len(zipped) > 1 and unpacked:  # each sample's numbers, then their names
+        _unpack(w, loop_names, "sample")
     checked_before = set(w.finite)
     body_start = len(w.lines)
     for node in first:
@@ -465,8 +469,13 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         return None  # (cannot happen: every node of a block has had its turn)
     read = {name for line in w.lines[body_start:] for name in _NAME.findall(line)}
     kept = [name for name in kept if name in read]
-    _replace(w, _KEEP, lambda: w.emit_joined("saved.append((", kept, ", ", "))"))
-    _replace(w, _KEPT, lambda: _unpack(w, kept, "saved[k]"))
+    if kept:
+        tail = ",))" if len(kept) == 1 else "))"  # (a,) is a tuple, (a) is not
+        _replace(w, _KEEP, lambda: w.emit_joined("saved.append((", kept, ", ", tail))
+        _replace(w, _KEPT, lambda: _unpack(w, kept, "saved[k]"))
+    else:  # the backward loop reads no number of a sample: nothing to keep
+        for line in ("    saved = []", f"        {_KEEP}", f"        {_KEPT}"):
+            w.lines.remove(line)
     _emit_loop_checks(w, checked_before)
     w.indent = "    "
     w.running.clear()

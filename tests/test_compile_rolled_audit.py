@@ -1,0 +1,101 @@
+"""An audit of compile's loop over samples (``autograd/compiler/rolled.py``): odd inputs.
+
+Each test is a function whose traced graph is written as a loop over the samples of a batch
+(its docstring says "as a loop") and that once broke the contract of ``autograd.compile``:
+the engine's output and gradients to the bit, or the engine's own error with no ``.grad``
+changed, compared as ``tests/test_compile.py`` compares them (`same_as_eager`).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from autograd import Value, compile
+from autograd.compiler.codegen import MAX_LINE
+from nn import MLP
+from tests.test_compile import same_as_eager
+
+LOOP = "as a loop"  # what the docstring of a looped function says
+
+
+def points(rng: random.Random, n: int) -> list[float]:
+    return [rng.uniform(-2, 2) for _ in range(n)]
+
+
+def test_a_label_outside_ascii_is_kept_for_the_backward_loop() -> None:
+    # The backward loop reads back each sample's numbers that its lines name; a name such as
+    # ``é`` (a valid identifier) was not seen as one, so the last sample's number was used.
+    w, b = Value(0.3, label="w"), Value(-0.1, label="b")
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        losses = []
+        for x, t in zip(X, y, strict=True):
+            h = (w * x[0] + b * x[1]).tanh()
+            h.label = "é"
+            losses.append((h - t) ** 2)
+        return Value.sum(losses)
+
+    step = compile(fn)
+    rng = random.Random(1)
+    for _ in range(3):
+        X = [points(rng, 2) for _ in range(100)]
+        assert same_as_eager(step, fn, [w, b], [X, points(rng, 100)])
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
+@pytest.mark.parametrize("kept", ["one number", "no number"])
+def test_a_sample_that_keeps_one_number_or_none_runs_the_loop(kept: str) -> None:
+    # w * x + b: the backward loop reads x alone (a tuple of one); x + w: nothing at all.
+    w, b = Value(0.3, label="w"), Value(-0.1, label="b")
+
+    def fn(xs: list[Value]) -> Value:
+        return Value.sum([w * x + b if kept == "one number" else x + w for x in xs])
+
+    step = compile(fn)
+    rng = random.Random(2)
+    for _ in range(3):
+        assert same_as_eager(step, fn, [w, b], [points(rng, 450)])
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
+@pytest.mark.parametrize("name", ["zip", "range"])
+def test_labels_and_arguments_named_like_the_loops_builtins(name: str) -> None:
+    # The loops call zip() and range(): a variable of that name must not hide them.
+    w, b = Value(0.3, label=name), Value(-0.1, label="b")
+
+    def fn(X: list[Value], y: list[Value], scale: Value) -> Value:
+        losses = []
+        for x, t in zip(X, y, strict=True):
+            h = (w * x + b).tanh()
+            h.label = name
+            losses.append((h * scale - t) ** 2)
+        return Value.sum(losses)
+
+    step = compile(fn)
+    rng = random.Random(3)
+    for _ in range(3):
+        assert same_as_eager(step, fn, [w, b], [points(rng, 100), points(rng, 100), 0.5])
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
+def test_rows_of_many_numbers_keep_the_loops_lines_short() -> None:
+    # 40 numbers a sample (the digits lesson has 64): the loop's head names each of them.
+    model = MLP(40, [3, 1], "tanh", seed=4)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        return Value.sum([(model(x) - t) ** 2 for x, t in zip(X, y, strict=True)])
+
+    step = compile(fn)
+    rng = random.Random(5)
+    for _ in range(2):
+        X = [[rng.uniform(-1, 1) for _ in range(40)] for _ in range(80)]
+        assert same_as_eager(step, fn, live, [X, points(rng, 80)])
+    assert LOOP in step.source
+    assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
+    assert (step.traces, step.replays) == (1, 0)
