@@ -99,3 +99,36 @@ def test_rows_of_many_numbers_keep_the_loops_lines_short() -> None:
     assert LOOP in step.source
     assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
     assert (step.traces, step.replays) == (1, 0)
+
+
+@pytest.mark.parametrize("chain", ["total + loss", "loss + total", "total * gamma + loss"])
+def test_a_sum_that_starts_from_a_value_of_the_functions_own_is_a_loop(chain: str) -> None:
+    # ``total = Value(0.0)``, then ``total = total + loss`` for each sample: the first add
+    # reads a constant that no sample reads, between the samples in the sweep. Discounted,
+    # each add reads a parameter that no sample reads, whose gradient then grows between the
+    # samples, and after them (gamma * gamma), as in the engine's sweep.
+    model = MLP(2, [6, 6, 1], "tanh", seed=6)
+    gamma = Value(0.9, label="gamma")
+    live = [*model.parameters(), gamma]
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        total = Value(0.0, label="total")
+        for x, t in zip(X, y, strict=True):
+            loss = (model(x) - t) ** 2
+            if chain == "total + loss":
+                total = total + loss
+            elif chain == "loss + total":
+                total = loss + total
+            else:
+                total = total * gamma + loss
+        return total + 0.1 * gamma * gamma
+
+    step = compile(fn)
+    rng = random.Random(7)
+    for _ in range(3):
+        X = [points(rng, 2) for _ in range(40)]
+        assert same_as_eager(step, fn, live, [X, points(rng, 40)])
+        for p in live:
+            p.data -= 0.01 * p.grad
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)

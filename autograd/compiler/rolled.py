@@ -278,7 +278,8 @@ def _in_sweep(
 ) -> Samples | None:
     """Where the blocks sit in the sweep; None unless a loop can follow its order: the
     blocks one after another (the same order inside each), and between them only nodes
-    that combine samples and send nothing but to each other and to the blocks' outputs."""
+    that combine samples and send nothing to what the blocks read but their outputs (a
+    weight's gradient grows in the loop; ``Value(0.0)``, where a sum starts, is fine)."""
     count = len(blocks)
     position = {node: j for block in blocks for j, node in enumerate(block)}
     where = [i for i, node in enumerate(trace.sweep) if sample_of.get(node, MIXED) != MIXED]
@@ -287,6 +288,7 @@ def _in_sweep(
         return None  # the output does not depend on the samples (they are only returned)
     start, stop = where[0], where[-1] + 1
     handed = {block[j] for block in blocks for j in outputs}
+    read_in_blocks = {parent for block in blocks for node in block for parent in node.parents}
     runs: list[tuple[int, list[int]]] = []
     hoisted: list[Value] = []
     for node in trace.sweep[start:stop]:
@@ -295,8 +297,8 @@ def _in_sweep(
         s = sample_of.get(node)
         if s is None:
             return None  # a node no sample depends on, amid the blocks
-        if s == MIXED:
-            if any(p not in handed and sample_of.get(p) != MIXED for p in node.parents):
+        if s == MIXED:  # written before the loop: it must send nothing that grows in it
+            if any(p in read_in_blocks and p not in handed for p in node.parents):
                 return None
             hoisted.append(node)
         elif runs and runs[-1][0] == s:
