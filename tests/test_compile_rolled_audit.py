@@ -132,3 +132,27 @@ def test_a_sum_that_starts_from_a_value_of_the_functions_own_is_a_loop(chain: st
             p.data -= 0.01 * p.grad
     assert LOOP in step.source
     assert (step.traces, step.replays) == (1, 0)
+
+
+def test_a_list_argument_before_the_batch_is_read_as_shared() -> None:
+    # The first list argument (3 weights, one per class) is not the batch: X and Y are.
+    model = MLP(2, [6, 6, 3], "tanh", seed=8)
+    live = model.parameters()
+
+    def fn(weights: list[Value], X: list[list[Value]], Y: list[list[Value]]) -> Value:
+        losses = []
+        for x, y in zip(X, Y, strict=True):
+            scores = model(x)
+            assert isinstance(scores, list)
+            terms = zip(weights, scores, y, strict=True)
+            losses.append(Value.sum([w * t * (s - t) ** 2 for w, s, t in terms]))
+        return Value.sum(losses)
+
+    step = compile(fn)
+    rng = random.Random(9)
+    for _ in range(3):
+        X = [points(rng, 2) for _ in range(40)]
+        Y = [[float(rng.randrange(2)) for _ in range(3)] for _ in range(40)]
+        assert same_as_eager(step, fn, live, [[0.5, 1.0, 2.0], X, Y])
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)

@@ -83,17 +83,22 @@ def find_samples(trace: Trace) -> Samples | None:
         or len(trace.paths) != len(trace.inputs)
     ):
         return None
-    # The batch: the arguments that are lists of one length (the first list's), >= 2.
+    # The batch: the arguments that are lists of one length, >= 2: the first list's length,
+    # or another one's if that fails (the first list may be, say, the weights of classes).
     lengths: dict[int, int] = {}
     for path in trace.paths:
         if len(path) >= 2:
             lengths[path[0]] = max(lengths.get(path[0], 0), path[1] + 1)
-    if not lengths:
-        return None
-    count = next(iter(lengths.values()))
-    if count < 2:
-        return None
-    batch = {argument for argument, n in lengths.items() if n == count}
+    for count in dict.fromkeys(lengths.values()):
+        batch = {argument for argument, n in lengths.items() if n == count}
+        samples = _split(trace, batch, count) if count >= 2 else None
+        if samples is not None:
+            return samples
+    return None
+
+
+def _split(trace: Trace, batch: set[int], count: int) -> Samples | None:
+    """How ``trace`` repeats for each of the ``count`` samples of the arguments ``batch``."""
     sample_of: dict[Value, int] = {}
     inputs: dict[tuple[int, ...], list[int]] = {}
     key_of: dict[Value, tuple[int, ...]] = {}
