@@ -9,13 +9,19 @@ changed, compared as ``tests/test_compile.py`` compares them (`same_as_eager`).
 from __future__ import annotations
 
 import random
+from functools import reduce
+from operator import add
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Value, compile
 from autograd.compiler.codegen import MAX_LINE
 from nn import MLP
-from tests.test_compile import same_as_eager
+from nn.neuron import neuron
+from tests.test_compile import compile_logaddexp, compile_softclip, same_as_eager
 
 LOOP = "as a loop"  # what the docstring of a looped function says
 
@@ -156,3 +162,115 @@ def test_a_list_argument_before_the_batch_is_read_as_shared() -> None:
         assert same_as_eager(step, fn, live, [[0.5, 1.0, 2.0], X, Y])
     assert LOOP in step.source
     assert (step.traces, step.replays) == (1, 0)
+
+
+# -- programs of random structure: what each sample computes, and how the samples combine ---
+
+STEPS = ["add", "sub", "mul", "tanh", "sigmoid", "relu", "square", "softclip", "neuron_relu"]
+STEPS += ["neuron_tanh", "logaddexp", "affine"]
+COMBINE = ["Value.sum", "sum", "reduce", "reversed", "mean", "total + loss", "loss + total"]
+COMBINE += ["discounted", "returned"]
+STEP = st.tuples(
+    st.sampled_from(STEPS),
+    st.integers(0, 40),  # the operands: picks from the sample's values so far
+    st.integers(0, 40),
+    st.sampled_from(["", "h", "é", "zip", "k", "saved"]),  # a label for the node
+)
+
+
+def apply_step(kind: str, a: Value, b: Value, p: list[Value]) -> Value:
+    if kind in ("add", "sub", "mul"):
+        return a + b if kind == "add" else a - b if kind == "sub" else a * b
+    if kind in ("tanh", "sigmoid", "relu"):
+        result: Value = getattr(a, kind)()
+        return result
+    if kind.startswith("neuron_"):
+        return neuron(p[:2], [a, b], p[2], kind.removeprefix("neuron_"))
+    if kind == "softclip":
+        return compile_softclip(a)
+    if kind == "logaddexp":
+        return compile_logaddexp(a, b * 0.5)
+    return a * 2.0 + 0.5 if kind == "affine" else a * a
+
+
+def combine_samples(how: str, outputs: list[Value], gamma: Value) -> Any:
+    if how == "Value.sum":
+        return Value.sum(outputs)
+    if how == "sum":
+        return sum(outputs)
+    if how == "reduce":
+        return reduce(add, outputs)
+    if how == "reversed":
+        return reduce(lambda a, b: b + a, reversed(outputs))
+    if how == "mean":
+        return Value.sum(outputs) / len(outputs)
+    if how == "returned":
+        return Value.sum(outputs), outputs
+    total = Value(0.0)
+    for out in outputs:
+        if how == "total + loss":
+            total = total + out
+        elif how == "loss + total":
+            total = out + total
+        else:
+            total = total * gamma + out
+    return total
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(STEP, min_size=3, max_size=8),
+    st.sampled_from(COMBINE),
+    st.booleans(),  # labels y (a second batch argument)
+    st.booleans(),  # a number argument read by every sample
+    st.booleans(),  # a node of the parameters alone, read by every sample
+    st.booleans(),  # a constant of each sample's own
+    st.integers(0, 10**6),
+)
+def test_programs_of_random_structure_give_the_engines_bits(
+    steps: list[tuple[str, int, int, str]],
+    how: str,
+    labels: bool,
+    number: bool,
+    shared: bool,
+    own_constant: bool,
+    seed: int,
+) -> None:
+    p = [Value(x, label=f"p{i}") for i, x in enumerate([0.6, -0.4, 0.3])]
+    gamma = Value(0.9, label="gamma")
+    live = [*p, gamma]
+
+    def program(X: list[list[Value]], y: list[Value], s: list[Value]) -> Any:
+        common = (p[0] * p[1]).tanh() if shared else None
+        outputs = []
+        for i, x in enumerate(X):
+            pool = [*x, *p]
+            pool += [y[i]] if labels else []
+            pool += [s[0]] if number else []
+            pool += [common] if common is not None else []
+            pool += [Value(0.75, label="c")] if own_constant else []
+            for j, (kind, a, b, label) in enumerate(steps):
+                first = x[0] if j == 0 else pool[a % len(pool)]  # every sample reads its x
+                node = apply_step(kind, first, pool[b % len(pool)], p)
+                node.label = label or node.label
+                pool.append(node)
+            outputs.append(pool[-1] * pool[-2])
+        result = combine_samples(how, outputs, gamma)
+        penalty = 1e-3 * Value.sum([q * q for q in p])
+        if isinstance(result, tuple):
+            return result[0] + penalty, *result[1:]
+        return result + penalty
+
+    step = compile(program)
+    rng = random.Random(seed)
+    failed = 0
+    for call in range(3):
+        X = [[rng.uniform(-1.5, 1.5) for _ in range(2)] for _ in range(110)]
+        args = [X, [rng.uniform(-1, 1) for _ in range(110)], [rng.uniform(-1, 1)]]
+        failed += not same_as_eager(step, program, live, args)
+        for q in live:
+            q.data -= 0.01 * max(-10.0, min(10.0, q.grad))
+        if call == 0 and failed:
+            return  # the engine refused the first call: nothing was traced
+    assert step.traces == 1 and step.replays == failed
+    assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
