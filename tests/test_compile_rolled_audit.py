@@ -157,6 +157,26 @@ def test_a_list_argument_before_the_batch_is_read_as_shared() -> None:
     assert (step.traces, step.replays) == (1, 0)
 
 
+@pytest.mark.parametrize("first", ["w + b", "l2"])
+def test_a_parameter_read_after_the_loop_keeps_what_it_grew_in_the_loop(first: str) -> None:
+    # (w + b) + the samples' sum: the sweep reaches w + b after every sample, so w's gradient
+    # grows in the loop and then takes one more term, the gradient of w + b itself. That
+    # term, being another node's gradient unchanged, used to replace the sum instead.
+    w, b = Value(0.3, label="w"), Value(-0.2, label="b")
+
+    def fn(X: list[Value], y: list[Value]) -> Value:
+        losses = [((w * x + b).tanh() - t) ** 2 for x, t in zip(X, y, strict=True)]
+        before = w + b if first == "w + b" else w * w + b * b
+        return before + Value.sum(losses)
+
+    step = compile(fn)
+    rng = random.Random(10)
+    for _ in range(3):
+        assert same_as_eager(step, fn, [w, b], [points(rng, 120), points(rng, 120)])
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
 # -- programs of random structure: what each sample computes, and how the samples combine ---
 
 STEPS = ["add", "sub", "mul", "tanh", "sigmoid", "relu", "square", "softclip", "neuron_relu"]
@@ -218,6 +238,7 @@ def combine_samples(how: str, outputs: list[Value], gamma: Value) -> Any:
     st.booleans(),  # a number argument read by every sample
     st.booleans(),  # a node of the parameters alone, read by every sample
     st.booleans(),  # a constant of each sample's own
+    st.booleans(),  # the penalty on the parameters first in the sum (the sweep's last)
     st.integers(0, 10**6),
 )
 def test_programs_of_random_structure_give_the_engines_bits(
@@ -227,6 +248,7 @@ def test_programs_of_random_structure_give_the_engines_bits(
     number: bool,
     shared: bool,
     own_constant: bool,
+    penalty_first: bool,
     seed: int,
 ) -> None:
     p = [Value(x, label=f"p{i}") for i, x in enumerate([0.6, -0.4, 0.3])]
@@ -249,10 +271,11 @@ def test_programs_of_random_structure_give_the_engines_bits(
                 pool.append(node)
             outputs.append(pool[-1] * pool[-2])
         result = combine_samples(how, outputs, gamma)
-        penalty = 1e-3 * Value.sum([q * q for q in p])
+        penalty = 1e-3 * Value.sum([q * q for q in p]) + p[2]  # after the loop if first
         if isinstance(result, tuple):
-            return result[0] + penalty, *result[1:]
-        return result + penalty
+            result, *extras = result
+            return (penalty + result if penalty_first else result + penalty), *extras
+        return penalty + result if penalty_first else result + penalty
 
     step = compile(program)
     rng = random.Random(seed)

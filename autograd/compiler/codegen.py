@@ -353,8 +353,9 @@ class _Writer:
         if not terms:  # (begun, and nothing more since)
             return self.gname[node]
         # In a large graph, a gradient that is another node's, unchanged (both operands of a
-        # `+`), takes that node's name instead of a line of its own.
-        if not self.comments and len(terms) == 1 and terms[0] in self.written:
+        # `+`), takes that node's name instead of a line of its own (unless it has begun: it
+        # grew in a loop, and the term adds to that).
+        if not self.comments and not begun and len(terms) == 1 and terms[0] in self.written:
             g = terms[0]
         else:
             if begun:
