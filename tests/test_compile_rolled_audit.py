@@ -157,17 +157,20 @@ def test_a_list_argument_before_the_batch_is_read_as_shared() -> None:
     assert (step.traces, step.replays) == (1, 0)
 
 
-@pytest.mark.parametrize("first", ["w + b", "l2"])
-def test_a_parameter_read_after_the_loop_keeps_what_it_grew_in_the_loop(first: str) -> None:
+@pytest.mark.parametrize("where", ["w + b first", "l2 first", "w + b last"])
+def test_a_parameter_read_outside_the_loop_keeps_what_it_grew_in_the_loop(where: str) -> None:
     # (w + b) + the samples' sum: the sweep reaches w + b after every sample, so w's gradient
     # grows in the loop and then takes one more term, the gradient of w + b itself. That
-    # term, being another node's gradient unchanged, used to replace the sum instead.
+    # term, being another node's gradient unchanged, used to replace the sum instead. The
+    # samples' sum + (w + b): w + b comes first, and w and b began the loop with one
+    # variable, the gradient of w + b, and both grew in it.
     w, b = Value(0.3, label="w"), Value(-0.2, label="b")
 
     def fn(X: list[Value], y: list[Value]) -> Value:
-        losses = [((w * x + b).tanh() - t) ** 2 for x, t in zip(X, y, strict=True)]
-        before = w + b if first == "w + b" else w * w + b * b
-        return before + Value.sum(losses)
+        data = Value.sum([((w * x + b).tanh() - t) ** 2 for x, t in zip(X, y, strict=True)])
+        if where == "w + b last":
+            return data + (w + b)
+        return (w + b if where == "w + b first" else w * w + b * b) + data
 
     step = compile(fn)
     rng = random.Random(10)
@@ -271,7 +274,7 @@ def test_programs_of_random_structure_give_the_engines_bits(
                 pool.append(node)
             outputs.append(pool[-1] * pool[-2])
         result = combine_samples(how, outputs, gamma)
-        penalty = 1e-3 * Value.sum([q * q for q in p]) + p[2]  # after the loop if first
+        penalty = 1e-3 * p[0] * p[0] + (p[1] + p[2])  # p[1], p[2]: one term each
         if isinstance(result, tuple):
             result, *extras = result
             return (penalty + result if penalty_first else result + penalty), *extras

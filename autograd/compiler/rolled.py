@@ -444,8 +444,8 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
             if parent not in per_sample:
                 receivers[parent] = None
     for receiver in receivers:
-        if receiver in w.pending:
-            w.flush(receiver)
+        if receiver in w.pending:  # (in a variable of its own: two may not grow in one)
+            w.flush(receiver, own=True)
         else:
             name = names.of.get(receiver) or names.fresh("const")
             w.gname[receiver] = f"g_{name}"
