@@ -8,6 +8,7 @@ changed, compared as ``tests/test_compile.py`` compares them (`same_as_eager`).
 
 from __future__ import annotations
 
+import math
 import random
 from functools import reduce
 from operator import add
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, compile
+from autograd import Value, compile, define_op
 from autograd.compiler.codegen import MAX_LINE
 from nn import MLP
 from nn.neuron import neuron
@@ -178,6 +179,32 @@ def test_a_parameter_read_outside_the_loop_keeps_what_it_grew_in_the_loop(where:
         assert same_as_eager(step, fn, [w, b], [points(rng, 120), points(rng, 120)])
     assert LOOP in step.source
     assert (step.traces, step.replays) == (1, 0)
+
+
+sign_of_g = define_op(  # a rule that reads only the sign of its gradient, even of a zero
+    "audit_sign_of_g", lambda x: x, lambda g, out, x: (math.copysign(1.0, g),)
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the loop adds a sample's zero gradients from 0.0 and skips an off relu neuron's "
+    "zeros, so a zero's sign can differ from the engine's; only a rule that reads that sign "
+    "(copysign of g) tells",
+)
+def test_a_rule_that_reads_the_sign_of_a_zero_gradient() -> None:
+    w, v, b = Value(0.5, label="w"), Value(-0.7, label="v"), Value(-100.0, label="b")
+
+    def fn(xs: list[Value]) -> Value:
+        # The neuron is off at every sample: the engine sends sign_of_g the gradient
+        # (1.0 * 0.0) * -0.7 = -0.0, and its rule sends -1.0 on to w * x.
+        return Value.sum([neuron([v], [sign_of_g(w * x)], b, "relu") for x in xs])
+
+    step = compile(fn)
+    rng = random.Random(11)
+    for _ in range(2):
+        assert same_as_eager(step, fn, [w, v, b], [[rng.uniform(0.1, 2) for _ in range(150)]])
+    assert LOOP in step.source
 
 
 # -- programs of random structure: what each sample computes, and how the samples combine ---
