@@ -181,6 +181,27 @@ def test_a_parameter_read_outside_the_loop_keeps_what_it_grew_in_the_loop(where:
     assert (step.traces, step.replays) == (1, 0)
 
 
+def test_a_discounted_sum_of_samples_that_end_in_a_product_is_a_loop() -> None:
+    # total * gamma + h * (h + x): the first sample's block also holds 0.0 * gamma, its sum
+    # with the first product and that times gamma, a product like each sample's last node.
+    w, b, gamma = Value(0.3, label="w"), Value(-0.2, label="b"), Value(0.9, label="gamma")
+
+    def fn(xs: list[Value]) -> Value:
+        total = Value(0.0)
+        for x in xs:
+            h = (w * x + b).tanh()
+            total = total * gamma + h * (h + x)
+        return total
+
+    step = compile(fn)
+    rng = random.Random(12)
+    for _ in range(3):
+        assert same_as_eager(step, fn, [w, b, gamma], [points(rng, 100)])
+        gamma.data -= 0.01 * gamma.grad
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
 sign_of_g = define_op(  # a rule that reads only the sign of its gradient, even of a zero
     "audit_sign_of_g", lambda x: x, lambda g, out, x: (math.copysign(1.0, g),)
 )

@@ -171,18 +171,25 @@ def _set_apart_reductions(blocks: list[list[Value]], sample_of: dict[Value, int]
 
     ``sum(losses)`` begins ``0 + loss_0``: a node that depends on sample 0 alone, but that
     combines samples like the rest of the sum. A block with more nodes than the others loses
-    its last nodes (used by no node of its block) whose op no shortest block ends with.
+    its last nodes (used by no node of its block) unlike every last node of a shortest block
+    (another op or constant, or operands from elsewhere: ``total * gamma``, where the
+    samples end with a product of two of their own nodes).
     """
     shortest = min(blocks, key=len)
 
-    def ends(block: list[Value]) -> list[Value]:
+    def ends(block: list[Value]) -> dict[Value, Any]:
+        inside = set(block)
         used = {parent for node in block for parent in node.parents}
-        return [node for node in block if node not in used]
+        return {
+            node: (node.op, node.const, tuple(parent in inside for parent in node.parents))
+            for node in block
+            if node not in used
+        }
 
-    usual = {(node.op, node.const) for node in ends(shortest)}
+    usual = set(ends(shortest).values())
     for block in blocks:
         while len(block) > len(shortest):
-            odd = [node for node in ends(block) if (node.op, node.const) not in usual]
+            odd = [node for node, kind in ends(block).items() if kind not in usual]
             if not odd:
                 break
             for node in odd:
