@@ -202,6 +202,31 @@ def test_a_discounted_sum_of_samples_that_end_in_a_product_is_a_loop() -> None:
     assert (step.traces, step.replays) == (1, 0)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_a_penalty_on_a_hidden_layer_across_the_batch_is_a_loop(activation: str) -> None:
+    # Each hidden number feeds the next layer and the penalty that sums them over the batch:
+    # its gradient starts with the penalty's (the sweep meets the penalty first), then the
+    # next layer's add to it in the loop (for relu neurons, only while they are on).
+    model = MLP(2, [4, 4, 1], activation, seed=13)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        hidden = [model.layers[0](x) for x in X]
+        scores = [model.layers[2](model.layers[1](h)) for h in hidden]
+        losses = [(score - t) ** 2 for score, t in zip(scores, y, strict=True)]
+        return Value.sum(losses) + 1e-2 * Value.sum([a for h in hidden for a in h])
+
+    step = compile(fn)
+    rng = random.Random(14)
+    for _ in range(3):
+        X = [points(rng, 2) for _ in range(50)]
+        assert same_as_eager(step, fn, live, [X, points(rng, 50)])
+        for p in live:
+            p.data -= 0.05 * p.grad
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
 sign_of_g = define_op(  # a rule that reads only the sign of its gradient, even of a zero
     "audit_sign_of_g", lambda x: x, lambda g, out, x: (math.copysign(1.0, g),)
 )

@@ -255,8 +255,8 @@ def _outputs(
 ) -> tuple[list[int], list[int]] | None:
     """The positions of the nodes each block hands on (to the nodes that combine samples,
     or as results), and of those among them whose gradient comes from the nodes that combine
-    samples; None if one of the latter is also used inside its own block (it would take
-    contributions from both sides of the loop)."""
+    samples (first: the sweep meets those before the block; a node of the block that uses
+    one adds to that in the loop, as in an activity penalty on a hidden layer)."""
     in_sweep = set(trace.sweep)
     handed: set[Value] = {trace.root, *trace.extra_values()}
     fed: set[Value] = set()
@@ -271,9 +271,6 @@ def _outputs(
         if [j for j, node in enumerate(block) if node in handed] != positions:
             return None
         if [j for j, node in enumerate(block) if node in fed] != fed_positions:
-            return None
-        inside = {parent for node in block for parent in node.parents}
-        if any(block[j] in inside for j in fed_positions):
             return None
     return (positions, fed_positions) if positions else None
 
@@ -522,10 +519,12 @@ def _skip_when_off(w: _Writer, block: list[Value], per_sample: set[Value]) -> li
     growing = list(dict.fromkeys(p for n in w.runs_when for p in n.parents if p in per_sample))
     targets = []
     for node in growing:
+        w.running.add(node)
+        if node in w.gname:  # an output whose gradient the loop began with (fed)
+            continue
         name = w.names.of.get(node) or w.names.fresh("const")
         w.gname[node] = f"g_{name}"
         w.written.add(f"g_{name}")
-        w.running.add(node)
         targets.append(f"g_{name}")
     line: list[str] = []  # g_a = g_b = ... = 0.0, as many to a line as fit
     for target in [*targets, ""]:
