@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from functools import reduce
 from operator import add
 from typing import Any
@@ -19,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, compile, define_op
+from autograd.compiler import CompiledFunction
 from autograd.compiler.codegen import MAX_LINE
 from nn import MLP
 from nn.neuron import neuron
@@ -29,6 +31,30 @@ LOOP = "as a loop"  # what the docstring of a looped function says
 
 def points(rng: random.Random, n: int) -> list[float]:
     return [rng.uniform(-2, 2) for _ in range(n)]
+
+
+def rows(rng: random.Random, n: int) -> list[list[float]]:
+    return [points(rng, 2) for _ in range(n)]
+
+
+def loops_as_the_engine_runs(
+    fn: Callable[..., Any],
+    live: list[Value],
+    arguments: Callable[[random.Random], list[Any]],
+    seed: int,
+    rate: float = 0.0,
+) -> CompiledFunction:
+    """Three calls of ``compile(fn)`` at new arguments (with an optimizer step of ``rate``
+    between them), each with the engine's bits: the trace, then twice the loop's code."""
+    step = compile(fn)
+    rng = random.Random(seed)
+    for _ in range(3):
+        assert same_as_eager(step, fn, live, arguments(rng))
+        for p in live:
+            p.data -= rate * p.grad
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 0)
+    return step
 
 
 def test_a_label_outside_ascii_is_kept_for_the_backward_loop() -> None:
@@ -44,13 +70,7 @@ def test_a_label_outside_ascii_is_kept_for_the_backward_loop() -> None:
             losses.append((h - t) ** 2)
         return Value.sum(losses)
 
-    step = compile(fn)
-    rng = random.Random(1)
-    for _ in range(3):
-        X = [points(rng, 2) for _ in range(100)]
-        assert same_as_eager(step, fn, [w, b], [X, points(rng, 100)])
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+    loops_as_the_engine_runs(fn, [w, b], lambda rng: [rows(rng, 100), points(rng, 100)], 1)
 
 
 @pytest.mark.parametrize("kept", ["one number", "no number"])
@@ -61,12 +81,7 @@ def test_a_sample_that_keeps_one_number_or_none_runs_the_loop(kept: str) -> None
     def fn(xs: list[Value]) -> Value:
         return Value.sum([w * x + b if kept == "one number" else x + w for x in xs])
 
-    step = compile(fn)
-    rng = random.Random(2)
-    for _ in range(3):
-        assert same_as_eager(step, fn, [w, b], [points(rng, 450)])
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+    loops_as_the_engine_runs(fn, [w, b], lambda rng: [points(rng, 450)], 2)
 
 
 @pytest.mark.parametrize("name", ["zip", "range"])
@@ -82,12 +97,7 @@ def test_labels_and_arguments_named_like_the_loops_builtins(name: str) -> None:
             losses.append((h * scale - t) ** 2)
         return Value.sum(losses)
 
-    step = compile(fn)
-    rng = random.Random(3)
-    for _ in range(3):
-        assert same_as_eager(step, fn, [w, b], [points(rng, 100), points(rng, 100), 0.5])
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+    loops_as_the_engine_runs(fn, [w, b], lambda rng: [points(rng, 100), points(rng, 100), 0.5], 3)
 
 
 def test_rows_of_many_numbers_keep_the_loops_lines_short() -> None:
@@ -98,14 +108,11 @@ def test_rows_of_many_numbers_keep_the_loops_lines_short() -> None:
     def fn(X: list[list[Value]], y: list[Value]) -> Value:
         return Value.sum([(model(x) - t) ** 2 for x, t in zip(X, y, strict=True)])
 
-    step = compile(fn)
-    rng = random.Random(5)
-    for _ in range(2):
-        X = [[rng.uniform(-1, 1) for _ in range(40)] for _ in range(80)]
-        assert same_as_eager(step, fn, live, [X, points(rng, 80)])
-    assert LOOP in step.source
+    def arguments(rng: random.Random) -> list[Any]:
+        return [[points(rng, 40) for _ in range(80)], points(rng, 80)]
+
+    step = loops_as_the_engine_runs(fn, live, arguments, 5)
     assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
-    assert (step.traces, step.replays) == (1, 0)
 
 
 @pytest.mark.parametrize("chain", ["total + loss", "loss + total", "discounted"])
@@ -123,15 +130,7 @@ def test_a_sum_that_starts_from_a_value_of_the_functions_own_is_a_loop(chain: st
         total: Value = combine_samples(chain, losses, gamma)
         return total + 0.1 * gamma * gamma
 
-    step = compile(fn)
-    rng = random.Random(7)
-    for _ in range(3):
-        X = [points(rng, 2) for _ in range(40)]
-        assert same_as_eager(step, fn, live, [X, points(rng, 40)])
-        for p in live:
-            p.data -= 0.01 * p.grad
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+    loops_as_the_engine_runs(fn, live, lambda rng: [rows(rng, 40), points(rng, 40)], 7, 0.01)
 
 
 def test_a_list_argument_before_the_batch_is_read_as_shared() -> None:
@@ -148,14 +147,11 @@ def test_a_list_argument_before_the_batch_is_read_as_shared() -> None:
             losses.append(Value.sum([w * t * (s - t) ** 2 for w, s, t in terms]))
         return Value.sum(losses)
 
-    step = compile(fn)
-    rng = random.Random(9)
-    for _ in range(3):
-        X = [points(rng, 2) for _ in range(40)]
+    def arguments(rng: random.Random) -> list[Any]:
         Y = [[float(rng.randrange(2)) for _ in range(3)] for _ in range(40)]
-        assert same_as_eager(step, fn, live, [[0.5, 1.0, 2.0], X, Y])
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+        return [[0.5, 1.0, 2.0], rows(rng, 40), Y]
+
+    loops_as_the_engine_runs(fn, live, arguments, 9)
 
 
 @pytest.mark.parametrize("where", ["w + b first", "l2 first", "w + b last"])
@@ -173,12 +169,7 @@ def test_a_parameter_read_outside_the_loop_keeps_what_it_grew_in_the_loop(where:
             return data + (w + b)
         return (w + b if where == "w + b first" else w * w + b * b) + data
 
-    step = compile(fn)
-    rng = random.Random(10)
-    for _ in range(3):
-        assert same_as_eager(step, fn, [w, b], [points(rng, 120), points(rng, 120)])
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+    loops_as_the_engine_runs(fn, [w, b], lambda rng: [points(rng, 120), points(rng, 120)], 10)
 
 
 def test_a_discounted_sum_of_samples_that_end_in_a_product_is_a_loop() -> None:
@@ -193,13 +184,7 @@ def test_a_discounted_sum_of_samples_that_end_in_a_product_is_a_loop() -> None:
             total = total * gamma + h * (h + x)
         return total
 
-    step = compile(fn)
-    rng = random.Random(12)
-    for _ in range(3):
-        assert same_as_eager(step, fn, [w, b, gamma], [points(rng, 100)])
-        gamma.data -= 0.01 * gamma.grad
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+    loops_as_the_engine_runs(fn, [w, b, gamma], lambda rng: [points(rng, 100)], 12, 0.01)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -216,15 +201,7 @@ def test_a_penalty_on_a_hidden_layer_across_the_batch_is_a_loop(activation: str)
         losses = [(score - t) ** 2 for score, t in zip(scores, y, strict=True)]
         return Value.sum(losses) + 1e-2 * Value.sum([a for h in hidden for a in h])
 
-    step = compile(fn)
-    rng = random.Random(14)
-    for _ in range(3):
-        X = [points(rng, 2) for _ in range(50)]
-        assert same_as_eager(step, fn, live, [X, points(rng, 50)])
-        for p in live:
-            p.data -= 0.05 * p.grad
-    assert LOOP in step.source
-    assert (step.traces, step.replays) == (1, 0)
+    loops_as_the_engine_runs(fn, live, lambda rng: [rows(rng, 50), points(rng, 50)], 14, 0.05)
 
 
 sign_of_g = define_op(  # a rule that reads only the sign of its gradient, even of a zero
@@ -246,11 +223,9 @@ def test_a_rule_that_reads_the_sign_of_a_zero_gradient() -> None:
         # (1.0 * 0.0) * -0.7 = -0.0, and its rule sends -1.0 on to w * x.
         return Value.sum([neuron([v], [sign_of_g(w * x)], b, "relu") for x in xs])
 
-    step = compile(fn)
-    rng = random.Random(11)
-    for _ in range(2):
-        assert same_as_eager(step, fn, [w, v, b], [[rng.uniform(0.1, 2) for _ in range(150)]])
-    assert LOOP in step.source
+    loops_as_the_engine_runs(
+        fn, [w, v, b], lambda rng: [[rng.uniform(0.1, 2) for _ in range(150)]], 11
+    )
 
 
 # -- programs of random structure: what each sample computes, and how the samples combine ---
