@@ -204,6 +204,27 @@ def test_a_penalty_on_a_hidden_layer_across_the_batch_is_a_loop(activation: str)
     loops_as_the_engine_runs(fn, live, lambda rng: [rows(rng, 50), points(rng, 50)], 14, 0.05)
 
 
+@pytest.mark.parametrize("where", ["nowhere else", "after the samples", "on their sum"])
+def test_a_number_made_once_from_a_parameter_and_read_by_every_sample_is_a_loop(
+    where: str,
+) -> None:
+    # temperature = T.exp(), made once and read by every sample: the sweep meets it among the
+    # first sample's nodes (where the depth-first order first reached it). What it sends
+    # back goes to T alone, which no sample reads: its turn can come after the loop.
+    model = MLP(2, [5, 5, 1], "tanh", seed=15)
+    T = Value(0.2, label="T")
+    live = [*model.parameters(), T]
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        temperature = T.exp()
+        data = Value.sum([(model(x) / temperature - t) ** 2 for x, t in zip(X, y, strict=True)])
+        if where == "after the samples":
+            return data + T * T
+        return data * T if where == "on their sum" else data
+
+    loops_as_the_engine_runs(fn, live, lambda rng: [rows(rng, 40), points(rng, 40)], 15, 0.01)
+
+
 sign_of_g = define_op(  # a rule that reads only the sign of its gradient, even of a zero
     "audit_sign_of_g", lambda x: x, lambda g, out, x: (math.copysign(1.0, g),)
 )
@@ -307,7 +328,7 @@ def test_programs_of_random_structure_give_the_engines_bits(
     live = [*p, gamma]
 
     def program(X: list[list[Value]], y: list[Value], s: list[Value]) -> Any:
-        common = (p[0] * p[1]).tanh() if shared else None
+        common = (gamma * gamma).tanh() if shared else None  # (its turn: after the loop)
         outputs = []
         for i, x in enumerate(X):
             pool = [*x, *p]

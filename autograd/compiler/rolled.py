@@ -57,7 +57,7 @@ class Samples:
     block of the nodes used outside it, ``fed`` of those that the nodes that combine samples
     send a gradient back to. In the sweep, ``trace.sweep[start:stop]`` holds the
     blocks, sample by sample in ``order``, each in ``sweep_positions`` order, and the
-    combining nodes of ``hoisted`` between them.
+    combining nodes of ``hoisted`` and the shared nodes of ``deferred`` between them.
     """
 
     count: int
@@ -73,6 +73,7 @@ class Samples:
     order: list[int]
     sweep_positions: list[int]
     hoisted: list[Value]
+    deferred: list[Value]
 
 
 def find_samples(trace: Trace) -> Samples | None:
@@ -286,9 +287,14 @@ def _in_sweep(
     local_leaves: list[set[Value]],
 ) -> Samples | None:
     """Where the blocks sit in the sweep; None unless a loop can follow its order: the
-    blocks one after another (the same order inside each), and between them only nodes
-    that combine samples and send nothing to what the blocks read but their outputs (a
-    weight's gradient grows in the loop; ``Value(0.0)``, where a sum starts, is fine)."""
+    blocks one after another (the same order inside each), and between them only
+
+    * nodes that combine samples (``hoisted``, written before the loop) and send nothing to
+      what the blocks read but their outputs (a weight's gradient grows in the loop;
+      ``Value(0.0)``, where a sum starts, is fine);
+    * nodes that no sample depends on (``deferred``, written after the loop: the sweep
+      meets ``temperature.exp()``, read by every sample, among the first sample's nodes),
+      which send nothing to what the blocks read, nor to what a hoisted node sends to."""
     count = len(blocks)
     position = {node: j for block in blocks for j, node in enumerate(block)}
     where = [i for i, node in enumerate(trace.sweep) if sample_of.get(node, MIXED) != MIXED]
@@ -300,13 +306,16 @@ def _in_sweep(
     read_in_blocks = {parent for block in blocks for node in block for parent in node.parents}
     runs: list[tuple[int, list[int]]] = []
     hoisted: list[Value] = []
+    deferred: list[Value] = []
     for node in trace.sweep[start:stop]:
         if node.op is None:
             continue
         s = sample_of.get(node)
-        if s is None:
-            return None  # a node no sample depends on, amid the blocks
-        if s == MIXED:  # written before the loop: it must send nothing that grows in it
+        if s is None:  # written after the loop: it must send nothing that grows in it
+            if any(p in read_in_blocks for p in node.parents):
+                return None
+            deferred.append(node)
+        elif s == MIXED:  # written before the loop: it must send nothing that grows in it
             if any(p in read_in_blocks and p not in handed for p in node.parents):
                 return None
             hoisted.append(node)
@@ -322,6 +331,9 @@ def _in_sweep(
         return None
     if any(run != runs[0][1] for _, run in runs):
         return None
+    sent_before = {parent for node in hoisted for parent in node.parents}
+    if any(parent in sent_before for node in deferred for parent in node.parents):
+        return None  # its contributions would come in another order
     return Samples(
         count,
         sample_of,
@@ -336,6 +348,7 @@ def _in_sweep(
         order,
         runs[0][1],
         hoisted,
+        deferred,
     )
 
 
@@ -493,7 +506,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     for receiver in receivers:  # a constant's gradient: nobody reads it, the engine checks it
         if receiver.op is None and receiver not in w.live_set:
             w.check(w.gname[receiver])
-    for node in trace.sweep[samples.stop :]:
+    for node in [*samples.deferred, *trace.sweep[samples.stop :]]:
         if node.op is not None:
             w.rule(node)
     grads = w.leaf_gradients()
