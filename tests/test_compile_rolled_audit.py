@@ -81,7 +81,9 @@ def test_a_sample_that_keeps_one_number_or_none_runs_the_loop(kept: str) -> None
     def fn(xs: list[Value]) -> Value:
         return Value.sum([w * x + b if kept == "one number" else x + w for x in xs])
 
-    loops_as_the_engine_runs(fn, [w, b], lambda rng: [points(rng, 450)], 2)
+    step = loops_as_the_engine_runs(fn, [w, b], lambda rng: [points(rng, 450)], 2)
+    assert ("saved.append((xs_i,))" in step.source) == (kept == "one number")
+    assert ("saved" in step.source) == ("numbers are kept" in step.source)
 
 
 @pytest.mark.parametrize("name", ["zip", "range"])

@@ -45,6 +45,7 @@ MIXED = -1  # the "sample" of a node computed from several samples
 _ASSIGNED = re.compile(r"^ {8}(\w+) = ")  # a statement of the loop's body that sets a name
 _NAME = re.compile(r"\b[^\W\d]\w*")  # a name (``é_2`` too: any letter may start one)
 _KEEP, _KEPT = "# (each sample's numbers: kept)", "# (each sample's numbers: read back)"
+_SAMPLES, _KEPT_TOO = "# forward: the {} samples, one at a time", "; each one's numbers are kept"
 
 
 @dataclass
@@ -403,7 +404,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     for node in trace.forward:
         if node not in samples.sample_of:
             w.forward(node)
-    w.emit(f"# forward: the {count} samples, one at a time; each one's numbers are kept")
+    w.emit(f"{_SAMPLES.format(count)}{_KEPT_TOO}")
     w.emit("saved = []")
     w.emit("loop_total = 0.0  # every number of the loop, summed: finite, or one is not")
     lists_at = len(w.lines)  # where the lists of the samples' outputs begin (below)
@@ -500,6 +501,8 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     else:  # the backward loop reads no number of a sample: nothing to keep
         for line in ("    saved = []", f"        {_KEEP}", f"        {_KEPT}"):
             w.lines.remove(line)
+        at = w.lines.index(f"    {_SAMPLES.format(count)}{_KEPT_TOO}")
+        w.lines[at] = f"    {_SAMPLES.format(count)}"
     _emit_loop_checks(w, checked_before)
     w.indent = "    "
     w.running.clear()
