@@ -346,15 +346,19 @@ class _Writer:
             self.flush(leaf)
         return [self.gname.get(leaf, "0.0") for leaf in self.trace.live]
 
-    def flush(self, node: Value) -> str:
-        """Write ``node``'s gradient, the sum of its pending contributions; its name."""
+    def flush(self, node: Value, own: bool = False) -> str:
+        """Write ``node``'s gradient, the sum of its pending contributions; its name.
+
+        ``own``: in a variable of its own, even when it is another node's gradient unchanged
+        (a loop is going to add to it, see ``rolled.py``)."""
         begun = node in self.gname  # a leaf of a small graph, or grown in a loop
         terms = self.pending.pop(node, []) if begun else self.pending.pop(node)
         if not terms:  # (begun, and nothing more since)
             return self.gname[node]
         # In a large graph, a gradient that is another node's, unchanged (both operands of a
-        # `+`), takes that node's name instead of a line of its own.
-        if not self.comments and len(terms) == 1 and terms[0] in self.written:
+        # `+`), takes that node's name instead of a line of its own (unless it has begun: it
+        # grew in a loop, and the term adds to that).
+        if not (self.comments or begun or own) and len(terms) == 1 and terms[0] in self.written:
             g = terms[0]
         else:
             if begun:

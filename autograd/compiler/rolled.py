@@ -43,8 +43,9 @@ __all__ = ["Samples", "find_samples", "generate_rolled"]
 
 MIXED = -1  # the "sample" of a node computed from several samples
 _ASSIGNED = re.compile(r"^ {8}(\w+) = ")  # a statement of the loop's body that sets a name
-_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_NAME = re.compile(r"\b[^\W\d]\w*")  # a name (``é_2`` too: any letter may start one)
 _KEEP, _KEPT = "# (each sample's numbers: kept)", "# (each sample's numbers: read back)"
+_SAMPLES, _KEPT_TOO = "# forward: the {} samples, one at a time", "; each one's numbers are kept"
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Samples:
     block of the nodes used outside it, ``fed`` of those that the nodes that combine samples
     send a gradient back to. In the sweep, ``trace.sweep[start:stop]`` holds the
     blocks, sample by sample in ``order``, each in ``sweep_positions`` order, and the
-    combining nodes of ``hoisted`` between them.
+    combining nodes of ``hoisted`` and the shared nodes of ``deferred`` between them.
     """
 
     count: int
@@ -73,6 +74,7 @@ class Samples:
     order: list[int]
     sweep_positions: list[int]
     hoisted: list[Value]
+    deferred: list[Value]
 
 
 def find_samples(trace: Trace) -> Samples | None:
@@ -83,17 +85,22 @@ def find_samples(trace: Trace) -> Samples | None:
         or len(trace.paths) != len(trace.inputs)
     ):
         return None
-    # The batch: the arguments that are lists of one length (the first list's), >= 2.
+    # The batch: the arguments that are lists of one length, >= 2: the first list's length,
+    # or another one's if that fails (the first list may be, say, the weights of classes).
     lengths: dict[int, int] = {}
     for path in trace.paths:
         if len(path) >= 2:
             lengths[path[0]] = max(lengths.get(path[0], 0), path[1] + 1)
-    if not lengths:
-        return None
-    count = next(iter(lengths.values()))
-    if count < 2:
-        return None
-    batch = {argument for argument, n in lengths.items() if n == count}
+    for count in dict.fromkeys(lengths.values()):
+        batch = {argument for argument, n in lengths.items() if n == count}
+        samples = _split(trace, batch, count) if count >= 2 else None
+        if samples is not None:
+            return samples
+    return None
+
+
+def _split(trace: Trace, batch: set[int], count: int) -> Samples | None:
+    """How ``trace`` repeats for each of the ``count`` samples of the arguments ``batch``."""
     sample_of: dict[Value, int] = {}
     inputs: dict[tuple[int, ...], list[int]] = {}
     key_of: dict[Value, tuple[int, ...]] = {}
@@ -166,18 +173,25 @@ def _set_apart_reductions(blocks: list[list[Value]], sample_of: dict[Value, int]
 
     ``sum(losses)`` begins ``0 + loss_0``: a node that depends on sample 0 alone, but that
     combines samples like the rest of the sum. A block with more nodes than the others loses
-    its last nodes (used by no node of its block) whose op no shortest block ends with.
+    its last nodes (used by no node of its block) unlike every last node of a shortest block
+    (another op or constant, or operands from elsewhere: ``total * gamma``, where the
+    samples end with a product of two of their own nodes).
     """
     shortest = min(blocks, key=len)
 
-    def ends(block: list[Value]) -> list[Value]:
+    def ends(block: list[Value]) -> dict[Value, Any]:
+        inside = set(block)
         used = {parent for node in block for parent in node.parents}
-        return [node for node in block if node not in used]
+        return {
+            node: (node.op, node.const, tuple(parent in inside for parent in node.parents))
+            for node in block
+            if node not in used
+        }
 
-    usual = {(node.op, node.const) for node in ends(shortest)}
+    usual = set(ends(shortest).values())
     for block in blocks:
         while len(block) > len(shortest):
-            odd = [node for node in ends(block) if (node.op, node.const) not in usual]
+            odd = [node for node, kind in ends(block).items() if kind not in usual]
             if not odd:
                 break
             for node in odd:
@@ -243,8 +257,8 @@ def _outputs(
 ) -> tuple[list[int], list[int]] | None:
     """The positions of the nodes each block hands on (to the nodes that combine samples,
     or as results), and of those among them whose gradient comes from the nodes that combine
-    samples; None if one of the latter is also used inside its own block (it would take
-    contributions from both sides of the loop)."""
+    samples (first: the sweep meets those before the block; a node of the block that uses
+    one adds to that in the loop, as in an activity penalty on a hidden layer)."""
     in_sweep = set(trace.sweep)
     handed: set[Value] = {trace.root, *trace.extra_values()}
     fed: set[Value] = set()
@@ -260,9 +274,6 @@ def _outputs(
             return None
         if [j for j, node in enumerate(block) if node in fed] != fed_positions:
             return None
-        inside = {parent for node in block for parent in node.parents}
-        if any(block[j] in inside for j in fed_positions):
-            return None
     return (positions, fed_positions) if positions else None
 
 
@@ -277,8 +288,14 @@ def _in_sweep(
     local_leaves: list[set[Value]],
 ) -> Samples | None:
     """Where the blocks sit in the sweep; None unless a loop can follow its order: the
-    blocks one after another (the same order inside each), and between them only nodes
-    that combine samples and send nothing but to each other and to the blocks' outputs."""
+    blocks one after another (the same order inside each), and between them only
+
+    * nodes that combine samples (``hoisted``, written before the loop) and send nothing to
+      what the blocks read but their outputs (a weight's gradient grows in the loop;
+      ``Value(0.0)``, where a sum starts, is fine);
+    * nodes that no sample depends on (``deferred``, written after the loop: the sweep
+      meets ``temperature.exp()``, read by every sample, among the first sample's nodes),
+      which send nothing to what the blocks read, nor to what a hoisted node sends to."""
     count = len(blocks)
     position = {node: j for block in blocks for j, node in enumerate(block)}
     where = [i for i, node in enumerate(trace.sweep) if sample_of.get(node, MIXED) != MIXED]
@@ -287,16 +304,20 @@ def _in_sweep(
         return None  # the output does not depend on the samples (they are only returned)
     start, stop = where[0], where[-1] + 1
     handed = {block[j] for block in blocks for j in outputs}
+    read_in_blocks = {parent for block in blocks for node in block for parent in node.parents}
     runs: list[tuple[int, list[int]]] = []
     hoisted: list[Value] = []
+    deferred: list[Value] = []
     for node in trace.sweep[start:stop]:
         if node.op is None:
             continue
         s = sample_of.get(node)
-        if s is None:
-            return None  # a node no sample depends on, amid the blocks
-        if s == MIXED:
-            if any(p not in handed and sample_of.get(p) != MIXED for p in node.parents):
+        if s is None:  # written after the loop: it must send nothing that grows in it
+            if any(p in read_in_blocks for p in node.parents):
+                return None
+            deferred.append(node)
+        elif s == MIXED:  # written before the loop: it must send nothing that grows in it
+            if any(p in read_in_blocks and p not in handed for p in node.parents):
                 return None
             hoisted.append(node)
         elif runs and runs[-1][0] == s:
@@ -311,6 +332,9 @@ def _in_sweep(
         return None
     if any(run != runs[0][1] for _, run in runs):
         return None
+    sent_before = {parent for node in hoisted for parent in node.parents}
+    if any(parent in sent_before for node in deferred for parent in node.parents):
+        return None  # its contributions would come in another order
     return Samples(
         count,
         sample_of,
@@ -325,6 +349,7 @@ def _in_sweep(
         order,
         runs[0][1],
         hoisted,
+        deferred,
     )
 
 
@@ -350,7 +375,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     w = _Writer(trace, check)
     w.comments = False
     names = w.names
-    names.taken.update({"saved", "loop_total", "k"})
+    names.taken.update({"saved", "loop_total", "k", "sample", "zip", "range"})
     for node in trace.forward:
         op_writer = getattr(node.op, "writer", None)
         if op_writer is not None:
@@ -379,16 +404,20 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     for node in trace.forward:
         if node not in samples.sample_of:
             w.forward(node)
-    w.emit(f"# forward: the {count} samples, one at a time; each one's numbers are kept")
+    w.emit(f"{_SAMPLES.format(count)}{_KEPT_TOO}")
     w.emit("saved = []")
     w.emit("loop_total = 0.0  # every number of the loop, summed: finite, or one is not")
     lists_at = len(w.lines)  # where the lists of the samples' outputs begin (below)
     zipped = [text for text in slices.values() if text is not None]
+    head = f"for {', '.join(loop_names)} in "
+    unpacked = len(w.indent + head) + 10 > MAX_LINE  # too many names for the line
     if len(zipped) == 1:
-        w.emit(f"for {loop_names[0]} in {zipped[0]}:")
+        w.emit(f"{head}{zipped[0]}:")
     else:
-        w.emit_joined(f"for {', '.join(loop_names)} in zip(", zipped, ", ", "):")
+        w.emit_joined(f"{'for sample in ' if unpacked else head}zip(", zipped, ", ", "):")
     w.indent = "        "
+    if len(zipped) > 1 and unpacked:  # each sample's numbers, then their names
+        _unpack(w, loop_names, "sample")
     checked_before = set(w.finite)
     body_start = len(w.lines)
     for node in first:
@@ -433,8 +462,8 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
             if parent not in per_sample:
                 receivers[parent] = None
     for receiver in receivers:
-        if receiver in w.pending:
-            w.flush(receiver)
+        if receiver in w.pending:  # (in a variable of its own: two may not grow in one)
+            w.flush(receiver, own=True)
         else:
             name = names.of.get(receiver) or names.fresh("const")
             w.gname[receiver] = f"g_{name}"
@@ -465,15 +494,22 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         return None  # (cannot happen: every node of a block has had its turn)
     read = {name for line in w.lines[body_start:] for name in _NAME.findall(line)}
     kept = [name for name in kept if name in read]
-    _replace(w, _KEEP, lambda: w.emit_joined("saved.append((", kept, ", ", "))"))
-    _replace(w, _KEPT, lambda: _unpack(w, kept, "saved[k]"))
+    if kept:
+        tail = ",))" if len(kept) == 1 else "))"  # (a,) is a tuple, (a) is not
+        _replace(w, _KEEP, lambda: w.emit_joined("saved.append((", kept, ", ", tail))
+        _replace(w, _KEPT, lambda: _unpack(w, kept, "saved[k]"))
+    else:  # the backward loop reads no number of a sample: nothing to keep
+        for line in ("    saved = []", f"        {_KEEP}", f"        {_KEPT}"):
+            w.lines.remove(line)
+        at = w.lines.index(f"    {_SAMPLES.format(count)}{_KEPT_TOO}")
+        w.lines[at] = f"    {_SAMPLES.format(count)}"
     _emit_loop_checks(w, checked_before)
     w.indent = "    "
     w.running.clear()
     for receiver in receivers:  # a constant's gradient: nobody reads it, the engine checks it
         if receiver.op is None and receiver not in w.live_set:
             w.check(w.gname[receiver])
-    for node in trace.sweep[samples.stop :]:
+    for node in [*samples.deferred, *trace.sweep[samples.stop :]]:
         if node.op is not None:
             w.rule(node)
     grads = w.leaf_gradients()
@@ -499,10 +535,12 @@ def _skip_when_off(w: _Writer, block: list[Value], per_sample: set[Value]) -> li
     growing = list(dict.fromkeys(p for n in w.runs_when for p in n.parents if p in per_sample))
     targets = []
     for node in growing:
+        w.running.add(node)
+        if node in w.gname:  # an output whose gradient the loop began with (fed)
+            continue
         name = w.names.of.get(node) or w.names.fresh("const")
         w.gname[node] = f"g_{name}"
         w.written.add(f"g_{name}")
-        w.running.add(node)
         targets.append(f"g_{name}")
     line: list[str] = []  # g_a = g_b = ... = 0.0, as many to a line as fit
     for target in [*targets, ""]:
