@@ -12,8 +12,9 @@ node, `generate_rolled` writes one copy inside a ``for`` loop over the samples i
   over the samples in the order the sweep meets them. A gradient that every sample adds to
   (a weight's) grows inside the loop one contribution at a time (``g_w += c``), starting
   from the contributions it had before the loop, so its terms are added in the sweep's own
-  order and its bits are the engine's. (Where nothing came before, it starts from ``0.0``:
-  ``0.0 + c`` is ``c``, up to the sign of a zero, which counts as equal here.)
+  order and its bits are the engine's. (Where nothing came before, it starts from ``-0.0``:
+  ``-0.0 + c`` is ``c`` for every float, to the sign of a zero, where ``0.0 + -0.0`` is
+  ``0.0``.)
 
 `find_samples` decides whether a trace can be written so and says how; it returns None when
 it cannot (a guard, samples that differ, an order the loop cannot follow, a small graph),
@@ -37,6 +38,7 @@ from autograd.compiler.codegen import (
     python_name,
 )
 from autograd.compiler.trace import Trace
+from autograd.rule_results import is_user_op
 from autograd.value import Value
 
 __all__ = ["Samples", "find_samples", "generate_rolled"]
@@ -44,6 +46,7 @@ __all__ = ["Samples", "find_samples", "generate_rolled"]
 MIXED = -1  # the "sample" of a node computed from several samples
 _ASSIGNED = re.compile(r"^ {8}(\w+) = ")  # a statement of the loop's body that sets a name
 _NAME = re.compile(r"\b[^\W\d]\w*")  # a name (``é_2`` too: any letter may start one)
+_FROM_MINUS_ZERO = "# these gradients grow one term at a time from -0.0 (-0.0 + c is c, exactly)"
 _KEEP, _KEPT = "# (each sample's numbers: kept)", "# (each sample's numbers: read back)"
 _SAMPLES, _KEPT_TOO = "# forward: the {} samples, one at a time", "; each one's numbers are kept"
 
@@ -461,13 +464,16 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         for parent in node.parents:
             if parent not in per_sample:
                 receivers[parent] = None
+    starts = [receiver for receiver in receivers if receiver not in w.pending]
+    if starts:
+        w.emit(_FROM_MINUS_ZERO)
     for receiver in receivers:
         if receiver in w.pending:  # (in a variable of its own: two may not grow in one)
             w.flush(receiver, own=True)
         else:
             name = names.of.get(receiver) or names.fresh("const")
             w.gname[receiver] = f"g_{name}"
-            w.emit(f"g_{name} = 0.0")
+            w.emit(f"g_{name} = -0.0")
         w.written.add(w.gname[receiver])
         w.running.add(receiver)
     steps = "range(" + (f"{count}" if samples.order[0] == 0 else f"{count - 1}, -1, -1") + ")"
@@ -520,12 +526,17 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
 def _skip_when_off(w: _Writer, block: list[Value], per_sample: set[Value]) -> list[Value]:
     """Let the rules that send only zeros back at some numbers (a relu neuron that is off:
     ``runs_when`` of its op's writer) run only when they send more; return the nodes of the
-    sample whose gradients then grow one contribution at a time, from 0.0, set up here.
+    sample whose gradients then grow one contribution at a time, from -0.0, set up here.
 
     A gradient written as one sum cannot leave out a term that exists only at some numbers;
     grown term by term in the sweep's order it adds the same numbers in the same order. The
     saving: at micrograd's starting weights about half of the demo's relu neurons are off.
+    What is skipped is zeros, whose signs might differ from the engine's sum of them: no
+    built-in rule can tell, but a user's rule might (``copysign(1.0, g)``), so a graph with
+    a user's op skips nothing.
     """
+    if any(is_user_op(node.op) for node in w.trace.forward if node.op is not None):
+        return []
     for node in block:
         writer = getattr(node.op, "writer", None)
         runs_when = getattr(writer, "runs_when", None)
@@ -542,10 +553,12 @@ def _skip_when_off(w: _Writer, block: list[Value], per_sample: set[Value]) -> li
         w.gname[node] = f"g_{name}"
         w.written.add(f"g_{name}")
         targets.append(f"g_{name}")
-    line: list[str] = []  # g_a = g_b = ... = 0.0, as many to a line as fit
+    if targets:
+        w.emit(_FROM_MINUS_ZERO)
+    line: list[str] = []  # g_a = g_b = ... = -0.0, as many to a line as fit
     for target in [*targets, ""]:
-        if line and (not target or len(" = ".join([*line, target, "0.0"])) + 8 > MAX_LINE):
-            w.emit(" = ".join([*line, "0.0"]))
+        if line and (not target or len(" = ".join([*line, target, "-0.0"])) + 8 > MAX_LINE):
+            w.emit(" = ".join([*line, "-0.0"]))
             line = []
         line.append(target)
     return growing
