@@ -4,7 +4,8 @@ The README quotes the demo step's ratios from one run of ``make bench`` (its "Sp
 each row's time against micrograd and against the hand-derived floats). Timings on a shared
 machine move from run to run, so the bench does not fail on a difference: it prints the
 README's ratio beside this run's and marks a row whose ratio moved by more than
-`TOLERANCE`, so that a README gone stale shows at the next ``make bench``.
+`TOLERANCE` outside the README's range, so that a README gone stale shows at the next
+``make bench``.
 """
 
 from __future__ import annotations
@@ -27,16 +28,17 @@ ROWS = {
 }
 """A phrase of each README row, and the benchmark row it quotes."""
 
-_RATIO = re.compile(r"([\d.]+)x")
+_RATIO = re.compile(r"([\d.]+)(?:–([\d.]+))?x")
 
 
 @dataclass(frozen=True)
 class QuotedRow:
-    """One row of the README's table: the benchmark it quotes and its two ratios."""
+    """One row of the README's table: the benchmark it quotes and its two ratios, each a
+    range (``207–211x``; one number is a range of one)."""
 
     name: str
-    vs_micrograd: float
-    vs_floats: float
+    vs_micrograd: tuple[float, float]
+    vs_floats: tuple[float, float]
 
 
 def quoted_rows(text: str | None = None) -> list[QuotedRow]:
@@ -53,7 +55,11 @@ def quoted_rows(text: str | None = None) -> list[QuotedRow]:
         found = [_RATIO.search(cell) for cell in cells[2:4]]
         if not all(found):
             raise ValueError(f"README speed table: no ratios in row {line!r}")
-        ratios = [float(match.group(1)) for match in found if match]
+        ratios = [
+            (float(match.group(1)), float(match.group(2) or match.group(1)))
+            for match in found
+            if match
+        ]
         rows.append(QuotedRow(matches[0], ratios[0], ratios[1]))
     return rows
 
@@ -68,16 +74,21 @@ def compare(demo: dict[str, Any]) -> list[list[str]]:
     table = []
     for row in quoted_rows():
         timing = demo.get(row.name)
+        says = ", ".join(_shown(quoted) for quoted in (row.vs_micrograd, row.vs_floats))
         if timing is None:
-            table.append([row.name, f"{row.vs_micrograd:g}x, {row.vs_floats:g}x", "not run", "-"])
+            table.append([row.name, says, "not run", "-"])
             continue
         median = timing["median_s"]
         measured = [micrograd / median if micrograd else None, median / floats]
-        quoted = [row.vs_micrograd, row.vs_floats]
         close = all(
-            m is None or abs(m / q - 1) <= TOLERANCE for m, q in zip(measured, quoted, strict=True)
+            m is None or low * (1 - TOLERANCE) <= m <= high * (1 + TOLERANCE)
+            for m, (low, high) in zip(measured, (row.vs_micrograd, row.vs_floats), strict=True)
         )
         shown = ", ".join("-" if m is None else f"{m:.3g}x" for m in measured)
-        says = f"{row.vs_micrograd:g}x, {row.vs_floats:g}x"
         table.append([row.name, says, shown, "yes" if close else "NO"])
     return table
+
+
+def _shown(quoted: tuple[float, float]) -> str:
+    low, high = quoted
+    return f"{low:g}x" if low == high else f"{low:g}–{high:g}x"
