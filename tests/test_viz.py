@@ -479,3 +479,23 @@ def test_the_drawing_modules_import_one_another_without_a_cycle() -> None:
 
     assert not [m for m in imports if m != "autograd.viz" and reaches(m, m, {m})]
     assert "autograd.viz.draw" not in imports["autograd.viz._graphviz"]
+
+
+def test_a_user_rule_that_answers_none_is_drawn_and_stepped_as_a_zero_slope() -> None:
+    # define_op's rules may return None for "no gradient"; the drawings read a rule as the
+    # sweep does (None is 0.0) instead of failing on it.
+    from autograd import define_op
+    from autograd.viz import trace_backward
+    from autograd.viz.graph import local_derivatives
+
+    times_const = define_op(
+        "viz_times_const", lambda x, y: x * y, lambda g, out, x, y: (g * y, None)
+    )
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    out = times_const(a, b)
+    assert local_derivatives(out) == [3.0, 0.0]
+    assert "viz_times_const" in draw_dot(out).source
+    assert len(trace_backward(out)) == 1
+    broken = define_op("viz_broken_rule", lambda x: x, lambda g, out, x: {"x": g})
+    with pytest.raises(TypeError, match="viz_broken_rule"):
+        local_derivatives(broken(a))

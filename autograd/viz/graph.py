@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from autograd.order import topological_order
+from autograd.rule_results import check_contributions, is_user_op
 from autograd.value import Value
 from autograd.viz.errors import GraphTooLargeError
 
@@ -156,11 +157,15 @@ def local_derivatives(node: Value) -> list[float]:
     """d(node)/d(parent) for each parent in operand order, at the values of the forward pass.
 
     The op's rule with an upstream gradient of 1 (``Op.local``), on the numbers the node was
-    computed from.
+    computed from. A user's rule (`define_op`) is read as the sweep reads it: ``None`` is
+    0.0, and a result that is not one number per operand raises, naming the op.
     """
     if node.op is None:
         return []
-    return list(node.op.local(node.data, *node.rule_operands()))
+    local = node.op.local(node.data, *node.rule_operands())
+    if is_user_op(node.op):
+        local = check_contributions(node.op, local, len(node.parents), False)
+    return list(local)
 
 
 def rule_of(node: Value) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
