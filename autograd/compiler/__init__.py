@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-from autograd.backward import commit
+from autograd.backward import GRADIENTS_LOCK, commit
 from autograd.compiler.codegen import Generated, NotFinite, Retrace, generate
 from autograd.compiler.rolled import generate_rolled
 from autograd.compiler.trace import (
@@ -38,6 +38,7 @@ from autograd.compiler.trace import (
     trace,
     tracing,
 )
+from autograd.mode import is_grad_enabled
 from autograd.rule_results import check_contributions
 from autograd.validate import finite_float
 from autograd.value import Value
@@ -61,7 +62,8 @@ def compile(fn: Callable[..., Any], *, max_traces: int = 8) -> CompiledFunction:
       Numbers and leaves that ``fn`` makes itself are constants of the code.
     * It returns the number of ``fn``'s output (with the extra results as numbers, in the
       same nesting) and adds d(output)/d(leaf) into the ``.grad`` of every live leaf,
-      exactly as ``fn(*args).backward()`` would, to the last bit, all or nothing.
+      exactly as ``fn(*args).backward()`` would, to the last bit, all or nothing. Inside
+      ``no_grad()`` that is no gradient at all: the call runs ``fn`` on the engine.
 
     Python control flow: a comparison of a Value or ``bool(v)`` inside ``fn`` becomes a
     guard, checked at every call; when it comes out differently the function is traced again
@@ -128,6 +130,10 @@ class CompiledFunction:
                 " function there instead."
             )
         shape, numbers = _flatten(args, self._names_for(len(args)))
+        if not is_grad_enabled():
+            # Inside no_grad() the engine's fn builds no graph, and backward() adds no gradient:
+            # so does this call. (Traced here, fn would be a constant, wrong at every input.)
+            return self._on_engine(args)
         entries = self._cache.get(shape)
         if entries is not None:
             self._cache.move_to_end(shape)
@@ -149,17 +155,23 @@ class CompiledFunction:
             raise
         except (NotFinite, ArithmeticError, ValueError, TypeError):
             return self._replay(args)
-        totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
-        if not math.isfinite(sum(totals)):  # one inf or nan makes the sum so (or an overflow)
+        with GRADIENTS_LOCK:  # as backward(): calls from two threads add their passes in turn
+            totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
+            finite = math.isfinite(sum(totals))  # one inf or nan makes the sum so (or overflow)
+            if finite:
+                commit(list(zip(live, totals, strict=True)))
+        if not finite:
             return self._replay(args)  # the engine names the node whose gradient overflowed
-        updates = list(zip(live, totals, strict=True))
-        commit(updates)
         self._latest = entry
         return _results(outputs, entry.extras)
 
     def _replay(self, args: tuple[Any, ...]) -> Any:
-        """The call on the engine: its result, or its error."""
+        """The call replayed on the engine: its result, or its error."""
         self.replays += 1
+        return self._on_engine(args)
+
+    def _on_engine(self, args: tuple[Any, ...]) -> Any:
+        """``fn(*args).backward()`` on the engine: its result, or its error."""
         structured, _ = as_leaves(_plain(args), self._names_for(len(args)))
         root, extras = split_result(self.fn(*structured), self.__name__)
         root.backward()
