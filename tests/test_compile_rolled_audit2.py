@@ -107,17 +107,28 @@ def test_a_call_inside_no_grad_adds_no_gradient_as_the_engine() -> None:
 
 
 def in_two_threads(work: Callable[[int], None]) -> None:
-    """``work(0)`` and ``work(1)`` in two threads at once, switching as often as possible."""
+    """``work(0)`` and ``work(1)`` in two threads at once, switching as often as possible;
+    the first error either raised is raised here."""
+    errors: list[BaseException] = []
+
+    def run(k: int) -> None:
+        try:
+            work(k)
+        except BaseException as error:
+            errors.append(error)
+
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     finally:
         sys.setswitchinterval(interval)
+    if errors:
+        raise errors[0]
 
 
 def test_calls_from_two_threads_each_add_their_whole_pass() -> None:
@@ -192,3 +203,25 @@ def test_a_label_the_loss_refuses_is_the_engines_error_in_compiled_code_too(loss
     step(X, [1.0, 1.0])
     refused = [1.0, 0.0] if loss == "hinge" else [1.0, 2.0]
     assert not same_as_eager(step, fn, model.parameters(), [X, refused])
+
+
+def test_two_threads_that_trace_new_shapes_share_the_cache_safely() -> None:
+    # 45 lengths of batch, 40 traces kept: calls trace and drop traces all the time. A thread
+    # that dropped one while the other walked the cache raised "OrderedDict mutated during
+    # iteration", after its call's gradients had been added.
+    w = Value(0.5, label="w")
+
+    def fn(xs: list[Value]) -> Value:
+        return Value.sum([w * x for x in xs])
+
+    step = compile(fn, max_traces=40)
+    got: list[tuple[int, float]] = []
+
+    def calls(k: int) -> None:
+        for i in range(300):
+            n = 1 + (7 * i + k) % 45
+            got.append((n, step([1.0] * n)))
+
+    in_two_threads(calls)
+    assert len(got) == 600
+    assert all(bits(result) == bits(fn([Value(1.0)] * n).data) for n, result in got)

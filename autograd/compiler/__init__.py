@@ -21,6 +21,7 @@ import inspect
 import linecache
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ class CompiledFunction:
         self.traces = 0  # how many times fn was traced (a new shape, or a guard that failed)
         self.replays = 0  # calls replayed on the engine
         self._cache: OrderedDict[Any, list[_Entry]] = OrderedDict()
+        self._lock = threading.Lock()  # held while the cache changes or is read
         self._latest: _Entry | None = None
         self._names = _argument_names(fn)
         self.__name__ = getattr(fn, "__name__", "compiled")
@@ -134,9 +136,12 @@ class CompiledFunction:
             # Inside no_grad() the engine's fn builds no graph, and backward() adds no gradient:
             # so does this call. (Traced here, fn would be a constant, wrong at every input.)
             return self._on_engine(args)
-        entries = self._cache.get(shape)
+        with self._lock:  # the cache is shared by the threads that call this function
+            entries = self._cache.get(shape)
+            if entries is not None:
+                self._cache.move_to_end(shape)
+                entries = list(entries)  # another thread may drop one while these run
         if entries is not None:
-            self._cache.move_to_end(shape)
             for entry in entries:
                 try:
                     return self._run(entry, args, numbers)
@@ -182,14 +187,15 @@ class CompiledFunction:
         entry = _build(traced, self.__name__)  # before any .grad changes
         self.traces += 1
         traced.root.backward()  # this call's result: the engine's own
-        entries = self._cache.setdefault(shape, [])
-        entries.insert(0, entry)
-        self._cache.move_to_end(shape)
-        while sum(len(e) for e in self._cache.values()) > self.max_traces:
-            oldest = next(iter(self._cache.values()))
-            oldest.pop()
-            if not oldest:
-                self._cache.popitem(last=False)
+        with self._lock:
+            entries = self._cache.setdefault(shape, [])
+            entries.insert(0, entry)
+            self._cache.move_to_end(shape)
+            while sum(len(e) for e in self._cache.values()) > self.max_traces:
+                oldest = next(iter(self._cache.values()))
+                oldest.pop()
+                if not oldest:
+                    self._cache.popitem(last=False)
         self._latest = entry
         return _numbers(traced.root, traced.extras)
 
