@@ -14,16 +14,18 @@ import builtins
 import random
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from autograd import Value, compile, no_grad
+from autograd import CompileError, Value, compile, no_grad
 from autograd.compiler import CompiledFunction
-from autograd.compiler.codegen import MAX_LINE
-from nn import MLP
-from nn.losses import binary_cross_entropy, hinge, mse
+from autograd.compiler.codegen import COMMENTED_NODES, MAX_LINE
+from nn import MLP, Layer, Neuron, fit, optim
+from nn.losses import binary_cross_entropy, cross_entropy, hinge, l2, mse, one_hot
+from nn.neuron import ACTIVATIONS
 from tests.test_compile import bits, eager, same_as_eager
 
 LOOP = "as a loop"  # what the docstring of a looped function says
@@ -225,3 +227,186 @@ def test_two_threads_that_trace_new_shapes_share_the_cache_safely() -> None:
     in_two_threads(calls)
     assert len(got) == 600
     assert all(bits(result) == bits(fn([Value(1.0)] * n).data) for n, result in got)
+
+
+# -- the nn modules inside the compiled function -------------------------------------------------
+
+
+def test_detach_inside_the_function_is_refused_naming_the_line() -> None:
+    # teacher(x).detach(): a leaf holding the teacher's number at the trace's sample, which
+    # was a constant of the code, silently wrong at every other batch (as float() would be).
+    teacher, student = MLP(2, [3, 1], "tanh", seed=6), MLP(2, [3, 1], "relu", seed=7)
+    live = [*teacher.parameters(), *student.parameters()]
+
+    def fn(X: list[list[Value]]) -> Value:
+        return Value.sum([(student(x) - teacher(x).detach()) ** 2 for x in X])
+
+    step = compile(fn)
+    with pytest.raises(CompileError, match=r"detach\(\) of a Value at .*test_compile_rolled"):
+        step(rows(random.Random(8), 3))
+    assert all(p.grad == 0.0 for p in live)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_layer_and_neuron_batches_give_the_engines_bits(activation: str) -> None:
+    # Layer.batch gives lists, a Layer of one neuron and a Neuron give Values.
+    layer, one, unit = (
+        Layer(2, 3, activation, seed=9),
+        Layer(2, 1, activation, seed=10),
+        Neuron(2, activation, seed=11),
+    )
+    live = [*layer.parameters(), *one.parameters(), *unit.parameters()]
+
+    def fn(X: list[list[Value]], Y: list[list[Value]], y: list[Value]) -> tuple[Value, Any]:
+        rows_out, ones, units = layer.batch(X), one.batch(X), unit.batch(X)
+        assert isinstance(ones[0], Value) and isinstance(units[0], Value)
+        loss = cross_entropy(rows_out, Y) + hinge(ones, y) + mse(units, y)
+        return loss + 1e-3 * l2(live), units
+
+    def arguments(rng: random.Random) -> list[Any]:
+        return [
+            rows(rng, 30),
+            one_hot([rng.randrange(3) for _ in range(30)], 3),
+            [rng.choice([-1.0, 1.0]) for _ in range(30)],
+        ]
+
+    as_the_engine_runs(fn, live, arguments)  # (three losses' samples: written whole)
+
+
+def test_two_models_and_one_model_applied_twice_per_sample() -> None:
+    teacher, student = MLP(2, [4, 1], "tanh", seed=12), MLP(1, [3, 1], "gelu", seed=13)
+    live = [*teacher.parameters(), *student.parameters()]
+
+    def fn(X: list[list[Value]]) -> Value:
+        return Value.sum([(student([student([teacher(x)])]) - x[0]) ** 2 for x in X])
+
+    assert LOOP in as_the_engine_runs(fn, live, lambda rng: [rows(rng, 40)]).source
+
+
+@pytest.mark.parametrize("structure", ["by index", "ragged"])
+def test_samples_whose_nodes_differ_by_index_or_length_are_written_whole(structure: str) -> None:
+    model = MLP(2, [4, 4, 1], "relu", seed=14)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        losses = []
+        for i, (x, t) in enumerate(zip(X, y, strict=True)):
+            score = model(x[:2]) if structure == "by index" else model(x[:2]) * Value.sum(x)
+            losses.append(((score.tanh() if i % 2 else score) - t) ** 2)
+        return Value.sum(losses)
+
+    def arguments(rng: random.Random) -> list[Any]:
+        widths = [2] * 40 if structure == "by index" else [2 + i % 3 for i in range(40)]
+        return [[points(rng, w) for w in widths], points(rng, 40)]
+
+    assert LOOP not in as_the_engine_runs(fn, live, arguments).source
+
+
+@pytest.mark.parametrize("n", [2000, COMMENTED_NODES // 2, COMMENTED_NODES // 2 + 1])
+def test_a_tiny_sample_in_a_large_batch_and_at_the_threshold(n: int) -> None:
+    # Two nodes a sample (w * x and its relu) and the sum: 2n + 1 nodes, a loop above
+    # COMMENTED_NODES, the graph written whole at or below it.
+    w = Value(0.3, label="w")
+
+    def fn(xs: list[Value]) -> Value:
+        return Value.sum([(w * x).relu() for x in xs])
+
+    step = as_the_engine_runs(fn, [w], lambda rng: [points(rng, n)])
+    assert (LOOP in step.source) == (2 * n + 1 > COMMENTED_NODES)
+
+
+def test_two_samples_of_a_large_network_and_extras_of_every_kind() -> None:
+    model = MLP(2, [16, 16, 1], "relu", seed=15)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> tuple[Value, Any, Any, Any, Any]:
+        hidden = [model.layers[0](x) for x in X]
+        outs = [model.layers[2](model.layers[1](h)) for h in hidden]
+        losses = [(o - t) ** 2 for o, t in zip(outs, y, strict=True)]
+        pairs = [(o, loss) for o, loss in zip(outs, losses, strict=True)]
+        return Value.sum(losses), pairs, (hidden[-1][3],), X, y
+
+    for n in (2, 30):
+        as_the_engine_runs(fn, live, lambda rng, n=n: [rows(rng, n), points(rng, n)])
+
+
+def test_numpy_float32_batches_and_every_name_the_source_explains() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(3, [5, 1], "silu", seed=16)
+    live = model.parameters()
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        return binary_cross_entropy(model.batch(X), y)
+
+    step = compile(fn)
+    rng = random.Random(17)
+    for _ in range(3):
+        X = np.array(rows(rng, 60, 3), dtype=np.float32)
+        y = np.array([rng.randrange(2) for _ in range(60)], dtype=np.float32)
+        assert same_as_eager(step, fn, live, [X.tolist(), y.tolist()])  # the engine's bits..
+        for p in live:
+            p.grad = 0.0
+        expected = eager(fn, [X.tolist(), y.tolist()])
+        grads = [bits(p.grad) for p in live]
+        for p in live:
+            p.grad = 0.0
+        assert bits(step(X, y)) == bits(expected)  # ..from the arrays themselves
+        assert [bits(p.grad) for p in live] == grads
+    assert LOOP in step.source and (step.traces, step.replays) == (1, 0)
+    for node, name in step._latest.generated.names.items():  # type: ignore[union-attr]
+        assert name in step.explain(node)
+
+
+# -- nn.fit, compiled and on the engine ----------------------------------------------------------
+
+OPTIMIZERS: dict[str, Callable[[list[Value]], optim.Optimizer]] = {
+    "SGD": lambda ps: optim.SGD(ps, lr=0.05),
+    "SGD with momentum and weight decay": lambda ps: optim.SGD(
+        ps, lr=0.05, momentum=0.9, weight_decay=1e-3
+    ),
+    "Adam with weight decay": lambda ps: optim.Adam(ps, lr=0.02, weight_decay=1e-3),
+}
+SETUPS = [  # (loss, outputs, inputs, hidden layers, activation, batch size), samples: 37
+    ("mse", 1, 2, [8, 8], "relu", 30),  # a loop of 30, then a short batch of 7 written whole
+    ("hinge", 1, 64, [1], "leaky_relu", 3),
+    ("bce", 1, 5, [2, 2, 2, 2], "elu", 2),
+    ("cross_entropy", 10, 2, [8], "gelu", None),  # the whole data set: a loop of 37
+    ("cross_entropy", 3, 2, [3], "silu", 1),
+    ("bce", 1, 2, [6, 6], "softplus", 16),
+]
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("setup", SETUPS, ids=lambda s: f"{s[0]}-{s[4]}-{s[5]}")
+def test_fit_compiled_gives_the_engines_history_and_parameters(
+    setup: tuple[str, int, int, list[int], str, int | None], optimizer: str
+) -> None:
+    loss, outputs, inputs, hidden, activation, size = setup
+    rng = random.Random(size)
+    X = rows(rng, 37, inputs)
+    y = [rng.randrange(outputs if outputs > 1 else 2) for _ in range(37)]
+    y = [2 * t - 1 for t in y] if loss == "hinge" else y
+
+    def run(compiled: bool) -> tuple[list[bytes], list[bytes]]:
+        model = MLP(inputs, [*hidden, outputs], activation, seed=18)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no fall back to the engine
+            history = fit(
+                model,
+                X,
+                y,
+                loss=loss,
+                optimizer=OPTIMIZERS[optimizer](model.parameters()),
+                epochs=2,
+                batch_size=size,
+                seed=19,
+                l2=1e-3 * (size != 2),
+                progress=False,
+                compile=compiled,
+                record=size == 3,
+            )
+        numbers = history.loss + history.accuracy
+        numbers += [x for s in history.snapshots for x in s.weights]
+        return [bits(x) for x in numbers], [bits(p.data) for p in model.parameters()]
+
+    assert run(True) == run(False)

@@ -68,11 +68,12 @@ def compile(fn: Callable[..., Any], *, max_traces: int = 8) -> CompiledFunction:
 
     Python control flow: a comparison of a Value or ``bool(v)`` inside ``fn`` becomes a
     guard, checked at every call; when it comes out differently the function is traced again
-    (and both traces are kept). ``float(v)`` inside ``fn`` is refused (CompileError naming
-    the line). **Reading** ``v.data`` **inside** ``fn`` **gives a constant of the code**, as a
-    Python number does inside ``jax.jit``: compare the Value instead, or read ``.data``
-    outside ``fn``. The same holds for ``grad()`` without ``create_graph=True`` and for
-    ``no_grad()`` inside ``fn``: their results are numbers, so constants.
+    (and both traces are kept). ``float(v)`` and ``v.detach()`` inside ``fn`` are refused
+    (CompileError naming the line). **Reading** ``v.data`` **inside** ``fn`` **gives a
+    constant of the code**, as a Python number does inside ``jax.jit``: compare the Value
+    instead, or read ``.data`` outside ``fn``. The same holds for ``grad()`` without
+    ``create_graph=True`` and for ``no_grad()`` inside ``fn``: their results are numbers, so
+    constants.
 
     Arguments of a new shape get a trace of their own; ``max_traces`` traces are kept (the
     least recently used goes first). A call whose code meets a domain error, an overflow or

@@ -68,8 +68,15 @@ class Tracer:
         self.guards: list[Guard] = []
 
     def made(self, value: Value) -> None:
-        """A leaf was made: the traced function's own constant."""
+        """A leaf was made: the traced function's own constant. ``v.detach()`` is refused,
+        naming the line: its leaf holds v's number, which changes from call to call."""
         if threading.get_ident() == self.thread:
+            if sys._getframe(2).f_code is _DETACH:  # Value.__init__, called by detach()
+                raise CompileError(
+                    f"compile: detach() of a Value at {caller_line()}\n  gives a leaf whose "
+                    "number would be a constant of the compiled code, wrong at the next input. "
+                    "Compute what you detach outside the compiled function and pass it in."
+                )
             self.leaves.append(value)
 
     def compared(self, value: Value, symbol: str, other: Value | float, result: bool) -> None:
@@ -89,6 +96,7 @@ class Tracer:
             )
 
 
+_DETACH = Value.detach.__code__
 _tracing = threading.Lock()  # one trace at a time: value.py has one hook
 
 
