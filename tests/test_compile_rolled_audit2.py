@@ -315,8 +315,22 @@ def test_a_tiny_sample_in_a_large_batch_and_at_the_threshold(n: int) -> None:
     assert (LOOP in step.source) == (2 * n + 1 > COMMENTED_NODES)
 
 
-def test_two_samples_of_a_large_network_and_extras_of_every_kind() -> None:
-    model = MLP(2, [16, 16, 1], "relu", seed=15)
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_two_samples_of_a_large_network_are_a_loop(activation: str) -> None:
+    model = MLP(1, [200, 2, 1], activation, seed=15)  # 203 neurons a sample
+    live = model.parameters()
+
+    def fn(xs: list[Value], y: list[Value]) -> Value:
+        return hinge([model([x]) for x in xs], y)
+
+    def arguments(rng: random.Random) -> list[Any]:
+        return [points(rng, 2), [rng.choice([-1.0, 1.0]) for _ in range(2)]]
+
+    assert LOOP in as_the_engine_runs(fn, live, arguments).source
+
+
+def test_extras_nested_in_tuples_the_batchs_inputs_and_one_samples_hidden_numbers() -> None:
+    model = MLP(2, [4, 4, 1], "relu", seed=15)
     live = model.parameters()
 
     def fn(X: list[list[Value]], y: list[Value]) -> tuple[Value, Any, Any, Any, Any]:
@@ -324,10 +338,9 @@ def test_two_samples_of_a_large_network_and_extras_of_every_kind() -> None:
         outs = [model.layers[2](model.layers[1](h)) for h in hidden]
         losses = [(o - t) ** 2 for o, t in zip(outs, y, strict=True)]
         pairs = [(o, loss) for o, loss in zip(outs, losses, strict=True)]
-        return Value.sum(losses), pairs, (hidden[-1][3],), X, y
+        return Value.sum(losses), pairs, (hidden[3][1],), X, y
 
-    for n in (2, 30):
-        as_the_engine_runs(fn, live, lambda rng, n=n: [rows(rng, n), points(rng, n)])
+    as_the_engine_runs(fn, live, lambda rng: [rows(rng, 40), points(rng, 40)])
 
 
 def test_numpy_float32_batches_and_every_name_the_source_explains() -> None:
