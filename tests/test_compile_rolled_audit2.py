@@ -26,6 +26,7 @@ from autograd.compiler.codegen import COMMENTED_NODES, MAX_LINE
 from nn import MLP, Layer, Neuron, fit, optim
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, l2, mse, one_hot
 from nn.neuron import ACTIVATIONS
+from nn.train import DivergedError
 from tests.test_compile import bits, eager, same_as_eager
 
 LOOP = "as a loop"  # what the docstring of a looped function says
@@ -423,3 +424,24 @@ def test_fit_compiled_gives_the_engines_history_and_parameters(
         return [bits(x) for x in numbers], [bits(p.data) for p in model.parameters()]
 
     assert run(True) == run(False)
+
+
+def test_fit_that_diverges_leaves_the_same_gradients_compiled_and_on_the_engine() -> None:
+    # The compiled step zeroes the gradients before it runs; the engine's step zeroed them
+    # after its forward pass, so a forward pass that overflowed left the previous step's
+    # gradients there (and zeros when compiled).
+    rng = random.Random(0)
+    X, y = rows(rng, 12), [rng.randrange(2) for _ in range(12)]
+    options: dict[str, Any] = {"epochs": 50, "batch_size": 4, "seed": 0, "progress": False}
+
+    def run(compiled: bool) -> tuple[str, list[bytes]]:
+        model = MLP(2, [3, 1], "linear", seed=1)
+        optimizer = optim.SGD(model.parameters(), lr=3.0)
+        with pytest.raises(DivergedError) as info:
+            fit(model, X, y, loss="mse", optimizer=optimizer, **options, compile=compiled)
+        numbers = [x for p in model.parameters() for x in (p.data, p.grad)]
+        return str(info.value), [bits(x) for x in numbers]
+
+    compiled, engine = run(True), run(False)
+    assert "too large for a float" in compiled[0]
+    assert compiled == engine
