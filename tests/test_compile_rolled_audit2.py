@@ -467,3 +467,20 @@ def test_a_copy_of_an_input_made_inside_the_function(how: Callable[[Value], Valu
     step = compile(fn)
     step(1.0)
     assert same_as_eager(step, fn, [w], [2.0])
+
+
+@pytest.mark.parametrize("where", ["on the loss it returns", "on a part of it"])
+def test_a_function_that_calls_backward_itself_is_refused(where: str) -> None:
+    # A micrograd-style step that calls loss.backward() and returns the loss: the engine's
+    # fn(x).backward() adds the gradients twice, the compiled code added them once (only the
+    # returned Value's), at every call after the first: silently other gradients.
+    w = Value(0.5, label="w")
+
+    def fn(x: Value) -> Value:
+        loss = (w * x).tanh()
+        loss.backward()
+        return loss if where == "on the loss it returns" else loss * 2.0
+
+    step = compile(fn)
+    with pytest.raises(CompileError, match=r"fn calls backward\(\) .*return the loss"):
+        step(1.0)

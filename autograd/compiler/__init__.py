@@ -69,7 +69,8 @@ def compile(fn: Callable[..., Any], *, max_traces: int = 8) -> CompiledFunction:
     Python control flow: a comparison of a Value or ``bool(v)`` inside ``fn`` becomes a
     guard, checked at every call; when it comes out differently the function is traced again
     (and both traces are kept). ``float(v)`` and ``v.detach()`` inside ``fn`` are refused
-    (CompileError naming the line). **Reading** ``v.data`` **inside** ``fn`` **gives a
+    (CompileError naming the line), as is a ``fn`` that calls ``backward()`` itself (return
+    the loss instead). **Reading** ``v.data`` **inside** ``fn`` **gives a
     constant of the code**, as a Python number does inside ``jax.jit``: compare the Value
     instead, or read ``.data`` outside ``fn``. The same holds for ``grad()`` without
     ``create_graph=True`` and for ``no_grad()`` inside ``fn``: their results are numbers, so
