@@ -3,7 +3,8 @@
 `nn.fit` end to end (compiled and on the engine: the same history and parameters, to the
 bit), the `nn` modules' API inside the compiled function, per-sample structure that depends
 on the sample's index, batches at the loop's edges, extra results, calls from threads and
-inside ``no_grad()``, and the generated source itself. Each comparison with the engine is
+inside ``no_grad()``, the generated source itself, and functions that do more than compute a
+Value (``detach()``, ``backward()``, copies, ``zero_grad()``). Each comparison with the engine is
 ``tests/test_compile.py``'s `same_as_eager`: the same bits, or the same error with no
 ``.grad`` changed.
 """
@@ -72,7 +73,7 @@ def mse_of_a_relu_mlp(seed: int) -> tuple[MLP, Callable[..., Value]]:
     return model, fn
 
 
-# -- calls inside no_grad() --------------------------------------------------------------------
+# -- calls inside no_grad() ------------------------------------------------------------------------
 
 
 def test_a_first_call_inside_no_grad_is_not_kept_as_a_constant() -> None:
@@ -107,7 +108,7 @@ def test_a_call_inside_no_grad_adds_no_gradient_as_the_engine() -> None:
     assert [p.grad for p in live] == grads
 
 
-# -- calls from two threads ----------------------------------------------------------------------
+# -- calls from two threads ------------------------------------------------------------------------
 
 
 def in_two_threads(work: Callable[[int], None]) -> None:
@@ -181,7 +182,29 @@ def test_a_first_call_from_two_threads_at_once_traces_and_runs_right() -> None:
     assert LOOP in step.source and step.replays == 0
 
 
-# -- labels that the losses refuse ---------------------------------------------------------------
+def test_two_threads_that_trace_new_shapes_share_the_cache_safely() -> None:
+    # 45 lengths of batch, 40 traces kept: calls trace and drop traces all the time. A thread
+    # that dropped one while the other walked the cache raised "OrderedDict mutated during
+    # iteration", after its call's gradients had been added.
+    w = Value(0.5, label="w")
+
+    def fn(xs: list[Value]) -> Value:
+        return Value.sum([w * x for x in xs])
+
+    step = compile(fn, max_traces=40)
+    got: list[tuple[int, float]] = []
+
+    def calls(k: int) -> None:
+        for i in range(300):
+            n = 1 + (7 * i + k) % 45
+            got.append((n, step([1.0] * n)))
+
+    in_two_threads(calls)
+    assert len(got) == 600
+    assert all(bits(result) == bits(fn([Value(1.0)] * n).data) for n, result in got)
+
+
+# -- labels that the losses refuse -----------------------------------------------------------------
 
 
 @pytest.mark.xfail(
@@ -209,44 +232,7 @@ def test_a_label_the_loss_refuses_is_the_engines_error_in_compiled_code_too(loss
     assert not same_as_eager(step, fn, model.parameters(), [X, refused])
 
 
-def test_two_threads_that_trace_new_shapes_share_the_cache_safely() -> None:
-    # 45 lengths of batch, 40 traces kept: calls trace and drop traces all the time. A thread
-    # that dropped one while the other walked the cache raised "OrderedDict mutated during
-    # iteration", after its call's gradients had been added.
-    w = Value(0.5, label="w")
-
-    def fn(xs: list[Value]) -> Value:
-        return Value.sum([w * x for x in xs])
-
-    step = compile(fn, max_traces=40)
-    got: list[tuple[int, float]] = []
-
-    def calls(k: int) -> None:
-        for i in range(300):
-            n = 1 + (7 * i + k) % 45
-            got.append((n, step([1.0] * n)))
-
-    in_two_threads(calls)
-    assert len(got) == 600
-    assert all(bits(result) == bits(fn([Value(1.0)] * n).data) for n, result in got)
-
-
-# -- the nn modules inside the compiled function -------------------------------------------------
-
-
-def test_detach_inside_the_function_is_refused_naming_the_line() -> None:
-    # teacher(x).detach(): a leaf holding the teacher's number at the trace's sample, which
-    # was a constant of the code, silently wrong at every other batch (as float() would be).
-    teacher, student = MLP(2, [3, 1], "tanh", seed=6), MLP(2, [3, 1], "relu", seed=7)
-    live = [*teacher.parameters(), *student.parameters()]
-
-    def fn(X: list[list[Value]]) -> Value:
-        return Value.sum([(student(x) - teacher(x).detach()) ** 2 for x in X])
-
-    step = compile(fn)
-    with pytest.raises(CompileError, match=r"detach\(\) of a Value at .*test_compile_rolled"):
-        step(rows(random.Random(8), 3))
-    assert all(p.grad == 0.0 for p in live)
+# -- the nn modules inside the compiled function ---------------------------------------------------
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -372,7 +358,7 @@ def test_numpy_float32_batches_and_every_name_the_source_explains() -> None:
         assert name in step.explain(node)
 
 
-# -- nn.fit, compiled and on the engine ----------------------------------------------------------
+# -- nn.fit, compiled and on the engine ------------------------------------------------------------
 
 OPTIMIZERS: dict[str, Callable[[list[Value]], optim.Optimizer]] = {
     "SGD": lambda ps: optim.SGD(ps, lr=0.05),
@@ -448,6 +434,41 @@ def test_fit_that_diverges_leaves_the_same_gradients_compiled_and_on_the_engine(
     assert compiled == engine
 
 
+# -- what the function does besides computing a Value ----------------------------------------------
+
+
+def test_detach_inside_the_function_is_refused_naming_the_line() -> None:
+    # teacher(x).detach(): a leaf holding the teacher's number at the trace's sample, which
+    # was a constant of the code, silently wrong at every other batch (as float() would be).
+    teacher, student = MLP(2, [3, 1], "tanh", seed=6), MLP(2, [3, 1], "relu", seed=7)
+    live = [*teacher.parameters(), *student.parameters()]
+
+    def fn(X: list[list[Value]]) -> Value:
+        return Value.sum([(student(x) - teacher(x).detach()) ** 2 for x in X])
+
+    step = compile(fn)
+    with pytest.raises(CompileError, match=r"detach\(\) of a Value at .*test_compile_rolled"):
+        step(rows(random.Random(8), 3))
+    assert all(p.grad == 0.0 for p in live)
+
+
+@pytest.mark.parametrize("where", ["on the loss it returns", "on a part of it"])
+def test_a_function_that_calls_backward_itself_is_refused(where: str) -> None:
+    # A micrograd-style step that calls loss.backward() and returns the loss: the engine's
+    # fn(x).backward() adds the gradients twice, the compiled code added them once (only the
+    # returned Value's), at every call after the first: silently other gradients.
+    w = Value(0.5, label="w")
+
+    def fn(x: Value) -> Value:
+        loss = (w * x).tanh()
+        loss.backward()
+        return loss if where == "on the loss it returns" else loss * 2.0
+
+    step = compile(fn)
+    with pytest.raises(CompileError, match=r"fn calls backward\(\) .*return the loss"):
+        step(1.0)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="copy.copy / deepcopy of a leaf inside fn is taken for a live leaf; see the comment",
@@ -467,23 +488,6 @@ def test_a_copy_of_an_input_made_inside_the_function(how: Callable[[Value], Valu
     step = compile(fn)
     step(1.0)
     assert same_as_eager(step, fn, [w], [2.0])
-
-
-@pytest.mark.parametrize("where", ["on the loss it returns", "on a part of it"])
-def test_a_function_that_calls_backward_itself_is_refused(where: str) -> None:
-    # A micrograd-style step that calls loss.backward() and returns the loss: the engine's
-    # fn(x).backward() adds the gradients twice, the compiled code added them once (only the
-    # returned Value's), at every call after the first: silently other gradients.
-    w = Value(0.5, label="w")
-
-    def fn(x: Value) -> Value:
-        loss = (w * x).tanh()
-        loss.backward()
-        return loss if where == "on the loss it returns" else loss * 2.0
-
-    step = compile(fn)
-    with pytest.raises(CompileError, match=r"fn calls backward\(\) .*return the loss"):
-        step(1.0)
 
 
 @pytest.mark.xfail(strict=True, reason="zero_grad() inside fn is not seen by the trace")
