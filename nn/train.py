@@ -482,10 +482,13 @@ class _Steps:
 def _engine_step(
     steps: _Steps, samples: Any, targets: Any, optimizer: Optimizer | None
 ) -> tuple[list[Any], float]:
-    """One step on the engine: forward, ``backward()`` and the optimizer's step (if given)."""
-    objective, data_loss, outputs = steps.objective(samples, targets)
+    """One step on the engine: forward, ``backward()`` and the optimizer's step (if given).
+
+    The gradients are zeroed first, as before a compiled step: a step that diverges (in the
+    forward or the backward pass, which is all or nothing) leaves them zero on either path."""
     if optimizer is not None:
         optimizer.zero_grad()
+    objective, data_loss, outputs = steps.objective(samples, targets)
     objective.backward()
     if optimizer is not None:
         optimizer.step()

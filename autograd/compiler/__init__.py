@@ -21,13 +21,14 @@ import inspect
 import linecache
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-from autograd.backward import commit
+from autograd.backward import GRADIENTS_LOCK, commit
 from autograd.compiler.codegen import Generated, NotFinite, Retrace, generate
 from autograd.compiler.rolled import generate_rolled
 from autograd.compiler.trace import (
@@ -38,6 +39,7 @@ from autograd.compiler.trace import (
     trace,
     tracing,
 )
+from autograd.mode import is_grad_enabled
 from autograd.rule_results import check_contributions
 from autograd.validate import finite_float
 from autograd.value import Value
@@ -61,15 +63,18 @@ def compile(fn: Callable[..., Any], *, max_traces: int = 8) -> CompiledFunction:
       Numbers and leaves that ``fn`` makes itself are constants of the code.
     * It returns the number of ``fn``'s output (with the extra results as numbers, in the
       same nesting) and adds d(output)/d(leaf) into the ``.grad`` of every live leaf,
-      exactly as ``fn(*args).backward()`` would, to the last bit, all or nothing.
+      exactly as ``fn(*args).backward()`` would, to the last bit, all or nothing. Inside
+      ``no_grad()`` that is no gradient at all: the call runs ``fn`` on the engine.
 
     Python control flow: a comparison of a Value or ``bool(v)`` inside ``fn`` becomes a
     guard, checked at every call; when it comes out differently the function is traced again
-    (and both traces are kept). ``float(v)`` inside ``fn`` is refused (CompileError naming
-    the line). **Reading** ``v.data`` **inside** ``fn`` **gives a constant of the code**, as a
-    Python number does inside ``jax.jit``: compare the Value instead, or read ``.data``
-    outside ``fn``. The same holds for ``grad()`` without ``create_graph=True`` and for
-    ``no_grad()`` inside ``fn``: their results are numbers, so constants.
+    (and both traces are kept). ``float(v)`` and ``v.detach()`` inside ``fn`` are refused
+    (CompileError naming the line), as is a ``fn`` that calls ``backward()`` itself (return
+    the loss instead). **Reading** ``v.data`` **inside** ``fn`` **gives a
+    constant of the code**, as a Python number does inside ``jax.jit``: compare the Value
+    instead, or read ``.data`` outside ``fn``. The same holds for ``grad()`` without
+    ``create_graph=True`` and for ``no_grad()`` inside ``fn``: their results are numbers, so
+    constants.
 
     Arguments of a new shape get a trace of their own; ``max_traces`` traces are kept (the
     least recently used goes first). A call whose code meets a domain error, an overflow or
@@ -112,6 +117,7 @@ class CompiledFunction:
         self.traces = 0  # how many times fn was traced (a new shape, or a guard that failed)
         self.replays = 0  # calls replayed on the engine
         self._cache: OrderedDict[Any, list[_Entry]] = OrderedDict()
+        self._lock = threading.Lock()  # held while the cache changes or is read
         self._latest: _Entry | None = None
         self._names = _argument_names(fn)
         self.__name__ = getattr(fn, "__name__", "compiled")
@@ -128,9 +134,16 @@ class CompiledFunction:
                 " function there instead."
             )
         shape, numbers = _flatten(args, self._names_for(len(args)))
-        entries = self._cache.get(shape)
+        if not is_grad_enabled():
+            # Inside no_grad() the engine's fn builds no graph, and backward() adds no gradient:
+            # so does this call. (Traced here, fn would be a constant, wrong at every input.)
+            return self._on_engine(args)
+        with self._lock:  # the cache is shared by the threads that call this function
+            entries = self._cache.get(shape)
+            if entries is not None:
+                self._cache.move_to_end(shape)
+                entries = list(entries)  # another thread may drop one while these run
         if entries is not None:
-            self._cache.move_to_end(shape)
             for entry in entries:
                 try:
                     return self._run(entry, args, numbers)
@@ -149,17 +162,23 @@ class CompiledFunction:
             raise
         except (NotFinite, ArithmeticError, ValueError, TypeError):
             return self._replay(args)
-        totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
-        if not math.isfinite(sum(totals)):  # one inf or nan makes the sum so (or an overflow)
+        with GRADIENTS_LOCK:  # as backward(): calls from two threads add their passes in turn
+            totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
+            finite = math.isfinite(sum(totals))  # one inf or nan makes the sum so (or overflow)
+            if finite:
+                commit(list(zip(live, totals, strict=True)))
+        if not finite:
             return self._replay(args)  # the engine names the node whose gradient overflowed
-        updates = list(zip(live, totals, strict=True))
-        commit(updates)
         self._latest = entry
         return _results(outputs, entry.extras)
 
     def _replay(self, args: tuple[Any, ...]) -> Any:
-        """The call on the engine: its result, or its error."""
+        """The call replayed on the engine: its result, or its error."""
         self.replays += 1
+        return self._on_engine(args)
+
+    def _on_engine(self, args: tuple[Any, ...]) -> Any:
+        """``fn(*args).backward()`` on the engine: its result, or its error."""
         structured, _ = as_leaves(_plain(args), self._names_for(len(args)))
         root, extras = split_result(self.fn(*structured), self.__name__)
         root.backward()
@@ -170,14 +189,15 @@ class CompiledFunction:
         entry = _build(traced, self.__name__)  # before any .grad changes
         self.traces += 1
         traced.root.backward()  # this call's result: the engine's own
-        entries = self._cache.setdefault(shape, [])
-        entries.insert(0, entry)
-        self._cache.move_to_end(shape)
-        while sum(len(e) for e in self._cache.values()) > self.max_traces:
-            oldest = next(iter(self._cache.values()))
-            oldest.pop()
-            if not oldest:
-                self._cache.popitem(last=False)
+        with self._lock:
+            entries = self._cache.setdefault(shape, [])
+            entries.insert(0, entry)
+            self._cache.move_to_end(shape)
+            while sum(len(e) for e in self._cache.values()) > self.max_traces:
+                oldest = next(iter(self._cache.values()))
+                oldest.pop()
+                if not oldest:
+                    self._cache.popitem(last=False)
         self._latest = entry
         return _numbers(traced.root, traced.extras)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import autograd.value as value_module
-from autograd.order import topological_order
+from autograd.order import describe, topological_order
 from autograd.value import Value
 
 __all__ = ["CompileError", "Guard", "Trace", "Tracer", "trace", "tracing"]
@@ -68,8 +68,15 @@ class Tracer:
         self.guards: list[Guard] = []
 
     def made(self, value: Value) -> None:
-        """A leaf was made: the traced function's own constant."""
+        """A leaf was made: the traced function's own constant. ``v.detach()`` is refused,
+        naming the line: its leaf holds v's number, which changes from call to call."""
         if threading.get_ident() == self.thread:
+            if sys._getframe(2).f_code is _DETACH:  # Value.__init__, called by detach()
+                raise CompileError(
+                    f"compile: detach() of a Value at {caller_line()}\n  gives a leaf whose "
+                    "number would be a constant of the compiled code, wrong at the next input. "
+                    "Compute what you detach outside the compiled function and pass it in."
+                )
             self.leaves.append(value)
 
     def compared(self, value: Value, symbol: str, other: Value | float, result: bool) -> None:
@@ -89,6 +96,7 @@ class Tracer:
             )
 
 
+_DETACH = Value.detach.__code__
 _tracing = threading.Lock()  # one trace at a time: value.py has one hook
 
 
@@ -198,8 +206,29 @@ def trace(fn: Callable[..., Any], args: Sequence[Any], names: Sequence[str]) -> 
             forward.append(node)
         elif id(node) not in constants and id(node) not in input_ids:
             live.append(node)
+    _refuse_gradients_made_inside(fn, [leaf for leaf, _ in inputs], tracer.leaves, forward)
     sweep = topological_order(root)[::-1]
     return Trace(root, extras, inputs, live, constants, forward, sweep, guards, _paths(args))
+
+
+def _refuse_gradients_made_inside(
+    fn: Callable[..., Any], inputs: list[Value], leaves: list[Value], forward: list[Value]
+) -> None:
+    """Refuse a function that called ``backward()`` itself: the nodes it made (the inputs' leaves,
+    its own leaves and what it computed from them) start with a gradient of 0, and the
+    compiled code would add only the gradients of the Value it returns."""
+    made = {id(node) for node in (*inputs, *leaves)}
+    for node in forward:  # parents first
+        if any(id(parent) in made for parent in node.parents):
+            made.add(id(node))
+    for node in (*inputs, *leaves, *forward):
+        if id(node) in made and (type(node.grad) is not float or node.grad != 0.0):
+            raise CompileError(
+                f"compile: {getattr(fn, '__name__', 'the function')} calls backward() (after it"
+                f" ran, {describe(node)} had a gradient): compile runs the backward pass itself,"
+                " from the Value the function returns, so return the loss rather than call"
+                " backward() on it. (The gradients that backward() added are kept.)"
+            )
 
 
 def _paths(args: Sequence[Any]) -> list[tuple[int, ...]]:
