@@ -28,6 +28,7 @@ Biases start at 0. The same seed gives the same weights, bit for bit.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -124,6 +125,12 @@ def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> Sequence[Val
     ]
 
 
+@functools.cache
+def _weight_names(n: int) -> tuple[str, ...]:
+    """``("w.0", "w.1", ...)``: a neuron's weights' names, made once for each size."""
+    return tuple(f"w.{i}" for i in range(n))
+
+
 def _as_batch(X: object, what: str) -> Sequence[Any]:
     """X as a sequence of samples; a clear error for anything else (a str, a bare number)."""
     if type(X) is list or type(X) is tuple:
@@ -181,8 +188,15 @@ class Module:
         ]
 
     def parameters(self) -> list[Parameter]:
-        """Every parameter, in the order of ``named_parameters()``."""
-        return [parameter for _, parameter in self.named_parameters()]
+        """Every parameter, in the order of ``named_parameters()``.
+
+        (The dotted names are not joined here: ``zero_grad()`` runs at every training step.)
+        """
+        return [
+            parameter
+            for _, module in self.named_modules()
+            for _, parameter in module._own_parameters()
+        ]
 
     def zero_grad(self) -> None:
         """Set the ``.grad`` of every parameter to 0 (gradients accumulate otherwise)."""
@@ -271,7 +285,7 @@ class Neuron(Module):
         self._tag_owners()
 
     def _own_parameters(self) -> list[tuple[str, Parameter]]:
-        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+        return [*zip(_weight_names(len(self.w)), self.w, strict=True), ("b", self.b)]
 
     @property
     def output_activation(self) -> str:
