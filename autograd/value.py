@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, SupportsIndex
 
 from autograd.backward import backward as run_backward
 from autograd.mode import is_grad_enabled
@@ -277,8 +277,13 @@ class Value:
         return operands if self.const is None else [*operands, self.const]
 
     # Pickle and deepcopy write the graph parents first, so that any depth works (pickling.py).
-    __reduce_ex__ = reduce_node
-    __copy__ = copy_node
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
+        _copying(self)
+        return reduce_node(self, protocol)
+
+    def __copy__(self) -> Value:
+        _copying(self)
+        return copy_node(self)  # type: ignore[no-any-return]
 
     def detach(self) -> Value:
         """A new leaf with the same data and label: gradients do not flow through it."""
@@ -289,6 +294,11 @@ tracer: Any = None
 """While ``autograd.compile`` traces a function, the object watching it (``compiler/trace.py``):
 told of every leaf made and every comparison, ``bool()`` and ``float()`` of a Value, so that
 the compiled code can tell the function's own numbers from live ones and check its branches."""
+
+
+def _copying(x: Value) -> None:
+    if tracer is not None:  # inside compile: a copy is a leaf made without Value(), unseen
+        tracer.copied(x)
 
 
 def _seen(x: Value, symbol: str, other: Value | Number, result: bool) -> bool:

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
 from autograd import Value
+from autograd.compiler.trace import CompileError, caller_line, tracing
 from autograd.validate import finite_float
 from autograd.value import apply
 from nn.neuron import ACTIVATIONS, NEURON_OPS
@@ -125,6 +127,9 @@ def _as_inputs(x: Sequence[Value | Number], nin: int, what: str) -> Sequence[Val
     ]
 
 
+_NN_DIR = os.path.dirname(os.path.abspath(__file__))  # (a refusal names the user's line)
+
+
 @functools.cache
 def _weight_names(n: int) -> tuple[str, ...]:
     """``("w.0", "w.1", ...)``: a neuron's weights' names, made once for each size."""
@@ -199,7 +204,19 @@ class Module:
         ]
 
     def zero_grad(self) -> None:
-        """Set the ``.grad`` of every parameter to 0 (gradients accumulate otherwise)."""
+        """Set the ``.grad`` of every parameter to 0 (gradients accumulate otherwise).
+
+        Not inside a function `autograd.compile` traces: there it would run once, at the
+        trace, and never at the calls after it (CompileError, naming the line). Call it
+        before the compiled step, as micrograd's loop does.
+        """
+        if tracing():
+            raise CompileError(
+                f"compile: zero_grad() at {caller_line(_NN_DIR)}\n  would run only while the"
+                " function"
+                " is traced, not at the calls after it, which would add to the gradients it"
+                " did not reset. Call model.zero_grad() before the compiled function instead."
+            )
         for parameter in self.parameters():
             parameter.grad = 0.0
 

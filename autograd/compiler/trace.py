@@ -10,6 +10,7 @@ is refused, since the plain number it returns would silently become a constant.
 
 from __future__ import annotations
 
+import copy
 import linecache
 import os
 import sys
@@ -44,12 +45,15 @@ class Guard:
 
 
 _AUTOGRAD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_STDLIB_DIR = os.path.dirname(os.path.abspath(copy.__file__))  # (copy.py calls __copy__)
 
 
-def caller_line() -> str:
-    """``file:line: source`` of the innermost frame outside the autograd package."""
+def caller_line(also_outside: str = "") -> str:
+    """``file:line: source`` of the innermost frame outside the autograd package (and outside
+    the folder ``also_outside``, if given: nn's, for a refusal raised in nn)."""
+    skipped = (_AUTOGRAD_DIR, also_outside) if also_outside else (_AUTOGRAD_DIR,)
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_AUTOGRAD_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return "<unknown line>"
@@ -84,6 +88,17 @@ class Tracer:
         if threading.get_ident() == self.thread:
             number = other if isinstance(other, Value) else float(other)
             self.guards.append(Guard(value, symbol, number, result, caller_line()))
+
+    def copied(self, value: Value) -> None:
+        """``copy.copy``, ``deepcopy`` or a pickle of a Value inside the traced function:
+        refused, naming the line (the copy is a leaf made without ``Value()``, so the trace
+        would take it for a value read from outside, fixed at its traced number)."""
+        if threading.get_ident() == self.thread:
+            raise CompileError(
+                f"compile: a copy of a Value at {caller_line(_STDLIB_DIR)}\n  would be a leaf"
+                " the compiled code reads as it was at the trace, wrong at the next call. Keep"
+                " computing with the Value itself, or copy it outside the compiled function."
+            )
 
     def converted(self, value: Value) -> None:
         """``float(value)`` inside the traced function: refused, naming the line."""
