@@ -377,6 +377,28 @@ class _Writer:
             self.check(g)  # nobody reads it, but the engine checks it
         return g
 
+    def finish(self, grads: list[str]) -> None:
+        """The end of the function: the check that every number is finite, then the results
+        and the live leaves' gradients ``grads``."""
+        trace = self.trace
+        self.emit("# every number above is finite, or the engine must say what went wrong")
+        for value in [trace.root, *trace.extra_values()]:
+            self.check(self.expr(value))
+        checked = list(self.finite)
+        # A sum of thousands of terms in one expression is too deep for CPython's compiler.
+        chunks = [checked[i : i + CHUNK] for i in range(0, len(checked), CHUNK)] or [["0.0"]]
+        if len(chunks) == 1:
+            self.emit_joined("if not isfinite(", chunks[0], " + ", "):")
+        else:
+            for i, chunk in enumerate(chunks):
+                self.emit_joined("total = " if i == 0 else "total += ", chunk, " + ")
+            self.emit("if not isfinite(total):")
+        self.emit("    raise NotFinite")
+        results = [self.expr(trace.root)] + [self.expr(v) for v in trace.extra_values()]
+        self.emit_joined("outputs = [", results, ", ", "]")
+        self.emit_joined("gradients = [", grads, ", ", "]")
+        self.emit("return outputs, gradients")
+
     def check(self, name: str) -> None:
         """``name``'s number must be finite (checked once, at the end)."""
         if name.isidentifier():
@@ -456,27 +478,11 @@ def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated
     writer.forward_and_guards()
     writer.emit("# backward: the sweep, node by node in reverse topological order")
     grads = writer.backward()
-    writer.emit("# every number above is finite, or the engine must say what went wrong")
-    for value in [trace.root, *trace.extra_values()]:
-        writer.check(writer.expr(value))
     for guard in trace.guards:
         writer.check(writer.expr(guard.value))
         if isinstance(guard.other, Value):
             writer.check(writer.expr(guard.other))
-    checked = list(writer.finite)
-    # A sum of thousands of terms in one expression is too deep for CPython's compiler.
-    chunks = [checked[i : i + CHUNK] for i in range(0, len(checked), CHUNK)] or [["0.0"]]
-    if len(chunks) == 1:
-        writer.emit_joined("if not isfinite(", chunks[0], " + ", "):")
-    else:
-        for i, chunk in enumerate(chunks):
-            writer.emit_joined("total = " if i == 0 else "total += ", chunk, " + ")
-        writer.emit("if not isfinite(total):")
-    writer.emit("    raise NotFinite")
-    results = [writer.expr(trace.root)] + [writer.expr(v) for v in trace.extra_values()]
-    writer.emit_joined("outputs = [", results, ", ", "]")
-    writer.emit_joined("gradients = [", grads, ", ", "]")
-    writer.emit("return outputs, gradients")
+    writer.finish(grads)
     source = "\n".join(header + writer.lines) + "\n"
     return Generated(source, writer.namespace, dict(names.of), list(trace.live))
 

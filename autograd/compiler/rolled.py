@@ -597,22 +597,7 @@ def _finish(
     w: _Writer, trace: Trace, grads: list[str], samples: Samples, named: dict[Value, str]
 ) -> Generated:
     """The checks, the results and the function around the lines."""
-    w.emit("# every number above is finite, or the engine must say what went wrong")
-    for value in [trace.root, *trace.extra_values()]:
-        w.check(w.expr(value))
-    checked = list(w.finite)
-    chunks = [checked[i : i + CHUNK] for i in range(0, len(checked), CHUNK)]
-    if len(chunks) == 1:
-        w.emit_joined("if not isfinite(", chunks[0], " + ", "):")
-    else:
-        for i, chunk in enumerate(chunks):
-            w.emit_joined("total = " if i == 0 else "total += ", chunk, " + ")
-        w.emit("if not isfinite(total):")
-    w.emit("    raise NotFinite")
-    results = [w.expr(trace.root)] + [w.expr(v) for v in trace.extra_values()]
-    w.emit_joined("outputs = [", results, ", ", "]")
-    w.emit_joined("gradients = [", grads, ", ", "]")
-    w.emit("return outputs, gradients")
+    w.finish(grads)
     header = [
         "def forward_backward(inputs, live):",
         f'    """{_summary(trace)}',
