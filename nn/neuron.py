@@ -19,7 +19,6 @@ their operands are laid out as ``(w_1..w_n, x_1..x_n, b)``.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,26 +50,20 @@ class Activation:
     needs_z: bool
     const: float | None = None
 
-    @functools.cached_property
-    def op(self) -> Op | None:
-        """The engine's op for the activation (None for linear), looked up once."""
-        return OPS[self.scalar] if self.scalar else None
-
     def apply(self, z: float) -> float:
         """The activation of z, on floats: the op's own forward."""
-        op = self.op
-        if op is None:
+        if not self.scalar:
             return z
+        op = OPS[self.scalar]
         return op.forward(z) if self.const is None else op.forward(z, self.const)
 
     def local(self, g: Any, out: Any, z: Any) -> Any:
         """g · act'(z), from the op's own rule (floats, or Values under create_graph)."""
-        op = self.op
-        if op is None:
+        if not self.scalar:
             return g
-        if self.const is None:
-            return op.derivative(g, out, z)[0]
-        return op.derivative(g, out, z, self.const)[0]
+        op = OPS[self.scalar]
+        operands = (z,) if self.const is None else (z, self.const)
+        return op.derivative(g, out, *operands)[0]
 
 
 # fmt: off
