@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # value.py imports this module: Value.backward() runs `backwa
     from autograd.value import Value
 
 OnStep = Callable[["Value", Any, Sequence[Any]], None]
-"""``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran."""
+"""``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran (with
+zeros for a node it skipped: one that is off, or that nothing reached, with ``g`` 0.0)."""
 
 GRADIENTS_LOCK = threading.RLock()
 """Held while a ``backward()`` adds its pass into the ``.grad`` of a graph's nodes: two
@@ -38,17 +39,29 @@ threads calling ``backward()`` on one graph take turns, so neither loses the oth
 def sweep(
     root: Value, seed: Any = 1.0, *, create_graph: bool = False, on_step: OnStep | None = None
 ) -> dict[Value, Any]:
-    """``seed`` times d(root)/d(node), for every node root depends on; no ``.grad`` changes.
+    """``seed`` times d(root)/d(node), for every node a gradient reaches; no ``.grad`` changes.
 
     When the loop reaches a node, every node that uses it has already passed its
     contribution on (they come later in topological order), so its gradient ``g`` is
     complete. With ``create_graph`` the gradients are Values that record their own graph.
+
+    A node that is off (an op marked ``off_at_zero``, such as relu, whose result is 0) would
+    send back only zeros: it sends nothing, and a node that nothing reached is skipped too, as
+    hand-written backprop skips a neuron whose gradient is 0. (Its gradient is 0, and a node
+    missing from the result has a gradient of 0.) Under ``create_graph`` nothing is skipped:
+    the gradient's graph must have the same shape at every input.
     """
     grads: dict[Value, Any] = {root: seed}
     for node in reversed(topological_order(root)):
-        if node.op is None:  # a leaf: nothing further back
+        g = grads.get(node)
+        if node.op is None or g is None:  # a leaf (nothing further back), or nothing reached it
+            if node.op is not None and on_step is not None:
+                on_step(node, 0.0, [0.0] * len(node.parents))
             continue
-        g = grads[node]
+        if node.op.off_at_zero and node.data == 0.0 and not create_graph:
+            if on_step is not None:
+                on_step(node, g, [0.0] * len(node.parents))
+            continue
         out = node if create_graph else node.data
         operands = node.rule_operands(create_graph)
         contributions = contributions_of(node, g, out, operands, create_graph)

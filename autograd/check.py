@@ -161,8 +161,8 @@ def _compare(
     allowed = atol + rtol * abs(numeric)
     # Written so that a nan on either side fails the check instead of passing it.
     if not abs(analytic - numeric) <= allowed:
-        raise GradcheckError(
-            f"gradcheck: {what} at inputs {point}: analytic {analytic!r} but numeric "
+        raise GradcheckError(  # (+ 0.0: a zero is shown as 0.0, whatever its sign)
+            f"gradcheck: {what} at inputs {point}: analytic {analytic + 0.0!r} but numeric "
             f"{numeric!r} (difference {abs(analytic - numeric):.3g}, allowed {allowed:.3g})"
         )
 

@@ -81,6 +81,7 @@ def define_op(
     operands: Sequence[str] | None = None,
     writer: Any = None,
     trusted: bool = False,
+    off_at_zero: bool = False,
 ) -> OpFunction:
     """Add your own op to the op table; return it as a function of Values (or numbers).
 
@@ -116,6 +117,9 @@ def define_op(
             numbers stay the engine's (``nn.neuron.NeuronWriter`` is an example).
         trusted: take the forward's result and the rule's contributions as they come, without
             the checks every call (for an op whose tests check them, as nn's neuron).
+        off_at_zero: the rule sends back nothing but zeros whenever the result is 0 (a
+            relu-like op, off there). ``backward()`` then skips the node, and what only it
+            reaches, as it does for ``relu``; `gradcheck` at such a point finds a wrong claim.
 
     >>> from autograd import Value, grad
     >>> softsign = define_op(
@@ -164,6 +168,7 @@ def define_op(
         variadic=variadic,
         writer=writer,
         trusted=trusted,
+        off_at_zero=bool(off_at_zero),
     )
     OPS[name] = op
     return OpFunction(op)

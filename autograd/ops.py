@@ -81,7 +81,8 @@ class Op:
     rule receives (``("a", "b")``; ``_i`` marks an op of any number of operands, such as
     ``sum``); ``formula`` holds d(out)/d(operand) for each Value operand, as text in those
     names. ``constant`` says whether the op takes a plain-number operand, and on which side of
-    the Value it stands.
+    the Value it stands. ``off_at_zero`` marks an op whose rule sends back nothing but zeros
+    when its result is 0 (``relu``: off, its slope 0); ``backward()`` skips such a node.
     """
 
     name: str
@@ -91,6 +92,7 @@ class Op:
     names: tuple[str, ...] = ("x",)
     formula: tuple[str, ...] = ()
     constant: Literal["left", "right"] | None = None
+    off_at_zero: bool = False
 
     def local(self, out: Any, *operands: Any) -> Sequence[Any]:
         """The local derivatives d(out)/d(operand): the rule with an upstream gradient of 1."""
@@ -274,7 +276,7 @@ _TABLE = [
        formula=("out·(1 − out)",)),
     Op("relu", "relu", _relu,
        lambda g, out, x: (g * step(out),),
-       formula=("step(out)",)),
+       formula=("step(out)",), off_at_zero=True),
     Op("sin", "sin", math.sin,
        lambda g, out, x: (g * cos(x),),
        formula=("cos(x)",)),

@@ -23,21 +23,23 @@ def topological_order(root: Any) -> list[Any]:
     (an edited ``.parents``) has no such order: ValueError naming a node on the cycle.
     """
     order: list[Any] = []
-    placed = {root: False}  # False while on the stack: met again then, a node closes a cycle
+    placed: set[Any] = set()  # the nodes in `order` already
+    waiting = {root}  # the nodes on the stack: met again there, a node closes a cycle
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:  # resumes where the last visit of this node stopped
-            state = placed.get(parent)
-            if state is None:  # not met yet: visit it first
-                placed[parent] = False
-                stack.append((parent, iter(parent.parents)))
-                break
-            if not state:
+            if parent in placed:
+                continue
+            if parent in waiting:
                 raise cycle_error(parent)
+            waiting.add(parent)  # not met yet: visit it first
+            stack.append((parent, iter(parent.parents)))
+            break
         else:  # every parent is placed: the node can follow them
             stack.pop()
-            placed[node] = True
+            waiting.remove(node)
+            placed.add(node)
             order.append(node)
     return order
 

@@ -224,6 +224,7 @@ def _define(activation: Activation) -> Op:
         formula=("x_i", "w_i", "1") if linear else (f"{factor}·x_i", f"{factor}·w_i", slope),
         writer=NeuronWriter(activation),
         trusted=True,
+        off_at_zero=activation.scalar == "relu",  # off: relu's slope is 0, it sends zeros
     )
     return function.op
 

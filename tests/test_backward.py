@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 import sys
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from hypothesis import given
 
 from autograd import Value, enable_grad, grad, is_grad_enabled, no_grad, topological_order
 from autograd.testing import Expression, expressions
+from nn import MLP
 from nn.neuron import neuron
 
 # -- accumulation -----------------------------------------------------------------------------
@@ -95,6 +97,64 @@ def test_a_dead_relu_stops_the_gradient() -> None:
     y = (x * 3).relu() * 5
     y.backward()
     assert x.grad == 0.0
+
+
+# -- what the sweep skips: a node that is off, and what only it reaches ------------------------
+
+
+def _sweep_without_skipping(root: Value) -> dict[Value, float]:
+    """The chain rule node by node, every rule run: what the sweep would give if it skipped
+    nothing (as it was before relu and nn's relu neuron were marked ``off_at_zero``)."""
+    grads: dict[Value, float] = {root: 1.0}
+    for node in reversed(topological_order(root)):
+        if node.op is None:
+            continue
+        contributions = node.op.derivative(grads[node], node.data, *node.rule_operands())
+        for parent, c in zip(node.parents, contributions, strict=True):
+            grads[parent] = grads[parent] + c if parent in grads else c
+    return grads
+
+
+def _relu_network_loss(seed: int) -> tuple[Value, list[Value]]:
+    model = MLP(3, [6, 6, 1], seed=seed)  # relu neurons, some of them off at these points
+    rng = random.Random(seed)
+    points = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(12)]
+    losses = [(1 - rng.choice([-1, 1]) * model(x)).relu() for x in points]  # some are 0
+    return sum(losses) * (1 / 12) + 1e-3 * sum(p * p for p in model.parameters()), [
+        *model.parameters()
+    ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_skipping_what_is_off_gives_every_gradient_running_every_rule_gives(seed: int) -> None:
+    from autograd.backward import sweep
+
+    loss, _ = _relu_network_loss(seed)
+    skipped, full = sweep(loss), _sweep_without_skipping(loss)
+    assert set(skipped) <= set(full)
+    assert any(n.op and n.op.off_at_zero and n.data == 0.0 for n in full)  # some are off
+    for node, g in full.items():
+        assert skipped.get(node, 0.0) == g  # a node left out has gradient 0 (or -0.0)
+
+
+def test_an_off_relu_neuron_is_skipped_and_what_only_it_reaches_too() -> None:
+    from autograd.backward import sweep
+
+    x = Value(0.5, label="x")
+    h = x.tanh()  # reached only through the neuron
+    out = neuron([Value(-1.0)], [h], Value(-3.0), "relu")  # off: -1 * tanh(0.5) - 3 < 0
+    total = out * 2.0 + x
+    grads = sweep(total)
+    assert out in grads and h not in grads and grads[x] == 1.0
+    total.backward()
+    assert (x.grad, h.grad) == (1.0, 0.0)
+
+
+def test_under_create_graph_nothing_is_skipped() -> None:
+    # The gradient's graph has the same shape at every input (compile traces it once).
+    x = Value(-2.0)
+    (dx,) = grad(x.relu() * 3.0, [x], create_graph=True)
+    assert dx.data == 0.0 and dx.op is not None  # g * step(out): a node, not a constant
 
 
 # -- topological order --------------------------------------------------------------------

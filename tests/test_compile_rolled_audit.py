@@ -232,19 +232,25 @@ sign_of_g = define_op(  # a rule that reads only the sign of its gradient, even 
 )
 
 
-def test_a_rule_that_reads_the_sign_of_a_zero_gradient() -> None:
-    # The loop's gradients grow from -0.0 (which adds to any float exactly), and a graph with
-    # a user's op skips no relu rule (the zeros it would skip could have another sign).
-    w, v, b = Value(0.5, label="w"), Value(-0.7, label="v"), Value(-100.0, label="b")
+@pytest.mark.parametrize("bias", [-100.0, 100.0])
+def test_a_rule_that_reads_the_sign_of_a_zero_gradient(bias: float) -> None:
+    # The engine skips a neuron that is off and sign_of_g below it, which nothing then
+    # reaches: w gets nothing. Had sign_of_g's rule been called with g = -0.0, it would send
+    # -1.0 on. The compiled code cannot tell the two apart at a zero g: it replays such a call
+    # on the engine. A neuron that is on sends its gradient as usual, with no replay.
+    w, v, b = Value(0.5, label="w"), Value(-0.7, label="v"), Value(bias, label="b")
 
     def fn(xs: list[Value]) -> Value:
-        # The neuron is off at every sample: the engine sends sign_of_g the gradient
-        # (1.0 * 0.0) * -0.7 = -0.0, and its rule sends -1.0 on to w * x.
         return Value.sum([neuron([v], [sign_of_g(w * x)], b, "relu") for x in xs])
 
-    loops_as_the_engine_runs(
-        fn, [w, v, b], lambda rng: [[rng.uniform(0.1, 2) for _ in range(150)]], 11
-    )
+    step = compile(fn)
+    rng = random.Random(11)
+    for _ in range(3):
+        assert same_as_eager(step, fn, [w, v, b], [[rng.uniform(0.1, 2) for _ in range(150)]])
+    assert LOOP in step.source
+    assert (step.traces, step.replays) == (1, 2 if bias < 0 else 0)
+    if bias < 0:
+        assert w.grad == 0.0  # nothing reached sign_of_g
 
 
 # -- programs of random structure: what each sample computes, and how the samples combine ---

@@ -283,3 +283,32 @@ def test_the_user_op_benchmark_runs_and_its_two_chains_agree() -> None:
 
     builtin, user = user_ops.compare(50, repeats=1)  # raises if they differ in any bit
     assert builtin.n == user.n == 50 and builtin.gradient != 0.0
+
+
+# -- off_at_zero: an op whose rule sends only zeros when its result is 0 -----------------------
+
+
+def test_an_op_marked_off_at_zero_is_skipped_where_its_result_is_zero() -> None:
+    calls: list[float] = []
+
+    def rule(g: float, out: float, x: float) -> tuple[float]:
+        calls.append(x)
+        return (g if out > 0.0 else 0.0,)
+
+    clipped = define_op("test_clipped", lambda x: max(x, 0.0), rule, off_at_zero=True)
+    assert OPS["test_clipped"].off_at_zero
+    a, b = Value(-1.5), Value(2.0)
+    (clipped(a * 2.0) + clipped(b * 2.0)).backward()
+    assert calls == [4.0]  # the rule ran where the op was on, not where its result was 0
+    assert (a.grad, b.grad) == (0.0, 2.0)
+    gradcheck(lambda x: clipped(x), [0.7])
+    gradcheck(lambda x: clipped(x), [-0.7])
+
+
+def test_gradcheck_finds_a_wrong_off_at_zero_claim() -> None:
+    # The identity is 0 at 0 with slope 1: skipping it there gives 0, the numbers say 1.
+    wrongly_off = define_op(
+        "test_wrongly_off", lambda x: x, lambda g, out, x: (g,), off_at_zero=True
+    )
+    with pytest.raises(GradcheckError, match=r"analytic 0\.0 but numeric 1\.0"):
+        gradcheck(lambda x: wrongly_off(x), [0.0])

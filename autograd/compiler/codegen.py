@@ -48,6 +48,10 @@ class NotFinite(Exception):
     """Some number of the compiled code is inf or nan: the engine must say what happened."""
 
 
+class Replay(Exception):
+    """A case the compiled code leaves to the engine: the call is replayed there."""
+
+
 @dataclass
 class Generated:
     """The source of the compiled function, the names it needs, and what its results mean."""
@@ -80,8 +84,8 @@ def python_name(text: str) -> str:
 
 # Names of the generated module that a node's name must not take.
 _RESERVED = {"inputs", "live", "fsum", "isfinite", "exp", "log", "sqrt", "tanh", "sin", "cos"}
-_RESERVED |= {"sigmoid", "abs", "Retrace", "NotFinite", "forward_backward", "check", "total"}
-_RESERVED |= {"outputs", "gradients"}
+_RESERVED |= {"sigmoid", "abs", "Retrace", "NotFinite", "Replay", "forward_backward", "check"}
+_RESERVED |= {"total", "outputs", "gradients"}
 
 
 class _Names:
@@ -165,6 +169,7 @@ class _Writer:
             "sigmoid": ops.OPS["sigmoid"].forward,
             "Retrace": Retrace,
             "NotFinite": NotFinite,
+            "Replay": Replay,
             "check": check,
         }
         self.lines: list[str] = []
@@ -181,6 +186,8 @@ class _Writer:
             if any(p in self.reaches_live for p in node.parents):
                 self.reaches_live.add(node)
         self.comments = len(trace.forward) <= COMMENTED_NODES
+        # Whether the engine may skip nodes here (a relu that is off, and what only it reaches)
+        self.skips = any(n.op is not None and n.op.off_at_zero for n in trace.forward)
 
     def expr(self, node: Value) -> str:
         """The expression for ``node``'s number: its variable, or a constant's literal."""
@@ -328,6 +335,12 @@ class _Writer:
             contributions = list(TEMPLATES[op.name].derivative(g, out, operands, node.const))
         else:
             contributions = self.rule_call(node, g, out, operands)
+        if self.skips and is_user_op(op) and g.isidentifier():
+            # The engine skips a node that nothing reached (what reached it was off); here its
+            # rule runs at g = 0. The same, unless a user's rule sends more than zeros then.
+            parts = [f"({c})" for c in contributions]
+            self.emit_joined(f"if {g} == 0.0 and (", parts, " or ", "):")
+            self.emit("    raise Replay  # (the engine may have skipped it)")
         for parent, contribution in zip(node.parents, contributions, strict=True):
             if parent in self.running:  # a gradient that grows inside a loop (rolled.py)
                 self.emit(f"{self.gname[parent]} += {contribution}")
