@@ -102,8 +102,9 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """
     grads = sweep(root, gradient)
     with GRADIENTS_LOCK:
-        updates = [(node, node.grad + g) for node, g in grads.items()]
-        check = sum(total for _, total in updates)  # an inf or a nan anywhere makes it one
+        totals = [node.grad + g for node, g in grads.items()]
+        updates = list(zip(grads, totals))
+        check = sum(totals)  # an inf or a nan anywhere makes it one
         if type(check) is not float or not math.isfinite(check):
             order = topological_order(root)  # ops nearest the root first, then the leaves
             nodes = [n for n in order[::-1] if n.op is not None] + [

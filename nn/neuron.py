@@ -22,8 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import reduce
-from operator import add, mul
 from typing import Any
 
 from autograd import Value, define_op
@@ -90,12 +88,16 @@ ACTIVATIONS = tuple(ACTIVATION_OF)
 def weighted_sum(operands: Sequence[Any]) -> Any:
     """``b + w_1·x_1 + w_2·x_2 + ...``, added left to right, for operands (w..., x..., b).
 
-    ``reduce(add, ...)`` runs the loop in C and adds strictly left to right on every Python
-    version, as the compiled code does (``sum()`` of floats compensates its rounding from
-    Python 3.12 on, which would give other bits). Works on Values too.
+    A plain loop adds strictly left to right on every Python version, as the compiled code
+    does (``sum()`` of floats compensates its rounding from Python 3.12 on, which would give
+    other bits), and is the fastest way we measured (benchmarks/DECISIONS.md). Works on
+    Values too.
     """
     n = (len(operands) - 1) // 2
-    return reduce(add, map(mul, operands[:n], operands[n:-1]), operands[-1])
+    z = operands[-1]
+    for i in range(n):
+        z = z + operands[i] * operands[n + i]
+    return z
 
 
 def _forward(activation: Activation) -> Callable[..., float]:
