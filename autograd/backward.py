@@ -102,17 +102,17 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """
     grads = sweep(root, gradient)
     with GRADIENTS_LOCK:
+        nodes = list(grads)
         totals = [node.grad + g for node, g in grads.items()]
-        updates = list(zip(grads, totals))
         check = sum(totals)  # an inf or a nan anywhere makes it one
         if type(check) is not float or not math.isfinite(check):
             order = topological_order(root)  # ops nearest the root first, then the leaves
-            nodes = [n for n in order[::-1] if n.op is not None] + [
+            first = [n for n in order[::-1] if n.op is not None] + [
                 n for n in order if n.op is None
             ]
-            totals = dict(updates)
-            check_gradients("backward", root, gradient, nodes, lambda n: totals.get(n, 0.0))
-        commit(updates)
+            total_of = dict(zip(nodes, totals, strict=True))
+            check_gradients("backward", root, gradient, first, lambda n: total_of.get(n, 0.0))
+        commit(nodes, totals)
 
 
 def check_gradients(
@@ -137,13 +137,17 @@ def gradient_overflow(what: str, node: Value, total: float) -> OverflowError:
     return OverflowError(f"{what}: the gradient of {describe(node)} is {total}")
 
 
-def commit(updates: Sequence[tuple[Value, float]]) -> None:
-    """Set each node's ``.grad`` to its new total, or, if interrupted part way, none of them."""
-    previous = [(node, node.grad) for node, _ in updates]
+def commit(nodes: Sequence[Value], totals: Sequence[Any]) -> None:
+    """Set each node's ``.grad`` to its new total, or, if interrupted part way, none of them.
+
+    (Two lists side by side, not a list of pairs: a pair per node would be an object for the
+    garbage collector to look at, thousands of them on a network's graph.)
+    """
+    previous = [node.grad for node in nodes]
     try:
-        for node, total in updates:
+        for node, total in zip(nodes, totals, strict=True):
             node.grad = total
     except BaseException:  # a Ctrl-C in the middle: put back what was there
-        for node, old in previous:
+        for node, old in zip(nodes, previous, strict=True):
             node.grad = old
         raise

@@ -166,7 +166,7 @@ class CompiledFunction:
             totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
             finite = math.isfinite(sum(totals))  # one inf or nan makes the sum so (or overflow)
             if finite:
-                commit(list(zip(live, totals, strict=True)))
+                commit(live, totals)
         if not finite:
             return self._replay(args)  # the engine names the node whose gradient overflowed
         self._latest = entry

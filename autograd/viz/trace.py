@@ -205,11 +205,12 @@ def trace_backward(root: Value, *, max_nodes: int = DEFAULT_MAX_NODES) -> Backwa
         steps.append(_step(len(steps), node, names, this_pass, g, contributions))
 
     gradients = sweep(root, 1.0, on_step=record)
-    updates = [(node, node.grad + g) for node, g in gradients.items()]
-    for node, total in updates:
+    reached = list(gradients)
+    totals = [node.grad + g for node, g in gradients.items()]
+    for node, total in zip(reached, totals, strict=True):
         if not math.isfinite(total):
             raise gradient_overflow("trace_backward", node, total)
-    commit(updates)
+    commit(reached, totals)
     forward = [_forward_step(node, names) for node in nodes if node.parents]
     return BackwardTrace(nodes, start_grads, steps, forward)
 
