@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from autograd import Value
+from autograd import Value, define_op
 from autograd.ops import OPS
 from autograd.value import apply
 from nn.data import as_lists, is_real, real
@@ -87,6 +87,36 @@ def _mean(terms: list[Value], n: int) -> Value:
     return total if n == 1 else total * (1.0 / n)
 
 
+# A label given as a Value (an argument of a function compiled by ``autograd.compile``) is
+# checked twice: here, by its .data, for the engine's error naming targets[i]; and by an op
+# that passes the label on unchanged (gradient g, so no number changes) and whose forward
+# refuses a bad one. Compiled code runs that forward at every call, so a bad label of a later
+# call is caught there too (and the call replayed on the engine, which raises its error);
+# a check of .data alone would have happened once, at the trace.
+
+
+def _hinge_label(y: float) -> float:
+    if y not in (-1.0, 1.0):
+        raise ValueError(f"hinge: a target must be -1 or +1, got {y!r}")
+    return y
+
+
+def _probability_label(t: float) -> float:
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"binary_cross_entropy: a target must be in [0, 1], got {t!r}")
+    return t
+
+
+_CHECKED_HINGE_LABEL = define_op(
+    "hinge_label", _hinge_label, lambda g, out, y: (g,), symbol="label ±1", formula="1",
+    trusted=True,
+)  # fmt: skip
+_CHECKED_PROBABILITY = define_op(
+    "probability_label", _probability_label, lambda g, out, t: (g,), symbol="label in [0, 1]",
+    formula="1", trusted=True,
+)  # fmt: skip
+
+
 def mse(predictions: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
     """Mean squared error: mean over the batch of ``(prediction - target) ** 2``."""
     values, labels = _batch(predictions, targets, "mse")
@@ -111,8 +141,10 @@ def binary_cross_entropy(logits: Sequence[Value | Number], targets: Sequence[Num
         label = t.data if isinstance(t, Value) else t
         if not 0.0 <= label <= 1.0:
             raise ValueError(f"binary_cross_entropy: targets[{i}] must be in [0, 1], got {label!r}")
-        # A plain label of 0 adds nothing: no node for it.
-        terms.append(z.softplus() - z * t if isinstance(t, Value) or t != 0.0 else z.softplus())
+        if isinstance(t, Value):
+            terms.append(z.softplus() - z * _CHECKED_PROBABILITY(t))
+        else:  # a plain label of 0 adds nothing: no node for it
+            terms.append(z.softplus() - z * t if t != 0.0 else z.softplus())
     return _mean(terms, len(values))
 
 
@@ -134,7 +166,13 @@ def hinge(scores: Sequence[Value | Number], targets: Sequence[Number]) -> Value:
     # the same numbers: multiplying by ±1 is exact.
     return _mean(
         [
-            (1.0 - y * s if isinstance(y, Value) else (1.0 - s) if y > 0 else (s + 1.0)).relu()
+            (
+                1.0 - _CHECKED_HINGE_LABEL(y) * s
+                if isinstance(y, Value)
+                else (1.0 - s)
+                if y > 0
+                else (s + 1.0)
+            ).relu()
             for s, y in zip(values, labels, strict=True)
         ],
         len(values),

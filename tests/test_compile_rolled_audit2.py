@@ -207,29 +207,32 @@ def test_two_threads_that_trace_new_shapes_share_the_cache_safely() -> None:
 # -- labels that the losses refuse -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nn.losses checks a Value label's .data: inside compile, only at the trace; see "
-    "the test's comment",
-)
+@pytest.mark.parametrize("n", [2, 150])
 @pytest.mark.parametrize("loss", ["hinge", "binary_cross_entropy"])
-def test_a_label_the_loss_refuses_is_the_engines_error_in_compiled_code_too(loss: str) -> None:
-    # hinge refuses a label of 0, binary_cross_entropy one of 2; with labels as arguments
-    # (Values) they read the label's .data to check it, which inside compile happens once,
-    # at the trace: the compiled code then returns a number where the engine raises. (fit
-    # checks its labels before training, so it is not affected.) A fix must keep the loop:
-    # a guard per label would write the step out whole.
+def test_a_label_the_loss_refuses_is_the_engines_error_in_compiled_code_too(
+    loss: str, n: int
+) -> None:
+    # hinge refuses a label of 0, binary_cross_entropy one of 2. With labels as arguments
+    # (Values) a check of their .data would happen once, at the trace, and the compiled code
+    # would return a number where the engine raises. (fit checks its labels before
+    # training.) So a Value label also goes through an op whose forward refuses it: the
+    # compiled code runs it at every call, written out (n = 2) or in the loop (n = 150).
     model = MLP(2, [3, 1], seed=5)
     loss_fn = hinge if loss == "hinge" else binary_cross_entropy
 
     def fn(X: list[list[Value]], y: list[Value]) -> Value:
         return loss_fn(model.batch(X), y)
 
-    X = [[0.1, 0.2], [0.3, -0.5]]
+    rng = random.Random(n)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(n)]
     step = compile(fn)
-    step(X, [1.0, 1.0])
-    refused = [1.0, 0.0] if loss == "hinge" else [1.0, 2.0]
-    assert not same_as_eager(step, fn, model.parameters(), [X, refused])
+    good = [rng.choice([-1.0, 1.0]) if loss == "hinge" else rng.random() for _ in range(n)]
+    assert same_as_eager(step, fn, model.parameters(), [X, good])
+    assert same_as_eager(step, fn, model.parameters(), [X, good[::-1]])
+    assert (LOOP in step.source) == (n > 2)
+    refused = [*good[:-1], 0.0 if loss == "hinge" else 2.0]
+    assert not same_as_eager(step, fn, model.parameters(), [X, refused])  # the engine's error
+    assert (step.traces, step.replays) == (1, 1)
 
 
 # -- the nn modules inside the compiled function ---------------------------------------------------
