@@ -27,6 +27,18 @@ from autograd.rule_results import check_contributions, is_user_op, refuse_comple
 if TYPE_CHECKING:  # value.py imports this module: Value.backward() runs `backward` below
     from autograd.value import Value
 
+__all__ = [
+    "GRADIENTS_LOCK",
+    "OnStep",
+    "backward",
+    "check_gradients",
+    "commit",
+    "contributions_of",
+    "gradient_overflow",
+    "sweep",
+    "topological_order",
+]
+
 OnStep = Callable[["Value", Any, Sequence[Any]], None]
 """``on_step(node, g, contributions)``: called by `sweep` after each node's rule ran (with
 zeros for a node it skipped: one that is off, or that nothing reached, with ``g`` 0.0)."""

@@ -29,6 +29,8 @@ from autograd.rule_results import operand_name
 from autograd.validate import finite_float
 from autograd.value import Value
 
+__all__ = ["UPSTREAM", "GradcheckError", "Partials", "gradcheck"]
+
 Partials = dict[tuple[int, ...], Value]
 """The k-th partial derivatives of fn: (i_1, ..., i_k) -> d^k fn / d x_i1 ... d x_ik."""
 

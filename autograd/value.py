@@ -28,6 +28,8 @@ from autograd.ops import OPS, Op
 from autograd.pickling import copy_node, reduce_node
 from autograd.validate import check_label, finite_float
 
+__all__ = ["Number", "Value", "apply"]
+
 Number = int | float
 
 

@@ -38,6 +38,8 @@ from typing import Any
 
 from autograd import GradcheckError, Value, gradcheck
 
+__all__ = ["NOT_ANSWERED", "check_function", "check_gradient", "check_number", "check_property"]
+
 NOT_ANSWERED = "not answered yet (replace the None)"
 
 

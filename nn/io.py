@@ -36,6 +36,18 @@ from typing import Any
 from autograd.files import write_atomically
 from nn.module import MLP, Layer, Module, Neuron, check_activation
 
+__all__ = [
+    "FORMAT",
+    "LARGEST_FILE",
+    "MAX_SIZE",
+    "VERSION",
+    "from_json",
+    "load",
+    "load_parameters",
+    "save",
+    "to_json",
+]
+
 FORMAT = "glassgrad-model"
 VERSION = 1
 

@@ -61,6 +61,8 @@ from nn.data import as_lists, real
 from nn.module import MLP, Layer, Module, Neuron, Parameter
 from nn.network import _layers_of, draw_network
 
+__all__ = ["DEFAULT_REFRESH", "MAX_POINTS", "Number", "Recording", "Snapshot", "TrainingView"]
+
 DEFAULT_REFRESH = 0.5
 """Seconds between two updates of a live view, at most (the end of training always brings the
 whole run). Recording itself happens every epoch whatever this is."""

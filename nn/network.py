@@ -37,6 +37,28 @@ from autograd import Value, no_grad, topological_order
 from autograd.files import write_atomically
 from nn.module import MLP, Layer, Module, Neuron, Parameter
 
+__all__ = [
+    "COMPACT_ABOVE",
+    "EDGE_FONT",
+    "FONT",
+    "INPUT_FILL",
+    "MAX_WIDTH",
+    "MIN_WIDTH",
+    "MUTED",
+    "NEGATIVE",
+    "NEURON_FILL",
+    "NUMBERED_UP_TO",
+    "OUTLINE",
+    "OUTPUT_FILL",
+    "POSITIVE",
+    "SHOW_MODES",
+    "TEXT",
+    "ZERO",
+    "NetworkPicture",
+    "Number",
+    "draw_network",
+]
+
 SHOW_MODES = ("weights", "grads")
 
 POSITIVE = "#2563eb"  # blue; blue and orange stay apart for colour-blind readers

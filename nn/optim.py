@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from autograd import Value
 from nn.data import real
 
+__all__ = ["SGD", "Adam", "LearningRate", "Optimizer"]
+
 LearningRate = float | Callable[[int], float]
 
 

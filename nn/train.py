@@ -39,6 +39,19 @@ from nn.live import Recording, Snapshot, TrainingView
 from nn.module import Module
 from nn.optim import Optimizer
 
+__all__ = [
+    "LOSSES",
+    "DivergedError",
+    "History",
+    "Loss",
+    "Number",
+    "accuracy",
+    "decision_threshold",
+    "default_threshold",
+    "fit",
+    "predict",
+]
+
 Number = int | float
 Loss = Callable[[Any, Any], Value]
 """A loss: ``loss(outputs, targets) -> Value``, the outputs being what the model returned for

@@ -77,3 +77,30 @@ def test_autograd_testing_without_hypothesis_says_what_to_install(tmp_path: Path
 def test_autograd_testing_imports_with_hypothesis(tmp_path: Path) -> None:
     out = _run("import autograd.testing, sys; print('hypothesis' in sys.modules)", tmp_path)
     assert out.strip() == "True"
+
+
+def _public_modules() -> list[str]:
+    """Every module of autograd and nn that is not private (no ``_`` name, no ``__main__``)."""
+    names = []
+    for package in ("autograd", "nn"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            parts = path.relative_to(REPO).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            if any(part.startswith("_") and part != "__init__" for part in parts):
+                continue
+            names.append(".".join(parts))
+    return names
+
+
+def test_every_public_module_says_what_it_exports() -> None:
+    import importlib
+
+    modules = _public_modules()
+    assert "autograd.value" in modules and "nn.cli.train" in modules
+    for name in modules:
+        module = importlib.import_module(name)
+        exported = getattr(module, "__all__", None)
+        assert isinstance(exported, list) and exported, f"{name} has no __all__"
+        missing = [n for n in exported if not hasattr(module, n)]
+        assert not missing, f"{name}.__all__ names what it does not define: {missing}"

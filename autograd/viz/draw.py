@@ -62,6 +62,32 @@ from autograd.viz.graph import (
 if TYPE_CHECKING:
     import graphviz
 
+__all__ = [
+    "COLOURS",
+    "EDGE",
+    "FONT",
+    "FONT_SIZE",
+    "HIGHLIGHT",
+    "LEGEND_NAMES",
+    "NEGATIVE",
+    "NOT_COMPUTED_NOTE",
+    "POSITIVE",
+    "RANKDIRS",
+    "RECEIVED",
+    "FrameMarks",
+    "build_digraph",
+    "draw_dot",
+    "edge_flows",
+    "fitting_rankdir",
+    "flow_style",
+    "flow_width",
+    "grad_cell_width",
+    "neuron_owner",
+    "op_label",
+    "operand_names",
+    "render_svg",
+]
+
 NOT_COMPUTED_NOTE = "grads not computed yet: call backward()"
 
 RANKDIRS = ("LR", "TB", "RL", "BT")

@@ -65,6 +65,27 @@ from typing import Any
 from autograd.viz.draw import COLOURS, FONT, FONT_SIZE, HIGHLIGHT, NEGATIVE, POSITIVE, RECEIVED
 from autograd.viz.errors import INSTALL_HINT
 
+__all__ = [
+    "EDGE_FONT_PT",
+    "FOLLOW",
+    "GRAPH_PENDING",
+    "GRAPH_UNAVAILABLE",
+    "INSET_WIDTH_PX",
+    "MAX_EDGE_PRODUCTS",
+    "MAX_TEXT_PX",
+    "MIN_EDGE_TEXT_PX",
+    "MIN_TEXT_PX",
+    "NODE_FONT_PT",
+    "VIZ_FILE",
+    "VIZ_INTEGRITY",
+    "VIZ_URL",
+    "VIZ_VERSION",
+    "local_viz_script",
+    "message",
+    "standalone_page",
+    "step_through",
+]
+
 FOLLOW = "#0d9488"  # the edges leaving a hovered box: teal
 MIN_TEXT_PX = 10  # the smallest node text "follow" allows
 MAX_TEXT_PX = 14  # the largest node text "follow" zooms in to

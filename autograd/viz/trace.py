@@ -55,6 +55,18 @@ from autograd.viz.graph import (
 if TYPE_CHECKING:
     import graphviz
 
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "ROOT_NAME",
+    "BackwardTrace",
+    "ForwardStep",
+    "Inset",
+    "ParentUpdate",
+    "TraceStep",
+    "step_names",
+    "trace_backward",
+]
+
 _PX_PER_PT = 96 / 72  # the page draws edge widths in CSS pixels, graphviz in points
 
 DEFAULT_MAX_NODES = 2000

@@ -22,6 +22,22 @@ from nn.module import MLP
 from nn.neuron import ACTIVATIONS
 from nn.train import LOSSES, accuracy, decision_threshold, fit
 
+__all__ = [
+    "ACTIVATION_NAMES",
+    "DATA_SETS",
+    "LOSS_NAMES",
+    "MAX_CLASSES",
+    "MAX_EPOCHS",
+    "MAX_NODES_PER_STEP",
+    "MAX_PARAMETERS",
+    "MAX_SAMPLES",
+    "MULTI_CLASS",
+    "PLOT_NAMES",
+    "TWO_CLASS",
+    "register",
+    "run",
+]
+
 TWO_CLASS = ("xor", "moons", "circles")
 MULTI_CLASS = ("spirals", "blobs")
 DATA_SETS = TWO_CLASS + MULTI_CLASS
