@@ -224,7 +224,7 @@ def _step(
     contributions: Sequence[float],
 ) -> TraceStep:
     """Record one node's step of the sweep, adding its contributions into ``grads``."""
-    locals_ = local_derivatives(node)
+    locals_ = _locals(node)
     # Nothing flows back when the upstream gradient is 0 or every local derivative is (a
     # relu that is off): the contributions are all zeros then.
     flowed = bool(g) and any(locals_)
@@ -250,6 +250,15 @@ def _step(
             )
         )
     return TraceStep(index, node, names[node], op_symbol(node), g, flowed, tuple(updates))
+
+
+def _locals(node: Value) -> list[float]:
+    """``node``'s local derivatives, or nan where its rule has none (sqrt at 0): a node the
+    sweep skipped, as nothing reached it (at any other node the sweep raised first)."""
+    try:
+        return local_derivatives(node)
+    except ArithmeticError:
+        return [math.nan] * len(node.parents)
 
 
 def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
@@ -489,7 +498,7 @@ class BackwardTrace(Sequence[TraceStep]):
         parents: list[list[list[Any]] | None] = []
         for node in self.nodes:
             if node.parents:
-                locals_ = local_derivatives(node)
+                locals_ = [x if math.isfinite(x) else None for x in _locals(node)]  # (JSON)
                 parents.append(
                     [[index[p], local] for p, local in zip(node.parents, locals_, strict=True)]
                 )
