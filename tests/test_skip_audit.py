@@ -324,6 +324,30 @@ def test_trace_lists_every_op_node_and_an_off_relu_shows_nothing_flowing() -> No
     assert any(is_off(s.node) and s.upstream != 0.0 for s in steps)
 
 
+@settings(max_examples=20, deadline=None)
+@given(expressions(variables=2, max_depth=4, ops=RELU_HEAVY))
+def test_trace_of_random_expressions_writes_the_bits_backward_writes(expr: Expression) -> None:
+    # Guards the step-through's commit against backward()'s on graphs with off relus: the
+    # same nodes written, the same bits, and a step for every op node.
+    def build() -> tuple[Value, list[Value]]:
+        xs = [Value(v) for v in expr.values]
+        e = expr(*xs)
+        root = e.relu() + (-e).relu() * 0.5 + xs[0].relu() * e
+        return root, topological_order(root)
+
+    root, nodes = build()
+    for n in nodes:
+        n.grad = 0.25
+    root.backward()
+    expected = [bits(n.grad) for n in nodes]
+    root, nodes = build()
+    for n in nodes:
+        n.grad = 0.25
+    steps = trace_backward(root)
+    assert [bits(n.grad) for n in nodes] == expected
+    assert len(steps) == sum(n.op is not None for n in nodes)
+
+
 def test_trace_of_a_graph_with_sqrt_at_zero_under_an_off_relu() -> None:
     # The bug this audit found: backward() skips sqrt at 0 (nothing reaches it), but the
     # step-through asked its rule for the local derivative of every step and raised a bare
@@ -476,6 +500,39 @@ def test_compile_relu_networks_flipping_from_call_to_call(seed: int) -> None:
         X = [[rng.uniform(-2, 2) for _ in range(2)] for _ in range(6)]
         same_as_eager(step, fn, live, [X, [rng.choice([-1.0, 1.0]) for _ in X]])
     assert step.traces == 1 and (user or step.replays == 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    expressions(variables=2, max_depth=4, ops=RELU_HEAVY, extra_ops=[scales_g]),
+    st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=2, max_size=4),
+)
+def test_compile_random_expressions_at_points_where_their_relus_flip(
+    expr: Expression, points: list[tuple[float, float]]
+) -> None:
+    # Guards the generated code (which does not skip) against the skipping engine on random
+    # trees, traced at one point and run at others, where other relus are off; a user's op
+    # (a correct rule) in half the graphs must not make any call replay.
+    w = Value(0.7, label="w")
+
+    def fn(a: Value, b: Value) -> Value:
+        e = expr(a * w, b)
+        return e.relu() + (e * w - 0.5).relu() + (-e).relu() * w
+
+    step = compile(fn)
+    for point in [expr.values, *points]:
+        same_as_eager(step, fn, [w], list(point))
+    assert step.replays == 0 or any(  # a replay only for the engine's own error
+        not _engine_succeeds(fn, p) for p in points
+    )
+
+
+def _engine_succeeds(fn: Callable[..., Value], point: Sequence[float]) -> bool:
+    try:
+        fn(*[Value(x) for x in point]).backward()
+    except (ArithmeticError, ValueError):
+        return False
+    return True
 
 
 def test_compile_an_overflow_at_an_off_relu_gives_the_engines_error() -> None:
