@@ -352,13 +352,15 @@ def test_trace_of_random_expressions_writes_the_bits_backward_writes(expr: Expre
 def test_trace_of_a_graph_with_sqrt_at_zero_under_an_off_relu() -> None:
     # The bug this audit found: backward() skips sqrt at 0 (nothing reaches it), but the
     # step-through asked its rule for the local derivative of every step and raised a bare
-    # ZeroDivisionError. Now the step shows, flowing nothing, and the page's data is JSON.
+    # ZeroDivisionError. Now the step shows, flowing nothing, with the slope inf (0.5 / 0),
+    # and the page's data is JSON.
     x = Value(0.0, label="x")
     root = (x.sqrt() - 1.0).relu() + x
     steps = trace_backward(root)
     assert x.grad == 1.0
     sqrt_step = next(s for s in steps if s.op == "sqrt")
     assert not sqrt_step.flowed and sqrt_step.upstream == 0.0
+    assert [(u.local, u.contribution) for u in sqrt_step.updates] == [(math.inf, 0.0)]
     assert "nothing flows back" in steps.explain(sqrt_step.index)
     json.dumps(steps.page_data(), allow_nan=False)  # the page parses it with JSON.parse
 
@@ -606,7 +608,8 @@ def test_the_page_of_sqrt_at_zero_under_an_off_relu_steps_and_shows_paths(
     browser: Any, tmp_path: Path
 ) -> None:
     # Guards the page side of the fix above: the local derivative that does not exist is
-    # null in the page's data, and the paths panel writes it as "none" instead of failing.
+    # (an infinite slope) is null in the page's data, and the paths panel writes it as "inf"
+    # instead of failing.
     x = Value(0.0, label="x")
     steps = trace_backward((x.sqrt() - 1.0).relu() + x)
     page, errors = open_page(browser, steps.save_html(tmp_path / "sqrt.html"))
@@ -617,7 +620,7 @@ def test_the_page_of_sqrt_at_zero_under_an_off_relu_steps_and_shows_paths(
     for i in range(leaves.count()):
         leaves.nth(i).click()
         shown.append(page.get_by_test_id("paths").text_content() or "")
-    assert any("none" in text for text in shown), shown
+    assert any("× inf" in text or "inf ×" in text for text in shown), shown
     assert errors == []
 
 

@@ -253,12 +253,13 @@ def _step(
 
 
 def _locals(node: Value) -> list[float]:
-    """``node``'s local derivatives, or nan where its rule has none (sqrt at 0): a node the
-    sweep skipped, as nothing reached it (at any other node the sweep raised first)."""
+    """``node``'s local derivatives, or inf where its rule divides by zero or overflows (the
+    infinite slope of sqrt at 0): a node the sweep skipped, as nothing reached it (at any
+    other node the sweep raised first), so its step shows nothing flowing."""
     try:
         return local_derivatives(node)
     except ArithmeticError:
-        return [math.nan] * len(node.parents)
+        return [math.inf] * len(node.parents)
 
 
 def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
@@ -498,7 +499,7 @@ class BackwardTrace(Sequence[TraceStep]):
         parents: list[list[list[Any]] | None] = []
         for node in self.nodes:
             if node.parents:
-                locals_ = [x if math.isfinite(x) else None for x in _locals(node)]  # (JSON)
+                locals_ = [x if math.isfinite(x) else None for x in _locals(node)]  # JSON: no inf
                 parents.append(
                     [[index[p], local] for p, local in zip(node.parents, locals_, strict=True)]
                 )
