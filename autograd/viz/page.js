@@ -11,6 +11,7 @@
   if (own && !own.hasAttribute("data-gg-ready") && traces.indexOf(own) < 0) { traces.push(own); }
   function each(list, f) { Array.prototype.forEach.call(list, f); }
   function fmt(x) {  // the same as format_number in Python
+    if (x === null) { return "inf"; }  // an infinite slope (sqrt at 0): JSON has no inf
     if (x === 0) { return "0.0000"; }
     var a = Math.abs(x);
     if (a >= 1e-3 && a < 1e6) { return x.toFixed(4); }

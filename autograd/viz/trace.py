@@ -236,7 +236,7 @@ def _step(
     contributions: Sequence[float],
 ) -> TraceStep:
     """Record one node's step of the sweep, adding its contributions into ``grads``."""
-    locals_ = local_derivatives(node)
+    locals_ = _locals(node)
     # Nothing flows back when the upstream gradient is 0 or every local derivative is (a
     # relu that is off): the contributions are all zeros then.
     flowed = bool(g) and any(locals_)
@@ -262,6 +262,16 @@ def _step(
             )
         )
     return TraceStep(index, node, names[node], op_symbol(node), g, flowed, tuple(updates))
+
+
+def _locals(node: Value) -> list[float]:
+    """``node``'s local derivatives, or inf where its rule divides by zero or overflows (the
+    infinite slope of sqrt at 0): a node the sweep skipped, as nothing reached it (at any
+    other node the sweep raised first), so its step shows nothing flowing."""
+    try:
+        return local_derivatives(node)
+    except ArithmeticError:
+        return [math.inf] * len(node.parents)
 
 
 def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
@@ -501,7 +511,7 @@ class BackwardTrace(Sequence[TraceStep]):
         parents: list[list[list[Any]] | None] = []
         for node in self.nodes:
             if node.parents:
-                locals_ = local_derivatives(node)
+                locals_ = [x if math.isfinite(x) else None for x in _locals(node)]  # JSON: no inf
                 parents.append(
                     [[index[p], local] for p, local in zip(node.parents, locals_, strict=True)]
                 )
