@@ -452,15 +452,10 @@ def _positive_only_rule(g: float, out: float, x: float) -> tuple[float]:
 picky = define_op("audit_skip_picky", lambda x: 2.0 * x, _positive_only_rule)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compile replays a call only on ArithmeticError, ValueError, TypeError (and its own"
-    " signals); a user's rule that raises anything else where the engine skips it (under an"
-    " off relu) reaches the caller, though the engine gives a result",
-)
 def test_compile_a_user_rule_that_raises_where_the_engine_skips_it() -> None:
     # Found by this audit: at x = -1 the relu is off, the engine never asks picky's rule;
-    # the generated code calls it at every call, and its AssertionError escaped.
+    # the generated code calls it at every call, and its AssertionError escaped. Any error
+    # of the compiled code now replays the call on the engine.
     w = Value(0.5, label="w")
 
     def fn(x: Value) -> Value:

@@ -29,7 +29,7 @@ from itertools import count
 from typing import Any
 
 from autograd.backward import GRADIENTS_LOCK, commit
-from autograd.compiler.codegen import Generated, NotFinite, Replay, Retrace, generate
+from autograd.compiler.codegen import Generated, Retrace, generate
 from autograd.compiler.rolled import generate_rolled
 from autograd.compiler.trace import (
     CompileError,
@@ -160,7 +160,9 @@ class CompiledFunction:
             outputs, gradients = entry.function(numbers, [leaf.data for leaf in live])
         except Retrace:
             raise
-        except (NotFinite, Replay, ArithmeticError, ValueError, TypeError):
+        except Exception:  # NotFinite, Replay, a domain error, a user's rule that raised...
+            # The engine has the last word: its result, or its own error. (A user's rule may
+            # raise where the engine never calls it: below a relu that is off.)
             return self._replay(args)
         with GRADIENTS_LOCK:  # as backward(): calls from two threads add their passes in turn
             totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
