@@ -248,3 +248,26 @@ def test_the_readmes_speed_table_names_every_benchmark_row_and_is_rechecked() ->
     assert readme_check.quoted_rows(table)[0].vs_micrograd == (207.0, 211.0)
     with pytest.raises(ValueError, match="no single benchmark"):
         readme_check.quoted_rows("| demo step (x) | ms |\n|---|---|\n| mystery | 1 | 2x | 3x |\n")
+
+
+def test_the_readme_counts_of_the_demo_steps_relus_that_are_off() -> None:
+    # README (Semantics) and DECISIONS 20 quote how much of micrograd's demo step the sweep
+    # skips at the starting weights; the graph is seeded, so the counts are exact.
+    problem = demo_step.make_problem()
+    step = demo_step.GlassgradMicrogradStyleStep(problem)
+    step.reset()
+    scores = [step.model(point) for point in problem.points]
+    losses = [(1 - y * s).relu() for y, s in zip(problem.labels, scores, strict=True)]
+    loss = sum(losses) * (1.0 / len(losses)) + demo_step.ALPHA * sum(p * p for p in step.params)
+    nodes = topological_order(loss)
+    neurons = [n for n in nodes if n.op is not None and n.op.name == "neuron_relu"]
+    off = [n for n in neurons if n.data == 0.0]
+    edges, off_edges = sum(len(n.parents) for n in nodes), sum(len(n.parents) for n in off)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    quoted = f"{len(off):,} of the demo step's {len(neurons):,} relu neurons are off"
+    assert quoted in readme
+    assert f"carrying {off_edges:,} of its {edges:,} edges" in " ".join(readme.split())
+    decisions = (Path(__file__).resolve().parent.parent / "benchmarks/DECISIONS.md").read_text()
+    zero_terms = sum(loss.data == 0.0 for loss in losses)
+    assert f"{len(off):,} of the {len(neurons):,} relu neurons are off" in decisions
+    assert f"{zero_terms} of the {len(losses)} hinge terms are 0" in " ".join(decisions.split())
