@@ -297,3 +297,49 @@ def test_samples_that_are_only_returned_are_fine() -> None:
     step = compile(fn)
     for shift in (0.0, 0.5, -1.0):
         assert same_as_eager(step, fn, [w], [[0.01 * i + shift for i in range(250)]])
+
+
+SKIPPED = "== 0.0:  # off: nothing of this sample's goes back"
+
+
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+def test_a_sample_whose_hinge_is_off_is_skipped_with_the_engines_bits(scale: float) -> None:
+    # micrograd's loss: a point outside the margin has a hinge of 0, its relu is off, and the
+    # sample sends nothing back (the engine's sweep skips it too). Scaled by 3, the model puts
+    # most points outside the margin: most samples are skipped.
+    model = MLP(2, [8, 8, 1], seed=21)
+    for p in model.parameters():
+        p.data *= scale
+
+    def fn(X: list[list[Value]], y: list[Value]) -> Value:
+        losses = [(1 - yi * model(x)).relu() for x, yi in zip(X, y, strict=True)]
+        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+
+    step = compile(fn)
+    rng = random.Random(7)
+    for _ in range(3):
+        X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(60)]
+        y = [rng.choice([-1.0, 1.0]) for _ in range(60)]
+        assert same_as_eager(step, fn, model.parameters(), [X, y])
+    assert LOOP in step.source and SKIPPED in step.source
+    assert (step.traces, step.replays) == (1, 0)
+
+
+def test_a_skipped_samples_gradient_is_still_checked() -> None:
+    # Every hinge is 0 (every sample skipped), and at the second call the gradient sent to
+    # each is inf: the engine raises naming the node, and so must the compiled call, with no
+    # .grad changed (the replay raises it).
+    w = Value(5.0, label="w")
+
+    def fn(xs: list[Value], s: list[Value]) -> Value:
+        return Value.sum([(1 - w * x).relu() for x in xs]) * s[0] * s[0]
+
+    step = compile(fn)
+    xs = [1.0 + 0.01 * i for i in range(150)]
+    assert same_as_eager(step, fn, [w], [xs, [2.0]])
+    assert LOOP in step.source and SKIPPED in step.source
+    with pytest.raises(OverflowError):
+        fn([Value(x) for x in xs], [Value(1e308)]).backward()
+    w.grad = 0.0
+    assert not same_as_eager(step, fn, [w], [xs, [1e308]])  # the engine's error, w.grad as was
+    assert (step.traces, step.replays) == (1, 1)

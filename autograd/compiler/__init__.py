@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import count
+from itertools import chain, count
 from typing import Any
 
 from autograd.backward import GRADIENTS_LOCK, commit
@@ -294,6 +294,10 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
         if set(map(type, item)) == _FLOAT and math.isfinite(sum(item) * 0.0):
             numbers.extend(item)
             return (kind is tuple, len(item))
+        rows = _rows_of_floats(item)  # a batch of samples: taken in one go too
+        if rows is not None:
+            numbers.extend(chain.from_iterable(item))
+            return (kind is tuple, *rows)
         parts = tuple(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item))
         if all(part is None for part in parts):  # numbers (ints, huge ones): a row all the same
             return (kind is tuple, len(item))
@@ -308,6 +312,20 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
         return _walk(tolist(), where, numbers)
     numbers.append(finite_float(item, f"compile: argument {where}"))
     return None
+
+
+def _rows_of_floats(item: list[Any] | tuple[Any, ...]) -> list[tuple[bool, int]] | None:
+    """The shapes of ``item``'s rows, as `_walk` gives them, when every row is a list (or
+    every one a tuple) of finite floats of one length; else None (walked row by row)."""
+    kinds = set(map(type, item))
+    if kinds != {list} and kinds != {tuple}:
+        return None
+    lengths = set(map(len, item))
+    if len(lengths) != 1 or set(map(type, chain.from_iterable(item))) != _FLOAT:
+        return None
+    if not math.isfinite(sum(map(sum, item)) * 0.0):  # (an overflow of the sum: walked)
+        return None
+    return [(kinds == {tuple}, lengths.pop())] * len(item)
 
 
 def _plain(item: Any) -> Any:

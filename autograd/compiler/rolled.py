@@ -487,7 +487,8 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         w.emit(f"{g} = {name}[k]")
         w.gname[first[j]] = g
         w.written.add(g)
-    growing = _skip_when_off(w, first, per_sample)
+    skipped_whole = _skip_sample_when_off(w, [first[j] for j in samples.fed])
+    growing = _skip_when_off(w, [n for n in first if n not in skipped_whole], per_sample)
     for j in samples.sweep_positions:
         w.rule(first[j])
     for leaf in [leaf for leaf in w.pending if leaf in per_sample]:
@@ -523,9 +524,24 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     return _finish(w, trace, grads, samples, names.of)
 
 
+def _skip_sample_when_off(w: _Writer, fed: list[Value]) -> set[Value]:
+    """A sample whose one way in for the gradient is off (the hinge's relu of a point outside
+    the margin) sends nothing back: the loop goes on to the next sample, as the engine's
+    sweep skips everything that only an off node reaches. Its gradient is still checked.
+    Returns the node so tested (nothing, when the sample has no such one way in)."""
+    if len(fed) != 1 or fed[0].op is None or not fed[0].op.off_at_zero:
+        return set()
+    out, g = w.expr(fed[0]), w.gname[fed[0]]
+    w.emit(f"if {out} == 0.0:  # off: nothing of this sample's goes back")
+    w.emit(f"    loop_total = loop_total + {g}")
+    w.emit("    continue")
+    return {fed[0]}
+
+
 def _skip_when_off(w: _Writer, block: list[Value], per_sample: set[Value]) -> list[Value]:
     """Let the rules that send only zeros back at some numbers (a relu neuron that is off:
-    ``runs_when`` of its op's writer) run only when they send more; return the nodes of the
+    ``runs_when`` of its op's writer; an op marked ``off_at_zero``, such as relu, whose
+    result is 0) run only when they send more; return the nodes of the
     sample whose gradients then grow one contribution at a time, from -0.0, set up here.
 
     A gradient written as one sum cannot leave out a term that exists only at some numbers;
@@ -541,6 +557,8 @@ def _skip_when_off(w: _Writer, block: list[Value], per_sample: set[Value]) -> li
         writer = getattr(node.op, "writer", None)
         runs_when = getattr(writer, "runs_when", None)
         condition = runs_when(w.expr(node)) if runs_when is not None else None
+        if condition is None and node.op is not None and node.op.off_at_zero:  # (a relu)
+            condition = f"{w.expr(node)} != 0.0"
         if condition is not None:
             w.runs_when[node] = condition
     growing = list(dict.fromkeys(p for n in w.runs_when for p in n.parents if p in per_sample))
