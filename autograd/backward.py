@@ -65,14 +65,13 @@ def sweep(
     """
     grads: dict[Value, Any] = {root: seed}
     for node in reversed(topological_order(root)):
-        g = grads.get(node)
-        if node.op is None or g is None:  # a leaf (nothing further back), or nothing reached it
-            if node.op is not None and on_step is not None:
-                on_step(node, 0.0, [0.0] * len(node.parents))
+        if node.op is None:  # a leaf: nothing further back
             continue
-        if node.op.off_at_zero and node.data == 0.0 and not create_graph:
+        g = grads.get(node)
+        off = node.op.off_at_zero and node.data == 0.0 and not create_graph
+        if g is None or off:  # nothing reached it, or it is off: it passes nothing back
             if on_step is not None:
-                on_step(node, g, [0.0] * len(node.parents))
+                on_step(node, 0.0 if g is None else g, [0.0] * len(node.parents))
             continue
         out = node if create_graph else node.data
         operands = node.rule_operands(create_graph)
