@@ -338,8 +338,10 @@ class _Writer:
         if self.skips and is_user_op(op) and g.isidentifier():
             # The engine skips a node that nothing reached (what reached it was off); here its
             # rule runs at g = 0. The same, unless a user's rule sends more than zeros then.
+            # (Nor does the engine run the rule of the user's own off_at_zero op at 0.)
             parts = [f"({c})" for c in contributions]
-            self.emit_joined(f"if {g} == 0.0 and (", parts, " or ", "):")
+            zero = f"({g} == 0.0 or {out} == 0.0)" if op.off_at_zero else f"{g} == 0.0"
+            self.emit_joined(f"if {zero} and (", parts, " or ", "):")
             self.emit("    raise Replay  # (the engine may have skipped it)")
         for parent, contribution in zip(node.parents, contributions, strict=True):
             if parent in self.running:  # a gradient that grows inside a loop (rolled.py)
