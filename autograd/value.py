@@ -321,7 +321,7 @@ def apply(op: Op, parents: tuple[Value, ...], const: float | None = None) -> Val
         raise OverflowError(f"{op.symbol}: the result is {data} for operands {_shown(operands)}")
     if not is_grad_enabled():
         return Value(data)
-    return Value(data, "", parents, op, const)  # (by position: half the cost of keywords)
+    return Value(data, "", parents, op, const)  # (by position: cheaper; DECISIONS.md 20)
 
 
 def _binary(op: Op, op_with_number: Op, x: Value, other: Value | Number) -> Value:
