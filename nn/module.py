@@ -150,7 +150,8 @@ class Module:
 
     A subclass lists its own parameters in ``_own_parameters()`` and its sub-modules in
     ``_children()``; everything else (dotted names, ``zero_grad``, ``state_dict``, saving)
-    is derived from those two here.
+    is derived from those two here. For speed it may also give the same lists without the
+    names, ``_own_parameter_values()`` and ``_child_modules()``.
     """
 
     def _children(self) -> list[tuple[str, Module]]:
@@ -160,6 +161,35 @@ class Module:
     def _own_parameters(self) -> list[tuple[str, Parameter]]:
         """The parameters held directly by this module, with their names (``"w.0"``, ``"b"``)."""
         return []
+
+    # Name-free twins of the two lists above, for parameters() and zero_grad(), which run at
+    # every training step and would only throw the names away. Neuron, Layer and MLP answer
+    # them directly; __init_subclass__ derives them for a class that defines only the lists.
+
+    def _child_modules(self) -> Sequence[Module]:
+        """The modules of ``_children()``, in its order, without their names.
+
+        It may be the module's own list (`Layer` gives ``self.neurons``): read it, never change it.
+        """
+        return ()
+
+    def _own_parameter_values(self) -> Sequence[Parameter]:
+        """The parameters of ``_own_parameters()``, in its order, without their names."""
+        return ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Derive a subclass's name-free twin from its named list unless one class defines both.
+
+        A twin counts only when it comes from the same class as the list it mirrors: a user's
+        module that defines ``_own_parameters()`` alone, or a subclass of `Neuron` that
+        redefines it, gets ``_own_parameter_values()`` derived from it, so ``parameters()``
+        and ``named_parameters()`` never disagree.
+        """
+        super().__init_subclass__(**kwargs)
+        if _defined_in(cls, "_children") is not _defined_in(cls, "_child_modules"):
+            setattr(cls, "_child_modules", _modules_of_children)  # noqa: B010 (mypy: a method)
+        if _defined_in(cls, "_own_parameters") is not _defined_in(cls, "_own_parameter_values"):
+            setattr(cls, "_own_parameter_values", _values_of_own_parameters)  # noqa: B010
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         """The module's output for one sample (a list of numbers or Values)."""
@@ -193,15 +223,11 @@ class Module:
         ]
 
     def parameters(self) -> list[Parameter]:
-        """Every parameter, in the order of ``named_parameters()``.
-
-        (The dotted names are not joined here: ``zero_grad()`` runs at every training step.)
-        """
-        return [
-            parameter
-            for _, module in self.named_modules()
-            for _, parameter in module._own_parameters()
-        ]
+        """Every parameter, in the order of ``named_parameters()``."""
+        parameters = list(self._own_parameter_values())
+        for child in self._child_modules():
+            parameters += child.parameters()
+        return parameters
 
     def zero_grad(self) -> None:
         """Set the ``.grad`` of every parameter to 0 (gradients accumulate otherwise).
@@ -217,8 +243,14 @@ class Module:
                 " is traced, not at the calls after it, which would add to the gradients it"
                 " did not reset. Call model.zero_grad() before the compiled function instead."
             )
-        for parameter in self.parameters():
+        self._zero_grads()
+
+    def _zero_grads(self) -> None:
+        """`zero_grad` without its check, module by module (no list of every parameter)."""
+        for parameter in self._own_parameter_values():
             parameter.grad = 0.0
+        for child in self._child_modules():
+            child._zero_grads()
 
     def _tag_owners(self) -> None:
         """Write each parameter's owning module name into its ``owner`` (see `Parameter`)."""
@@ -265,6 +297,21 @@ class Module:
             parameter.data = value
 
 
+def _modules_of_children(module: Module) -> list[Module]:
+    """``_child_modules()`` for a class that defines only ``_children()``."""
+    return [child for _, child in module._children()]
+
+
+def _values_of_own_parameters(module: Module) -> list[Parameter]:
+    """``_own_parameter_values()`` for a class that defines only ``_own_parameters()``."""
+    return [parameter for _, parameter in module._own_parameters()]
+
+
+def _defined_in(cls: type, name: str) -> type:
+    """The class of ``cls``'s method resolution order whose ``name`` an instance would use."""
+    return next(klass for klass in cls.__mro__ if name in vars(klass))
+
+
 def _some(names: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
@@ -303,6 +350,9 @@ class Neuron(Module):
 
     def _own_parameters(self) -> list[tuple[str, Parameter]]:
         return [*zip(_weight_names(len(self.w)), self.w, strict=True), ("b", self.b)]
+
+    def _own_parameter_values(self) -> list[Parameter]:
+        return [*self.w, self.b]
 
     @property
     def output_activation(self) -> str:
@@ -352,6 +402,9 @@ class Layer(Module):
 
     def _children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{i}", neuron) for i, neuron in enumerate(self.neurons)]
+
+    def _child_modules(self) -> list[Neuron]:
+        return self.neurons
 
     @property
     def output_activation(self) -> str:
@@ -425,6 +478,9 @@ class MLP(Module):
 
     def _children(self) -> list[tuple[str, Module]]:
         return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def _child_modules(self) -> list[Layer]:
+        return self.layers
 
     @property
     def output_activation(self) -> str:

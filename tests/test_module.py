@@ -7,11 +7,12 @@ import importlib
 import math
 import random
 import statistics
+from collections.abc import Callable
 
 import pytest
 
 from autograd import Value, topological_order
-from nn import MLP, Layer, Neuron, Parameter
+from nn import MLP, Layer, Module, Neuron, Parameter
 
 
 def test_micrograd_default_architecture() -> None:
@@ -303,3 +304,102 @@ def test_overflowing_leaf_gradients_are_the_same_error_in_backward_and_grad() ->
         messages.append(str(error.value))
     assert all("'w'" in message for message in messages)
     assert leaf.grad == 0.0
+
+
+class Scaled(Module):
+    """A user's module that knows only the named hooks: a gain on top of an inner MLP."""
+
+    def __init__(self) -> None:
+        self.inner = MLP(2, [3, 1], seed=3)
+        self.gain = Parameter(2.0, label="gain")
+
+    def _own_parameters(self) -> list[tuple[str, Parameter]]:
+        return [("gain", self.gain)]
+
+    def _children(self) -> list[tuple[str, Module]]:
+        return [("inner", self.inner)]
+
+
+class BiasedTwice(Neuron):
+    """A subclass of Neuron that redefines ``_own_parameters()`` alone (one more bias)."""
+
+    def __init__(self, nin: int) -> None:
+        self.b2 = Parameter(0.5, label="b2")  # before Neuron's __init__ names the owners
+        super().__init__(nin, seed=4)
+
+    def _own_parameters(self) -> list[tuple[str, Parameter]]:
+        return [*super()._own_parameters(), ("b2", self.b2)]
+
+
+class ReversedChildren:
+    """A mixin, no Module, that lists an MLP's layers last first under other names."""
+
+    layers: list[Layer]
+
+    def _children(self) -> list[tuple[str, Module]]:
+        return [(f"stage{i}", layer) for i, layer in enumerate(reversed(self.layers))]
+
+
+class ReversedMLP(ReversedChildren, MLP):
+    """An MLP whose ``_children()`` comes from a mixin before it in the MRO."""
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLP(2, [16, 16, 1], seed=0),
+        lambda: Layer(3, 4, seed=0),
+        lambda: Neuron(5, seed=0),
+        Scaled,
+        lambda: BiasedTwice(2),
+        lambda: ReversedMLP(2, [2, 3], seed=0),
+    ],
+    ids=["MLP", "Layer", "Neuron", "user module", "Neuron subclass", "mixin"],
+)
+def test_parameters_and_zero_grad_follow_named_parameters(make: Callable[[], Module]) -> None:
+    module = make()
+    named = [parameter for _, parameter in module.named_parameters()]
+    assert len({id(p) for p in named}) == len(named) > 0
+    assert module.parameters() == named  # the same objects (a Value compares by identity)
+    for i, parameter in enumerate(named):
+        parameter.grad = i + 1.0
+    module.zero_grad()
+    assert all(parameter.grad == 0.0 for parameter in named)
+
+
+def test_a_user_module_and_a_subclass_get_their_parameters_from_the_named_hooks() -> None:
+    scaled = Scaled()
+    assert scaled.parameters() == [scaled.gain, *scaled.inner.parameters()]
+    twice = BiasedTwice(2)
+    assert twice.parameters() == [*twice.w, twice.b, twice.b2]
+    assert len(Neuron(2, seed=0).parameters()) == 3  # Neuron's own list is unchanged
+
+
+def test_children_from_a_mixin_are_the_ones_parameters_walks() -> None:
+    model = ReversedMLP(2, [2, 3], seed=0)
+    assert model.named_parameters()[0][0] == "stage0.neurons.0.w.0"
+    assert model.parameters() == [*model.layers[1].parameters(), *model.layers[0].parameters()]
+
+
+def test_zero_grad_acts_on_replaced_weights_neurons_and_layers() -> None:
+    model = MLP(2, [3, 3, 1], seed=0)
+    old = model.parameters()
+    model.zero_grad()  # anything remembered from these walks would now be stale
+    neuron = model.layers[0].neurons[1]
+    neuron.w = (Parameter(0.1, label="w0"), Parameter(0.2, label="w1"))
+    neuron.b = Parameter(0.3, label="b")
+    model.layers[1].neurons[2] = Neuron(3, seed=9)
+    model.layers[2] = Layer(3, 1, seed=9)
+    new = [*neuron.w, neuron.b, *model.layers[1].neurons[2].parameters()]
+    new += model.layers[2].parameters()
+    assert all(any(p is q for q in model.parameters()) for p in new)
+    assert not any(any(p is q for q in model.parameters()) for p in old[3:6])  # neuron 1's
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    out = model([0.5, -0.25])
+    assert isinstance(out, Value)
+    out.backward()
+    for p in model.parameters():
+        p.grad += 1.0  # nonzero whatever the relus did
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in new)
+    assert all(p.grad == 0.0 for p in model.parameters())
