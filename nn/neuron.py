@@ -165,13 +165,20 @@ class NeuronWriter:
         slope is 0 when off), so a loop over samples may skip it. None: always."""
         return f"{out} > 0.0" if self.activation.scalar == "relu" else None
 
-    def derivative(self, g: str, out: str, operands: Sequence[str]) -> tuple[list[str], list[str]]:
-        """Statements that set ``local_<out>``, and the contributions, in operand order."""
+    def derivative(
+        self, g: str, out: str, operands: Sequence[str], on: bool = False
+    ) -> tuple[list[str], list[str]]:
+        """Statements that set ``local_<out>``, and the contributions, in operand order.
+
+        ``on``: written where ``runs_when`` holds, so a relu's slope is 1 there (``g * 1.0`` is
+        ``g`` to the bit, so the line says just that)."""
         n = (len(operands) - 1) // 2
         local, z = f"local_{out}", f"z_{out}"
         name = self.activation.scalar
         if not name:
             value = g
+        elif name == "relu" and on:
+            value = f"{g}  # on: relu's slope is 1"
         elif name in ("relu", "tanh", "sigmoid"):
             value = TEMPLATES[name].derivative(g, out, [z], None)[0]
         else:

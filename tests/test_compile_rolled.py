@@ -61,7 +61,8 @@ def test_the_loop_reads_each_sample_once_and_its_size_does_not_grow_with_the_bat
         step = compile(loss_function(model, "hinge"))
         step(*batch(rng, n, "hinge"))
         assert LOOP in step.source
-        assert f"for X_i_0, X_i_1, Y_i in zip(inputs[0:{2 * n - 1}:2]" in step.source
+        assert f"rows = list(zip(inputs[0:{2 * n - 1}:2]" in step.source
+        assert "X_i_0, X_i_1, Y_i = rows[k]" in step.source
         sizes.append(len(step.source))
     # Only the outputs' lists (one name per sample) grow with the batch.
     assert sizes[1] < 1.3 * sizes[0]
@@ -284,7 +285,7 @@ def test_a_part_each_sample_rebuilds_from_parameters_alone_is_in_the_loop() -> N
     for _ in range(3):
         assert same_as_eager(step, fn, [w, b], [[rng.uniform(-2, 2) for _ in range(120)]])
     assert LOOP in step.source
-    loop = step.source[step.source.index("    for xs_i in inputs[0:120]:") :]
+    loop = step.source[step.source.index("    rows = inputs[0:120]") :]
     assert "tanh(" in loop.split("\n    (")[0]  # computed inside the forward loop
 
 
@@ -343,3 +344,46 @@ def test_a_skipped_samples_gradient_is_still_checked() -> None:
     w.grad = 0.0
     assert not same_as_eager(step, fn, [w], [xs, [1e308]])  # the engine's error, w.grad as was
     assert (step.traces, step.replays) == (1, 1)
+
+
+def test_the_demo_steps_loop_names_its_own_numbers_first_and_runs_each_sample_once() -> None:
+    # micrograd's demo step: the mean of the hinge losses sends every sample the same constant
+    # gradient, so one loop does each sample's forward and then its backward. The numbers the
+    # loop sets are named before anything else, so CPython reaches each with one instruction
+    # (the first 256 local names); an on relu's rule is written as its slope 1.
+    import dis
+
+    from benchmarks import demo_step
+
+    problem = demo_step.make_problem(100)
+    step = demo_step.GlassgradCompiledStep(problem)
+    step.reset()
+    step.step()
+    compiled = step.compiled
+    source = compiled.source
+    assert source.count("\n    for ") == 1 and "forward, then backward" in source
+    assert "saved" not in source
+    assert "local_v707 = g_v707  # on: relu's slope is 1" in source
+    entry = compiled._latest
+    assert entry is not None
+    code = entry.function.__code__
+    loop = source[source.index("\n    for k in") :]
+    loop = loop[: loop.index("\n    (")]  # up to the samples' outputs, after the loop
+    targets = [line.split(" = ")[0].strip() for line in loop.splitlines() if " = " in line]
+    own = {name for text in targets for name in text.split(", ") if name.isidentifier()}
+    own.add("k")
+    assert {"z_v676", "v676", "local_v707", "g_v707", "X_i_0"} <= own
+    assert [name for name in own if code.co_varnames.index(name) >= 256] == []
+    # so the loop's lines reach them without an EXTENDED_ARG
+    in_loop = [
+        i
+        for i in dis.get_instructions(code)
+        if i.opname in ("LOAD_FAST", "STORE_FAST") and i.argval in own
+    ]
+    assert in_loop and all(i.arg < 256 for i in in_loop)
+    # and the step is the engine's, to the bit
+    engine = demo_step.GlassgradMicrogradStyleStep(problem)
+    for s in (step, engine):
+        s.reset()
+    assert step.step() == engine.step()
+    assert step.parameters() == engine.parameters()

@@ -76,14 +76,53 @@ def test_a_label_outside_ascii_is_kept_for_the_backward_loop() -> None:
 @pytest.mark.parametrize("kept", ["one number", "no number"])
 def test_a_sample_that_keeps_one_number_or_none_runs_the_loop(kept: str) -> None:
     # w * x + b: the backward loop reads x alone (a tuple of one); x + w: nothing at all.
+    # (Squared, the sum's gradient needs every sample's forward first: two loops, and the
+    # forward one keeps what the backward one reads.)
     w, b = Value(0.3, label="w"), Value(-0.1, label="b")
 
     def fn(xs: list[Value]) -> Value:
-        return Value.sum([w * x + b if kept == "one number" else x + w for x in xs])
+        return Value.sum([w * x + b if kept == "one number" else x + w for x in xs]) ** 2
 
     step = loops_as_the_engine_runs(fn, [w, b], lambda rng: [points(rng, 450)], 2)
+    assert FUSED not in step.source
     assert ("saved.append((xs_i,))" in step.source) == (kept == "one number")
     assert ("saved" in step.source) == ("numbers are kept" in step.source)
+
+
+FUSED = "forward, then backward"  # the comment above one loop that does both
+
+
+@pytest.mark.parametrize(
+    "combine",
+    ["sum", "mean", "sum plus a penalty", "squared sum", "product", "log of the sum"],
+)
+def test_one_loop_when_the_samples_gradients_read_nothing_that_combines_them(
+    combine: str,
+) -> None:
+    # A sum or a mean of the losses sends each sample the same constant: each sample's
+    # backward follows its forward in one loop. A square, a product or a log of the sum sends
+    # each sample numbers known only once every sample has run forward.
+    w, b = Value(0.3, label="w"), Value(-0.1, label="b")
+
+    def fn(xs: list[Value]) -> Value:
+        losses = [(w * x + b).tanh() ** 2 for x in xs]
+        if combine == "sum":
+            return Value.sum(losses)
+        if combine == "mean":
+            return sum(losses) * (1.0 / len(losses))
+        if combine == "sum plus a penalty":
+            return Value.sum(losses) + 0.01 * (w * w + b * b)
+        if combine == "squared sum":
+            return Value.sum(losses) ** 2
+        if combine == "product":
+            return reduce(lambda a, c: a * c, losses)
+        return (Value.sum(losses) + 1.0).log()
+
+    step = loops_as_the_engine_runs(fn, [w, b], lambda rng: [points(rng, 450)], 7, rate=0.05)
+    one_loop = combine in ("sum", "mean", "sum plus a penalty")
+    assert (FUSED in step.source) == one_loop
+    assert ("saved" in step.source) == (not one_loop)
+    assert step.source.count("    for ") == (1 if one_loop else 2)
 
 
 @pytest.mark.parametrize("name", ["zip", "range"])

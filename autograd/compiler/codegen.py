@@ -328,7 +328,9 @@ class _Writer:
             self.indent += "    "
         writer = getattr(op, "writer", None)
         if writer is not None:
-            statements, contributions = writer.derivative(g, out, operands)
+            # (a writer with runs_when may write its rule shorter where that condition holds)
+            on = {"on": True} if condition is not None and hasattr(writer, "runs_when") else {}
+            statements, contributions = writer.derivative(g, out, operands, **on)
             for statement in statements:
                 self.emit_long(statement)
         elif usable(op.name, node.const):

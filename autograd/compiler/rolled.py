@@ -23,8 +23,10 @@ and the trace is then written out whole.
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
+from keyword import iskeyword
 from typing import Any
 
 from autograd.compiler.codegen import (
@@ -32,6 +34,7 @@ from autograd.compiler.codegen import (
     COMMENTED_NODES,
     MAX_LINE,
     Generated,
+    _joined,
     _label,
     _summary,
     _Writer,
@@ -45,6 +48,10 @@ __all__ = ["Samples", "find_samples", "generate_rolled"]
 
 MIXED = -1  # the "sample" of a node computed from several samples
 _ASSIGNED = re.compile(r"^ {8}(\w+) = ")  # a statement of the loop's body that sets a name
+_ASSIGNED_OUTSIDE = re.compile(r"^ {4}(\w+) = ")  # one outside the loops
+_SETS = re.compile(r"^ +(\w+) = ")  # a statement that sets a name
+_NOT_AN_ATTRIBUTE = re.compile(r"(?<![.\w])[^\W\d]\w*")  # a name, but not ``x.append``'s
+_FIRST_NAMES = 240  # of the 256 a function reaches with one instruction: room for the others
 _NAME = re.compile(r"\b[^\W\d]\w*")  # a name (``é_2`` too: any letter may start one)
 _FROM_MINUS_ZERO = "# these gradients grow one term at a time from -0.0 (-0.0 + c is c, exactly)"
 _KEEP, _KEPT = "# (each sample's numbers: kept)", "# (each sample's numbers: read back)"
@@ -378,7 +385,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     w = _Writer(trace, check)
     w.comments = False
     names = w.names
-    names.taken.update({"saved", "loop_total", "k", "sample", "zip", "range"})
+    names.taken.update({"saved", "loop_total", "k", "sample", "rows", "zip", "range", "list"})
     for node in trace.forward:
         op_writer = getattr(node.op, "writer", None)
         if op_writer is not None:
@@ -407,6 +414,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     for node in trace.forward:
         if node not in samples.sample_of:
             w.forward(node)
+    at = _Sections(samples_heading=len(w.lines))
     w.emit(f"{_SAMPLES.format(count)}{_KEPT_TOO}")
     w.emit("saved = []")
     w.emit("loop_total = 0.0  # every number of the loop, summed: finite, or one is not")
@@ -425,18 +433,24 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     body_start = len(w.lines)
     for node in first:
         w.forward(node)
-    assigned = [_ASSIGNED.match(line) for line in w.lines[body_start:]]
+    forward_body = w.lines[body_start:]
+    assigned = [_ASSIGNED.match(line) for line in forward_body]
     kept = list(dict.fromkeys(loop_names + [m.group(1) for m in assigned if m]))
     w.emit(_KEEP)  # which of them: the names the backward loop reads (below)
     lists = [names.fresh(f"{w.expr(first[j])}_per_sample") for j in samples.outputs]
     w.lines[lists_at:lists_at] = [f"    {name} = []" for name in lists]
     for j, name in zip(samples.outputs, lists, strict=True):
         w.emit(f"{name}.append({w.expr(first[j])})")
+    checks_start = len(w.lines)
     _emit_loop_checks(w, checked_before)
+    forward_checks = w.lines[checks_start:]
     w.indent = "    "
+    at.combine = len(w.lines)
+    output_names: set[str] = set()
     for j, name in zip(samples.outputs, lists, strict=True):
         for s in range(1, count):  # sample s's output: v7_s3 (sample 0's is the loop's v7)
             names.of[samples.blocks[s][j]] = names.fresh(f"{names.of[first[j]]}_s{s}")
+        output_names.update(names.of[samples.blocks[s][j]] for s in range(count))
         _unpack(w, [names.of[samples.blocks[s][j]] for s in range(count)], name)
     w.emit("# forward: what combines the samples")
     for node in trace.forward:
@@ -444,6 +458,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
             w.forward(node)
 
     # -- backward ------------------------------------------------------------------------------
+    at.backward_heading = len(w.lines)
     w.emit("# backward: the sweep, node by node in reverse topological order")
     w.pending[trace.root] = ["1.0"]
     for node in trace.sweep[: samples.start]:
@@ -477,11 +492,12 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         w.written.add(w.gname[receiver])
         w.running.add(receiver)
     steps = "range(" + (f"{count}" if samples.order[0] == 0 else f"{count - 1}, -1, -1") + ")"
+    at.backward_loop = len(w.lines)
     w.emit(f"for k in {steps}:  # the samples in the order the sweep meets them")
     w.indent = "        "
     checked_before = set(w.finite)
     w.emit(_KEPT)
-    body_start = len(w.lines)
+    body_start = at.backward_body = len(w.lines)
     for j, name in zip(samples.fed, gradient_lists, strict=True):
         g = f"g_{names.of[first[j]]}"
         w.emit(f"{g} = {name}[k]")
@@ -499,29 +515,164 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         w.running.discard(node)
     if any(node in w.pending for node in per_sample):
         return None  # (cannot happen: every node of a block has had its turn)
+    _emit_loop_checks(w, checked_before)
+    w.indent = "    "
     read = {name for line in w.lines[body_start:] for name in _NAME.findall(line)}
     kept = [name for name in kept if name in read]
-    if kept:
+    rows = _rows(zipped, loop_names)
+    if _can_fuse(
+        w.lines, at, output_names, {w.expr(first[j]) for j in samples.outputs}
+    ):  # one loop: each sample's forward, then backward
+        handed = [(name, w.expr(first[j])) for j, name in zip(samples.outputs, lists, strict=True)]
+        w.lines = _fuse(w.lines, at, count, steps, rows, forward_body, handed, forward_checks)
+    elif kept:
         tail = ",))" if len(kept) == 1 else "))"  # (a,) is a tuple, (a) is not
         _replace(w, _KEEP, lambda: w.emit_joined("saved.append((", kept, ", ", tail))
         _replace(w, _KEPT, lambda: _unpack(w, kept, "saved[k]"))
     else:  # the backward loop reads no number of a sample: nothing to keep
         for line in ("    saved = []", f"        {_KEEP}", f"        {_KEPT}"):
             w.lines.remove(line)
-        at = w.lines.index(f"    {_SAMPLES.format(count)}{_KEPT_TOO}")
-        w.lines[at] = f"    {_SAMPLES.format(count)}"
-    _emit_loop_checks(w, checked_before)
-    w.indent = "    "
+        heading = w.lines.index(f"    {_SAMPLES.format(count)}{_KEPT_TOO}")
+        w.lines[heading] = f"    {_SAMPLES.format(count)}"
     w.running.clear()
     for receiver in receivers:  # a constant's gradient: nobody reads it, the engine checks it
         if receiver.op is None and receiver not in w.live_set:
             w.check(w.gname[receiver])
+    rest_at = len(w.lines)
     for node in [*samples.deferred, *trace.sweep[samples.stop :]]:
         if node.op is not None:
             w.rule(node)
     grads = w.leaf_gradients()
+    if rest_at < len(w.lines) and at.fused:  # (below the forward of what combines samples)
+        w.lines.insert(rest_at, "    # backward: the rest of the sweep")
     w.check("loop_total")
+    _name_the_loops_first(w)
     return _finish(w, trace, grads, samples, names.of)
+
+
+@dataclass
+class _Sections:
+    """Where the parts of the rolled code begin in its lines (so `_fuse` can rearrange them)."""
+
+    samples_heading: int  # the forward loop's comment
+    combine: int = 0  # the samples' outputs unpacked, then the nodes that combine them
+    backward_heading: int = 0  # then the sweep down to the samples
+    backward_loop: int = 0  # the backward loop's ``for``
+    backward_body: int = 0  # its body, after the numbers it reads back
+    fused: bool = False
+
+
+def _rows(zipped: list[str], loop_names: list[str]) -> tuple[list[str], list[str]]:
+    """``rows = ...``: the samples' numbers, one row per sample (lines); and the names that
+    take sample k's."""
+    if len(zipped) == 1:
+        return [f"    rows = {zipped[0]}"], loop_names
+    return _joined("    rows = list(zip(", zipped, ", ", "))"), loop_names
+
+
+def _can_fuse(
+    lines: list[str], at: _Sections, output_names: set[str], loop_names: set[str]
+) -> bool:
+    """Whether each sample's backward can follow its forward in one loop: when neither the
+    sweep down to the samples nor the backward loop reads a number of what combines the
+    samples (a mean or a sum of the losses sends each sample the same constant gradient; a
+    product of them would send each the others' numbers, known only after every forward)."""
+    combined = set(output_names)
+    for line in lines[at.combine : at.backward_heading]:
+        match = _ASSIGNED_OUTSIDE.match(line)
+        if match:
+            combined.add(match.group(1))
+    in_loop = combined - set(loop_names)  # (in the loop, the loop's names are its sample's)
+
+    def reads(lines: list[str], names: set[str]) -> bool:
+        return any(names.intersection(_NAME.findall(line.split("#")[0])) for line in lines)
+
+    before = lines[at.backward_heading + 1 : at.backward_loop]
+    return not reads(before, combined) and not reads(lines[at.backward_body :], in_loop)
+
+
+def _fuse(
+    lines: list[str],
+    at: _Sections,
+    count: int,
+    steps: str,
+    rows: tuple[list[str], list[str]],
+    forward_body: list[str],
+    per_sample: list[tuple[str, str]],
+    forward_checks: list[str],
+) -> list[str]:
+    """The two loops made one: sample k's forward, then at once its backward, so nothing is
+    kept between them. The sweep down to the samples moves above the loop (it reads no
+    sample's number: `_can_fuse`), what combines the samples below it."""
+    at.fused = True
+    rows_lines, loop_names = rows
+    fused = lines[: at.samples_heading]
+    fused.append(
+        "    # backward, begun: the sweep down to the samples (it reads no number of theirs)"
+    )
+    fused += lines[at.backward_heading + 1 : at.backward_loop]
+    fused.append(
+        f"    # the {count} samples in the order the sweep meets them: forward, then backward"
+    )
+    fused.append("    loop_total = 0.0  # every number of the loop, summed: finite, or one is not")
+    fused += [f"    {name} = [0.0] * {count}" for name, _ in per_sample]
+    fused += rows_lines
+    fused.append(f"    for k in {steps}:")
+    fused += (
+        _joined("        ", loop_names, ", ", " = rows[k]")
+        if len(loop_names) > 1
+        else [f"        {loop_names[0]} = rows[k]"]
+    )
+    fused += forward_body
+    fused += [f"        {name}[k] = {value}" for name, value in per_sample]
+    fused += forward_checks
+    fused += lines[at.backward_body :]
+    fused += lines[at.combine : at.backward_heading]
+    return fused
+
+
+def _name_the_loops_first(w: _Writer) -> None:
+    """Name the numbers only the loops use before anything else: CPython reaches the first
+    256 local names of a function with one instruction, the others with two (an EXTENDED_ARG
+    before each), and a loop runs each of its lines once per sample. (The live leaves come
+    next, in the rest of the first 256.)"""
+    inside: list[str] = []
+    outside: list[str] = []
+    in_loop = False
+    for line in w.lines:
+        if line.startswith("    for "):
+            in_loop = True
+        elif not line.startswith("        "):
+            in_loop = False
+        (inside if in_loop else outside).append(line.split("#")[0])
+    # A name a loop sets (``v = ...``) is a local; so is one only the loops use that is not
+    # a keyword, a builtin or a function of the namespace (``k``, ``X_i_0``, ``g_v3``...).
+    set_in_loops = {match.group(1) for line in inside if (match := _SETS.match(line))}
+    seen_outside = {name for line in outside for name in _NOT_AN_ATTRIBUTE.findall(line)}
+    seen_outside.update(("inputs", "live"))  # the function's arguments
+    own = {
+        name: None
+        for line in inside
+        for name in _NOT_AN_ATTRIBUTE.findall(line)
+        if name in set_in_loops
+        or (
+            name not in seen_outside
+            and name not in w.namespace
+            and not iskeyword(name)
+            and not hasattr(builtins, name)
+        )
+    }
+    chosen = list(own)[:_FIRST_NAMES]
+    if not chosen:
+        return
+    declared = ["    # the loops' own names first: fewer instructions (_name_the_loops_first)"]
+    names: list[str] = []  # a = b = ... = None, as many to a line as fit
+    for name in [*chosen, ""]:
+        if names and (not name or len(" = ".join([*names, name, "None"])) + 4 > MAX_LINE):
+            declared.append("    " + " = ".join([*names, "None"]))
+            names = []
+        names.append(name)
+    w.lines[0:0] = declared
 
 
 def _skip_sample_when_off(w: _Writer, fed: list[Value]) -> set[Value]:
