@@ -25,10 +25,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain, count
+from operator import add
 from typing import Any
 
-from autograd.backward import GRADIENTS_LOCK, commit
+from autograd.backward import GRADIENTS_LOCK
 from autograd.compiler.codegen import Generated, Retrace, generate
 from autograd.compiler.rolled import generate_rolled
 from autograd.compiler.trace import (
@@ -165,10 +167,11 @@ class CompiledFunction:
             # raise where the engine never calls it: below a relu that is off.)
             return self._replay(args)
         with GRADIENTS_LOCK:  # as backward(): calls from two threads add their passes in turn
-            totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
+            previous = [leaf.grad for leaf in live]
+            totals = list(map(add, previous, gradients))
             finite = math.isfinite(sum(totals))  # one inf or nan makes the sum so (or overflow)
             if finite:
-                commit(live, totals)
+                _commit(live, previous, totals)
         if not finite:
             return self._replay(args)  # the engine names the node whose gradient overflowed
         self._latest = entry
@@ -255,6 +258,21 @@ def _build(traced: Trace, what: str) -> _Entry:
     return _Entry(generated, namespace["forward_backward"], _nesting(traced.extras))
 
 
+def _commit(leaves: Sequence[Value], previous: list[float], totals: list[float]) -> None:
+    """Each leaf's ``.grad`` set to its total, or, if interrupted part way (a Ctrl-C), none.
+
+    `autograd.backward.commit` does the same, reading each ``.grad`` again to put it back:
+    here the call has just read them all (``previous``) to add its gradients to them.
+    """
+    try:
+        for leaf, total in zip(leaves, totals, strict=True):
+            leaf.grad = total
+    except BaseException:
+        for leaf, old in zip(leaves, previous, strict=True):
+            leaf.grad = old
+        raise
+
+
 def check_user_rule(op: Any, n: int, contributions: Any) -> Sequence[Any]:
     """A user op's contributions, checked as the sweep checks them (`rule_results`)."""
     return check_contributions(op, contributions, n, False)
@@ -271,9 +289,6 @@ def _argument_names(fn: Callable[..., Any]) -> list[str]:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-_FLOAT = {float}
-
-
 def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float]]:
     """The arguments' shape (a hashable key) and their numbers, checked, in order."""
     numbers: list[float] = []
@@ -288,16 +303,11 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
         numbers.append(item)
         return None
     if kind is list or kind is tuple:
-        # A row of finite floats (a sample's inputs): taken in one go. (Not with fsum, which
-        # raises at an overflow such as 1e308 + 1e308: such a row, or one with an inf or a
-        # nan, is walked number by number.)
-        if set(map(type, item)) == _FLOAT and math.isfinite(sum(item) * 0.0):
-            numbers.extend(item)
-            return (kind is tuple, len(item))
-        rows = _rows_of_floats(item)  # a batch of samples: taken in one go too
-        if rows is not None:
-            numbers.extend(chain.from_iterable(item))
-            return (kind is tuple, *rows)
+        taken = _in_one_go(item)  # a sample's row, or a batch of rows: the usual cases
+        if taken is not None:
+            shape, row_numbers = taken
+            numbers += row_numbers
+            return shape
         parts = tuple(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item))
         if all(part is None for part in parts):  # numbers (ints, huge ones): a row all the same
             return (kind is tuple, len(item))
@@ -314,18 +324,45 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
     return None
 
 
-def _rows_of_floats(item: list[Any] | tuple[Any, ...]) -> list[tuple[bool, int]] | None:
-    """The shapes of ``item``'s rows, as `_walk` gives them, when every row is a list (or
-    every one a tuple) of finite floats of one length; else None (walked row by row)."""
+_FLOAT = {float}
+_ROWS = ({list}, {tuple})  # the types of a batch's rows: all lists, or all tuples
+
+
+def _in_one_go(item: list[Any] | tuple[Any, ...]) -> tuple[Any, Sequence[float]] | None:
+    """``item``'s shape and numbers, as `_walk` gives them, when ``item`` is a row of finite
+    floats, or rows that are all lists (or all tuples) of one length of finite floats; else
+    None (then it is walked item by item, which checks and names each number).
+
+    Each check is one pass of C over the rows or the numbers (a type, a length, a sum), so a
+    batch costs a few passes rather than a Python call per number. The rows are joined into
+    one list first, and that list is checked: the numbers are read from memory only once.
+    """
     kinds = set(map(type, item))
-    if kinds != {list} and kinds != {tuple}:
+    if kinds == _FLOAT:  # a row: one sample's inputs
+        numbers: Sequence[float] = item
+        shape: Any = (type(item) is tuple, len(item))
+    elif kinds in _ROWS:  # rows: a batch of samples
+        lengths = set(map(len, item))
+        if len(lengths) != 1:
+            return None
+        numbers = list(chain.from_iterable(item))
+        if set(map(type, numbers)) != _FLOAT:
+            return None
+        shape = _rows_shape(type(item) is tuple, tuple in kinds, lengths.pop(), len(item))
+    else:
         return None
-    lengths = set(map(len, item))
-    if len(lengths) != 1 or set(map(type, chain.from_iterable(item))) != _FLOAT:
+    # One sum checks that every number is finite: an inf or a nan makes it inf or nan. (So
+    # does an overflow, 1e308 + 1e308: such rows are walked, number by number, and taken.)
+    if not math.isfinite(sum(numbers)):
         return None
-    if not math.isfinite(sum(map(sum, item)) * 0.0):  # (an overflow of the sum: walked)
-        return None
-    return [(kinds == {tuple}, lengths.pop())] * len(item)
+    return shape, numbers
+
+
+@lru_cache(maxsize=64)
+def _rows_shape(is_tuple: bool, rows_are_tuples: bool, width: int, n: int) -> tuple[Any, ...]:
+    """The shape of ``n`` rows of ``width`` numbers, as `_walk` gives it, made once: the same
+    object at every call finds its trace without comparing the shape row by row."""
+    return (is_tuple, *[(rows_are_tuples, width)] * n)
 
 
 def _plain(item: Any) -> Any:
