@@ -3,7 +3,8 @@
 Before the code runs, the arguments are checked and flattened, rows and batches of floats in
 one go (`_in_one_go`): every case here gives the shape, numbers and errors of the walk number
 by number, and only well-formed floats are taken in one go. After it runs, the gradients are
-added into ``.grad`` all or nothing (`_commit`), even with a Ctrl-C in the middle.
+added into ``.grad`` all or nothing (`autograd.backward.commit`), even with a Ctrl-C in the
+middle.
 """
 
 from __future__ import annotations

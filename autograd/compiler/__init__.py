@@ -27,10 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, count
-from operator import add
 from typing import Any
 
-from autograd.backward import GRADIENTS_LOCK
+from autograd.backward import GRADIENTS_LOCK, commit
 from autograd.compiler.codegen import Generated, Retrace, generate
 from autograd.compiler.rolled import generate_rolled
 from autograd.compiler.trace import (
@@ -167,11 +166,10 @@ class CompiledFunction:
             # raise where the engine never calls it: below a relu that is off.)
             return self._replay(args)
         with GRADIENTS_LOCK:  # as backward(): calls from two threads add their passes in turn
-            previous = [leaf.grad for leaf in live]
-            totals = list(map(add, previous, gradients))
+            totals = [leaf.grad + g for leaf, g in zip(live, gradients, strict=True)]
             finite = math.isfinite(sum(totals))  # one inf or nan makes the sum so (or overflow)
             if finite:
-                _commit(live, previous, totals)
+                commit(live, totals)
         if not finite:
             return self._replay(args)  # the engine names the node whose gradient overflowed
         self._latest = entry
@@ -256,21 +254,6 @@ def _build(traced: Trace, what: str) -> _Entry:
     namespace = dict(generated.namespace)
     exec(code, namespace)  # our own generated source
     return _Entry(generated, namespace["forward_backward"], _nesting(traced.extras))
-
-
-def _commit(leaves: Sequence[Value], previous: list[float], totals: list[float]) -> None:
-    """Each leaf's ``.grad`` set to its total, or, if interrupted part way (a Ctrl-C), none.
-
-    `autograd.backward.commit` does the same, reading each ``.grad`` again to put it back:
-    here the call has just read them all (``previous``) to add its gradients to them.
-    """
-    try:
-        for leaf, total in zip(leaves, totals, strict=True):
-            leaf.grad = total
-    except BaseException:
-        for leaf, old in zip(leaves, previous, strict=True):
-            leaf.grad = old
-        raise
 
 
 def check_user_rule(op: Any, n: int, contributions: Any) -> Sequence[Any]:
