@@ -153,6 +153,8 @@ class CompiledFunction:
         return self._trace(shape, args)
 
     def _names_for(self, n: int) -> list[str]:
+        if n == len(self._names):  # the usual call: one argument per parameter, named once
+            return self._names
         return [self._names[i] if i < len(self._names) else f"arg{i}" for i in range(n)]
 
     def _run(self, entry: _Entry, args: tuple[Any, ...], numbers: list[float]) -> Any:
