@@ -320,7 +320,7 @@ def _in_one_go(item: list[Any] | tuple[Any, ...]) -> tuple[Any, Sequence[float]]
 
     Each check is one pass of C over the rows or the numbers (a type, a length, a sum), so a
     batch costs a few passes rather than a Python call per number. The rows are joined into
-    one list first, and that list is checked: the numbers are read from memory only once.
+    one list first and the numbers are checked there: the rows are not gone through again.
     """
     kinds = set(map(type, item))
     if kinds == _FLOAT:  # a row: one sample's inputs
@@ -337,13 +337,14 @@ def _in_one_go(item: list[Any] | tuple[Any, ...]) -> tuple[Any, Sequence[float]]
     else:
         return None
     # One sum checks that every number is finite: an inf or a nan makes it inf or nan. (So
-    # does an overflow, 1e308 + 1e308: such rows are walked, number by number, and taken.)
+    # does an overflow, 1e308 + 1e308: such rows are walked, number by number, and taken;
+    # fsum would raise there.)
     if not math.isfinite(sum(numbers)):
         return None
     return shape, numbers
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # as many as the traces a compiled function keeps by default
 def _rows_shape(is_tuple: bool, rows_are_tuples: bool, width: int, n: int) -> tuple[Any, ...]:
     """The shape of ``n`` rows of ``width`` numbers, as `_walk` gives it, made once: the same
     object at every call finds its trace without comparing the shape row by row."""
