@@ -5,7 +5,7 @@ what only it reaches. The loop skips a sample whose one way in is off, and the r
 op that is off; codegen replays a call when a user's rule could tell. Each test compares the
 compiled calls with the engine's, to the bit, or the engine's own error with no ``.grad``
 changed (`same_as_eager`). Also here: the batch of rows flattened in one go
-(`_rows_of_floats`) against the walk row by row, and the labels of ``nn.losses`` as Values.
+(`_in_one_go`) against the walk number by number, and the labels of ``nn.losses`` as Values.
 """
 
 from __future__ import annotations
@@ -298,16 +298,16 @@ _ROWS = st.one_of(_MIXED_ROWS, _EVEN_ROWS, _EVEN_ROWS.map(lambda rows: [tuple(r)
 
 
 def _flatten_row_by_row(argument: Any) -> Any:
-    """`_flatten` as it was before today's `_rows_of_floats`: its shape and numbers, or
-    its error."""
-    saved = autograd.compiler._rows_of_floats
-    autograd.compiler._rows_of_floats = lambda item: None
+    """`_flatten` with nothing taken in one go (every number walked): its shape and
+    numbers, or its error."""
+    saved = autograd.compiler._in_one_go
+    autograd.compiler._in_one_go = lambda item: None
     try:
         return autograd.compiler._flatten([argument], ["X"])
     except Exception as error:
         return type(error), str(error)
     finally:
-        autograd.compiler._rows_of_floats = saved
+        autograd.compiler._in_one_go = saved
 
 
 @settings(max_examples=150, deadline=None)

@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain, count
 from typing import Any
 
@@ -152,6 +153,8 @@ class CompiledFunction:
         return self._trace(shape, args)
 
     def _names_for(self, n: int) -> list[str]:
+        if n == len(self._names):  # the usual call: one argument per parameter, named once
+            return self._names
         return [self._names[i] if i < len(self._names) else f"arg{i}" for i in range(n)]
 
     def _run(self, entry: _Entry, args: tuple[Any, ...], numbers: list[float]) -> Any:
@@ -271,9 +274,6 @@ def _argument_names(fn: Callable[..., Any]) -> list[str]:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-_FLOAT = {float}
-
-
 def _flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[float]]:
     """The arguments' shape (a hashable key) and their numbers, checked, in order."""
     numbers: list[float] = []
@@ -288,16 +288,11 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
         numbers.append(item)
         return None
     if kind is list or kind is tuple:
-        # A row of finite floats (a sample's inputs): taken in one go. (Not with fsum, which
-        # raises at an overflow such as 1e308 + 1e308: such a row, or one with an inf or a
-        # nan, is walked number by number.)
-        if set(map(type, item)) == _FLOAT and math.isfinite(sum(item) * 0.0):
-            numbers.extend(item)
-            return (kind is tuple, len(item))
-        rows = _rows_of_floats(item)  # a batch of samples: taken in one go too
-        if rows is not None:
-            numbers.extend(chain.from_iterable(item))
-            return (kind is tuple, *rows)
+        taken = _in_one_go(item)  # a sample's row, or a batch of rows: the usual cases
+        if taken is not None:
+            shape, row_numbers = taken
+            numbers += row_numbers
+            return shape
         parts = tuple(_walk(x, f"{where}[{i}]", numbers) for i, x in enumerate(item))
         if all(part is None for part in parts):  # numbers (ints, huge ones): a row all the same
             return (kind is tuple, len(item))
@@ -314,18 +309,46 @@ def _walk(item: Any, where: str, numbers: list[float]) -> Any:
     return None
 
 
-def _rows_of_floats(item: list[Any] | tuple[Any, ...]) -> list[tuple[bool, int]] | None:
-    """The shapes of ``item``'s rows, as `_walk` gives them, when every row is a list (or
-    every one a tuple) of finite floats of one length; else None (walked row by row)."""
+_FLOAT = {float}
+_ROWS = ({list}, {tuple})  # the types of a batch's rows: all lists, or all tuples
+
+
+def _in_one_go(item: list[Any] | tuple[Any, ...]) -> tuple[Any, Sequence[float]] | None:
+    """``item``'s shape and numbers, as `_walk` gives them, when ``item`` is a row of finite
+    floats, or rows that are all lists (or all tuples) of one length of finite floats; else
+    None (then it is walked item by item, which checks and names each number).
+
+    Each check is one pass of C over the rows or the numbers (a type, a length, a sum), so a
+    batch costs a few passes rather than a Python call per number. The rows are joined into
+    one list first and the numbers are checked there: the rows are not gone through again.
+    """
     kinds = set(map(type, item))
-    if kinds != {list} and kinds != {tuple}:
+    if kinds == _FLOAT:  # a row: one sample's inputs
+        numbers: Sequence[float] = item
+        shape: Any = (type(item) is tuple, len(item))
+    elif kinds in _ROWS:  # rows: a batch of samples
+        lengths = set(map(len, item))
+        if len(lengths) != 1:
+            return None
+        numbers = list(chain.from_iterable(item))
+        if set(map(type, numbers)) != _FLOAT:
+            return None
+        shape = _rows_shape(type(item) is tuple, tuple in kinds, lengths.pop(), len(item))
+    else:
         return None
-    lengths = set(map(len, item))
-    if len(lengths) != 1 or set(map(type, chain.from_iterable(item))) != _FLOAT:
+    # One sum checks that every number is finite: an inf or a nan makes it inf or nan. (So
+    # does an overflow, 1e308 + 1e308: such rows are walked, number by number, and taken;
+    # fsum would raise there.)
+    if not math.isfinite(sum(numbers)):
         return None
-    if not math.isfinite(sum(map(sum, item)) * 0.0):  # (an overflow of the sum: walked)
-        return None
-    return [(kinds == {tuple}, lengths.pop())] * len(item)
+    return shape, numbers
+
+
+@lru_cache(maxsize=8)  # as many as the traces a compiled function keeps by default
+def _rows_shape(is_tuple: bool, rows_are_tuples: bool, width: int, n: int) -> tuple[Any, ...]:
+    """The shape of ``n`` rows of ``width`` numbers, as `_walk` gives it, made once: the same
+    object at every call finds its trace without comparing the shape row by row."""
+    return (is_tuple, *[(rows_are_tuples, width)] * n)
 
 
 def _plain(item: Any) -> Any:
