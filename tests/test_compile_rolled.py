@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from functools import reduce
 from operator import add
 from typing import Any
@@ -363,7 +364,9 @@ def test_the_demo_steps_loop_names_its_own_numbers_first_and_runs_each_sample_on
     source = compiled.source
     assert source.count("\n    for ") == 1 and "forward, then backward" in source
     assert "saved" not in source
-    assert "local_v707 = g_v707  # on: relu's slope is 1" in source
+    on_line = r"if (v\d+) > 0\.0:\n +local_(v\d+) = g_(v\d+)  # on: relu's slope is 1"
+    on = re.findall(on_line, source)
+    assert len(on) == 32 and all(a == b == c for a, b, c in on)  # the 32 hidden neurons
     entry = compiled._latest
     assert entry is not None
     code = entry.function.__code__
@@ -372,7 +375,8 @@ def test_the_demo_steps_loop_names_its_own_numbers_first_and_runs_each_sample_on
     targets = [line.split(" = ")[0].strip() for line in loop.splitlines() if " = " in line]
     own = {name for text in targets for name in text.split(", ") if name.isidentifier()}
     own.add("k")
-    assert {"z_v676", "v676", "local_v707", "g_v707", "X_i_0"} <= own
+    assert {"X_i_0", "X_i_1", "y_i"} <= own
+    assert {f"local_{v}" for v, _, _ in on} | {f"z_{v}" for v, _, _ in on} <= own
     assert [name for name in own if code.co_varnames.index(name) >= 256] == []
     # so the loop's lines reach them without an EXTENDED_ARG
     in_loop = [

@@ -4,7 +4,8 @@ The function takes the call's input numbers and the live leaves' numbers and ret
 output, the extra results and the gradient of each live leaf. It is straight-line code:
 
 * **forward**: one assignment per node, parents first, each the op's expression
-  (``templates.py``) or a call of the op's own forward;
+  (``templates.py``) or a call of the op's own forward (in a large graph, a chain of ``+`` and
+  its terms are one sum: `_foldable`);
 * **guards**: each comparison the traced function made, checked as soon as its numbers are
   known, among the forward lines (``raise Retrace`` when it comes out differently, and the
   caller traces again);
@@ -188,11 +189,29 @@ class _Writer:
         self.comments = len(trace.forward) <= COMMENTED_NODES
         # Whether the engine may skip nodes here (a relu that is off, and what only it reaches)
         self.skips = any(n.op is not None and n.op.off_at_zero for n in trace.forward)
+        # The nodes written inside their one user's sum (`_foldable`), and what they read as
+        self.foldable: dict[Value, Value] = {} if self.comments else _foldable(trace)
+        self.folded: dict[Value, str] = {}
 
     def expr(self, node: Value) -> str:
-        """The expression for ``node``'s number: its variable, or a constant's literal."""
+        """The expression for ``node``'s number: its variable, or a constant's literal (or the
+        sum it is written in, if it is one: see `_foldable`)."""
         name = self.names.of.get(node)
-        return name if name is not None else literal(node.data)
+        if name is not None:
+            return name
+        if node in self.folded:
+            return f"({self.folded[node]})"
+        return literal(node.data)
+
+    def named(self) -> dict[Value, str]:
+        """Each node's variable; for a node written inside its user's sum, that user's."""
+        named = dict(self.names.of)
+        for node in self.folded:
+            user = node
+            while user not in named:
+                user = self.foldable[user]
+            named[node] = named[user]
+        return named
 
     def op_function(self, op: Op, what: str) -> str:
         """A name in the namespace for the op's forward or rule (``what``)."""
@@ -234,6 +253,10 @@ class _Writer:
     def forward(self, node: Value) -> None:
         op = node.op
         assert op is not None
+        if node in self.foldable:  # written inside its user's sum, below
+            inside = [self.folded.get(p) or self.expr(p) for p in node.parents]
+            self.folded[node] = TEMPLATES[op.name].forward(inside, node.const)
+            return
         name = self.names.add(node, _label(node))
         operands = [self.expr(p) for p in node.parents]
         writer = getattr(op, "writer", None)  # an op that says how it is written (define_op)
@@ -247,6 +270,9 @@ class _Writer:
             return
         if op.name == "sum":  # fsum((a, b, ...,)), broken over lines like a call
             self.emit_joined(f"{name} = fsum((", operands, ", ", ",))")
+        elif any(p in self.folded for p in node.parents):  # a sum (see _foldable)
+            inside = [self.folded.get(p) or self.expr(p) for p in node.parents]
+            self.emit_long(f"{name} = {TEMPLATES[op.name].forward(inside, node.const)}")
         elif usable(op.name, node.const):
             self.emit(f"{name} = {TEMPLATES[op.name].forward(operands, node.const)}")
         else:
@@ -445,6 +471,41 @@ _PASSING_ON_INF = {"add", "sub", "mul", "add_const", "sub_const", "rsub_const", 
 _PASSING_ON_INF |= {"div_const", "neg", "abs", "log", "sqrt", "sum", "dot"}
 
 
+_SUMS = ("add", "add_const")
+_PRODUCTS = ("mul", "mul_const")
+
+
+def _foldable(trace: Trace) -> dict[Value, Value]:
+    """The nodes to write inside their user's sum, each with that user, instead of on a line
+    of their own: an unlabelled ``+`` or ``*`` whose one user is a ``+``, a ``+`` as its first
+    operand (a chain, as ``sum()`` builds: ``v9 = a * a + 0.0 + b * b + c * c``), a ``*``
+    as either (a term). Python adds such a line left to right, so the operations and their
+    order are the engine's; and the numbers in between take no variable each, which a
+    function keeps until it returns (the demo's L2 penalty alone made 674 of them; measured
+    in benchmarks/DECISIONS.md, 21). No rule of these ops reads a ``+``'s result or a term's,
+    and a ``+`` passes an inf or a nan on: the checks lose nothing. Small graphs, written
+    with each rule's formula, keep one line per node."""
+    uses: dict[Value, int] = {}
+    user_of: dict[Value, Value] = {}
+    for node in trace.forward:
+        for parent in node.parents:
+            uses[parent] = uses.get(parent, 0) + 1
+            user_of[parent] = node
+    named = {trace.root, *trace.extra_values()}
+    for guard in trace.guards:
+        named.update(x for x in (guard.value, guard.other) if isinstance(x, Value))
+    foldable: dict[Value, Value] = {}
+    for node in trace.forward:
+        user = user_of.get(node)
+        if user is None or uses[node] != 1 or node in named or _label(node) or node.op is None:
+            continue
+        if user.op is None or user.op.name not in _SUMS:
+            continue
+        if node.op.name in _PRODUCTS or (node.op.name in _SUMS and user.parents[0] is node):
+            foldable[node] = user
+    return foldable
+
+
 def _passes_on_inf(op: Op, const: float | None) -> bool:
     if op.name == "pow_const":
         return const is not None and const > 0
@@ -501,7 +562,7 @@ def generate(trace: Trace, check: Callable[..., Any] | None = None) -> Generated
             writer.check(writer.expr(guard.other))
     writer.finish(grads)
     source = "\n".join(header + writer.lines) + "\n"
-    return Generated(source, writer.namespace, dict(names.of), list(trace.live))
+    return Generated(source, writer.namespace, writer.named(), list(trace.live))
 
 
 def _summary(trace: Trace) -> str:

@@ -34,6 +34,7 @@ from autograd.compiler.codegen import (
     COMMENTED_NODES,
     MAX_LINE,
     Generated,
+    _foldable,
     _joined,
     _label,
     _summary,
@@ -384,6 +385,13 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         return None
     w = _Writer(trace, check)
     w.comments = False
+    # (a node of a sample is written in the loop, with its name: only the rest is folded)
+    w.foldable = {
+        node: user
+        for node, user in _foldable(trace).items()
+        if samples.sample_of.get(node, MIXED) == MIXED
+        and samples.sample_of.get(user, MIXED) == MIXED
+    }
     names = w.names
     names.taken.update({"saved", "loop_total", "k", "sample", "rows", "zip", "range", "list"})
     for node in trace.forward:
@@ -547,7 +555,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
         w.lines.insert(rest_at, "    # backward: the rest of the sweep")
     w.check("loop_total")
     _name_the_loops_first(w)
-    return _finish(w, trace, grads, samples, names.of)
+    return _finish(w, trace, grads, samples, w.named())
 
 
 @dataclass
