@@ -34,7 +34,6 @@ from autograd.compiler.codegen import (
     COMMENTED_NODES,
     MAX_LINE,
     Generated,
-    _foldable,
     _joined,
     _label,
     _summary,
@@ -388,7 +387,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     # (a node of a sample is written in the loop, with its name: only the rest is folded)
     w.foldable = {
         node: user
-        for node, user in _foldable(trace).items()
+        for node, user in w.foldable.items()
         if samples.sample_of.get(node, MIXED) == MIXED
         and samples.sample_of.get(user, MIXED) == MIXED
     }
