@@ -264,6 +264,7 @@ class _Writer:
             self.emit(f"# {comment}")
             statement = code
         target, _, expression = statement.partition(" = ")
+        # (never cut a conditional expression: it binds more loosely than its + signs)
         parts = [expression] if " if " in expression else _terms(expression)
         if len(parts) > CHUNK:  # too deep for CPython's compiler in one expression
             for i in range(0, len(parts), CHUNK):
