@@ -67,16 +67,19 @@ class Generated:
 # is w's gradient, ``z_v3`` the sum inside neuron v3, ``forward_gelu`` gelu's forward, ...).
 # A label never gets one (it takes ``v_`` before it), so those names are never a node's.
 _DERIVED = ("g_", "z_", "local_", "c_", "forward_", "rule_", "op_")
+_WORD = re.compile(r"\w")  # (a letter, a digit or _: what may be part of a name)
 
 
 def python_name(text: str) -> str:
     """``text`` made a Python identifier: ``layers.1.neurons.3.b`` -> ``layers_1_neurons_3_b``.
 
     Normalised as Python normalises identifiers (NFKC: ``x²`` is ``x2``), so that two
-    different names here are two different variables there.
+    different names here are two different variables there. Only word characters (``\\w``)
+    are kept: Python also takes ``·`` or a combining accent in a name, but the regular
+    expressions that read the generated lines (``rolled.py``) would see two names there.
     """
     text = unicodedata.normalize("NFKC", text)
-    name = "".join(c if ("_" + c).isidentifier() else "_" for c in text)
+    name = "".join(c if _WORD.fullmatch(c) and ("_" + c).isidentifier() else "_" for c in text)
     name = re.sub("_+", "_", name).strip("_") or "v"
     if not name[0].isidentifier() or keyword.iskeyword(name) or name.startswith(_DERIVED):
         name = f"v_{name}"
@@ -154,6 +157,18 @@ def _joined(head: str, parts: Sequence[str], separator: str, tail: str = "") -> 
     return lines
 
 
+def _terms(expression: str) -> list[str]:
+    """The terms of ``expression`` at its ``+`` signs outside brackets: ``w * (-0.5) + b``
+    is two terms, ``g * (1.0 + x)`` one."""
+    terms, depth, start = [], 0, 0
+    for i, c in enumerate(expression):
+        depth += (c in "([") - (c in ")]")
+        if depth == 0 and expression.startswith(" + ", i):
+            terms.append(expression[start:i])
+            start = i + 3
+    return [*terms, expression[start:]]
+
+
 class _Writer:
     def __init__(self, trace: Trace, check: Callable[..., Any] | None) -> None:
         self.trace = trace
@@ -215,8 +230,17 @@ class _Writer:
 
     def op_function(self, op: Op, what: str) -> str:
         """A name in the namespace for the op's forward or rule (``what``)."""
-        name = f"{what}_{python_name(op.name)}"
-        self.namespace[name] = op.forward if what == "forward" else op.derivative
+        return self.bind(what, op, op.forward if what == "forward" else op.derivative)
+
+    def bind(self, what: str, op: Op, thing: Any) -> str:
+        """``thing`` (of ``op``) in the namespace as ``what_<op's name>``, or ``..._2`` when
+        another op's took that name (``my_op`` and ``my__op`` make the same name)."""
+        base = name = f"{what}_{python_name(op.name)}"
+        k = 1
+        while self.namespace.get(name, thing) is not thing:
+            k += 1
+            name = f"{base}_{k}"
+        self.namespace[name] = thing
         return name
 
     def emit(self, line: str) -> None:
@@ -233,9 +257,15 @@ class _Writer:
         self.lines.append(line)
 
     def emit_long(self, statement: str) -> None:
-        """``target = a + b + ...``, broken at its ``+`` signs if it is too long."""
+        """``target = a + b + ...``, broken at its ``+`` signs if it is too long; a comment
+        after it (``local = g  # on: ...``) on a line of its own then, above it."""
+        code, _, comment = statement.partition("  # ")
+        if comment and len(self.indent + statement) > MAX_LINE:  # (not inside the brackets)
+            self.emit(f"# {comment}")
+            statement = code
         target, _, expression = statement.partition(" = ")
-        parts = [expression] if "(" in expression else expression.split(" + ")
+        # (never cut a conditional expression: it binds more loosely than its + signs)
+        parts = [expression] if " if " in expression else _terms(expression)
         if len(parts) > CHUNK:  # too deep for CPython's compiler in one expression
             for i in range(0, len(parts), CHUNK):
                 self.emit_joined(
@@ -456,8 +486,7 @@ class _Writer:
         target = f"c_{self.names.of[node]}"
         call = f"{rule}("
         if is_user_op(op) and self.namespace["check"] is not None:
-            op_name = f"op_{python_name(op.name)}"
-            self.namespace[op_name] = op
+            op_name = self.bind("op", op, op)
             call = f"check({op_name}, {len(node.parents)}, {rule}("
             self.emit_joined(f"{target} = {call}", args, ", ", "))")
         else:
