@@ -475,3 +475,39 @@ def test_two_users_ops_whose_names_make_one_python_name_each_call_their_own(
     for x in (1.0, 2.0, -3.0):
         assert same_as_eager(step, fn, [w], [x])
     assert (step.traces, step.replays) == (1, 0)
+
+
+@pytest.mark.parametrize("form", ["a loop", "written whole", "small, with formulas"])
+def test_long_labels_still_give_lines_of_at_most_100_characters(form: str) -> None:
+    # A long label makes long names; a statement too long for a line is broken inside
+    # brackets, between its words, and its comment goes above it (codegen._fitted).
+    w, v, b = Value(0.5, label="w"), Value(-0.7, label="v"), Value(0.1, label="b")
+    label = "activation_of_the_hidden_neuron_in_layer_one"
+    n = {"a loop": 250, "written whole": 250, "small, with formulas": 6}[form]
+
+    def fn(xs: list[Value]) -> Value:
+        outputs = []
+        for i, x in enumerate(xs):
+            h = neuron([w], [x], b, "relu")
+            h.label = label
+            t = (h * v).tanh()
+            t.label = f"{label}_squashed"
+            outputs.append(t * (i + 1.0) if form == "written whole" else t)  # samples differ
+        return Value.sum(outputs)
+
+    step = loops_as_the_engine_runs if form == "a loop" else None
+    if step is not None:
+        compiled = step(fn, [w, v, b], lambda rng: [points(rng, n)], 29, 0.1)
+    else:
+        compiled = compile(fn)
+        rng = random.Random(29)
+        for _ in range(3):
+            assert same_as_eager(compiled, fn, [w, v, b], [points(rng, n)])
+        assert (compiled.traces, compiled.replays) == (1, 0)
+        assert "as a loop" not in compiled.source
+    source = compiled.source
+    assert max(len(line) for line in source.splitlines()) <= MAX_LINE
+    # the relu's line, broken inside brackets: h = (z_h if\n    z_h > 0.0 else 0.0)
+    assert re.search(
+        rf"^ +{label} = \(\s*z_{label}\s+if\s+z_{label} > 0\.0 else 0\.0\)$", source, re.M
+    )

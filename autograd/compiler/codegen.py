@@ -169,6 +169,46 @@ def _terms(expression: str) -> list[str]:
     return [*terms, expression[start:]]
 
 
+_STATEMENT = re.compile(r"( *)(\w+(?:\[k\])? \+?= |if )(.+?)(:?)$")  # an assignment, an if's test
+
+
+def _fitted(line: str) -> list[str]:
+    """``line``, or, if it is longer than MAX_LINE (long labels make long names), the same
+    statement broken between its words inside brackets (``v = (a if a > 0.0\n    else
+    0.0)``), with a comment at its end moved above it. Generated code has no strings, so
+    a space is always between two tokens, where Python lets a bracketed line break."""
+    if len(line) <= MAX_LINE or line.lstrip().startswith("#"):
+        return [line]
+    code, mark, comment = line.partition("  # ")
+    above = [f"{code[: len(code) - len(code.lstrip())]}# {comment}"] if mark else []
+    statement = _STATEMENT.match(code)
+    if statement is None or len(code) <= MAX_LINE or " = " in statement.group(3):
+        return [*above, code]  # (short enough once the comment is above, or a = b = c)
+    indent, head, expression, colon = statement.groups()
+    if _bracketed(expression):  # (a + b) already: its own brackets will do
+        expression = expression[1:-1]
+    lines, current, start = [], f"{indent}{head}(", f"{indent}    "
+    words = expression.split(" ")
+    for i, word in enumerate(words):
+        end = f"){colon}" if i == len(words) - 1 else ""
+        joined = current + ("" if current.endswith("(") else " ") + word
+        if len(joined + end) > MAX_LINE and current != start:
+            lines.append(current)
+            joined = start + word
+        current = joined
+    return [*above, *lines, current + f"){colon}"]
+
+
+def _bracketed(expression: str) -> bool:
+    """Whether ``expression`` is one bracketed whole, ``(...)``: its first ``(`` closes last."""
+    depth = 0
+    for i, c in enumerate(expression):
+        depth += (c == "(") - (c == ")")
+        if depth == 0:
+            return i == len(expression) - 1 and c == ")"
+    return False
+
+
 class _Writer:
     def __init__(self, trace: Trace, check: Callable[..., Any] | None) -> None:
         self.trace = trace
@@ -244,7 +284,7 @@ class _Writer:
         return name
 
     def emit(self, line: str) -> None:
-        self.lines.append(f"{self.indent}{line}")
+        self.lines += _fitted(f"{self.indent}{line}")
 
     def emit_comment(self, text: str) -> None:
         """``# text``, wrapped at MAX_LINE characters (continued lines indented)."""
@@ -275,8 +315,9 @@ class _Writer:
             self.emit_joined(f"{target} = ", parts, " + ")
 
     def emit_joined(self, head: str, parts: Sequence[str], separator: str, tail: str = "") -> None:
-        """`_joined` in the function's body."""
-        self.lines += _joined(f"{self.indent}{head}", parts, separator, tail)
+        """`_joined` in the function's body (one part too long for a line: `_fitted`)."""
+        lines = _joined(f"{self.indent}{head}", parts, separator, tail)
+        self.lines += _fitted(lines[0]) if len(lines) == 1 else lines
 
     # -- forward -------------------------------------------------------------------------
 

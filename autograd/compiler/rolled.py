@@ -34,6 +34,7 @@ from autograd.compiler.codegen import (
     COMMENTED_NODES,
     MAX_LINE,
     Generated,
+    _fitted,
     _joined,
     _label,
     _summary,
@@ -631,7 +632,9 @@ def _fuse(
         else [f"        {loop_names[0]} = rows[k]"]
     )
     fused += forward_body
-    fused += [f"        {name}[k] = {value}" for name, value in per_sample]
+    fused += [
+        line for name, value in per_sample for line in _fitted(f"        {name}[k] = {value}")
+    ]
     fused += forward_checks
     fused += lines[at.backward_body :]
     fused += lines[at.combine : at.backward_heading]
@@ -757,8 +760,11 @@ def _unpack(w: _Writer, targets: list[str], source: str) -> None:
     """``a, b, c = source`` (``(a,) = source`` for one name), broken over lines."""
     if len(targets) == 1:
         w.emit(f"({targets[0]},) = {source}")
-    else:
-        w.emit_joined("", targets, ", ", f" = {source}")
+        return
+    lines = _joined(w.indent, targets, ", ", f" = {source}")
+    if len(lines[-1]) > MAX_LINE:  # (long names) the source on a line of its own
+        lines = [*_joined(w.indent, targets, ", ", " = ("), f"{w.indent}    {source})"]
+    w.lines += lines
 
 
 def _emit_loop_checks(w: _Writer, before: set[str]) -> None:
