@@ -174,9 +174,9 @@ _STATEMENT = re.compile(r"( *)(\w+(?:\[k\])? \+?= |if )(.+?)(:?)$")  # an assign
 
 def _fitted(line: str) -> list[str]:
     """``line``, or, if it is longer than MAX_LINE (long labels make long names), the same
-    statement broken between its words inside brackets (``v = (a if a > 0.0\n    else
-    0.0)``), with a comment at its end moved above it. Generated code has no strings, so
-    a space is always between two tokens, where Python lets a bracketed line break."""
+    statement broken between its words inside brackets (``v = (a if a > 0.0`` and, on the
+    next line, ``else 0.0)``), with a comment at its end moved above it. Generated code has
+    no strings, so a space is always between two tokens, where a bracketed line may break."""
     if len(line) <= MAX_LINE or line.lstrip().startswith("#"):
         return [line]
     code, mark, comment = line.partition("  # ")
@@ -244,7 +244,8 @@ class _Writer:
         self.comments = len(trace.forward) <= COMMENTED_NODES
         # Whether the engine may skip nodes here (a relu that is off, and what only it reaches)
         self.skips = any(n.op is not None and n.op.off_at_zero for n in trace.forward)
-        # The nodes written inside their one user's sum (`_foldable`), and what they read as
+        # The nodes written inside their one user's sum (`_foldable`: each with that user), and
+        # the text each one is written as there
         self.foldable: dict[Value, Value] = {} if self.comments else _foldable(trace)
         self.folded: dict[Value, str] = {}
 

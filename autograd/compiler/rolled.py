@@ -527,7 +527,7 @@ def generate_rolled(trace: Trace, check: Any = None) -> Generated | None:
     w.indent = "    "
     read = {name for line in w.lines[body_start:] for name in _NAME.findall(line)}
     kept = [name for name in kept if name in read]
-    rows = _rows(zipped, loop_names)
+    rows = (_rows(zipped), loop_names)
     if _can_fuse(
         w.lines, at, output_names, {w.expr(first[j]) for j in samples.outputs}
     ):  # one loop: each sample's forward, then backward
@@ -570,12 +570,11 @@ class _Sections:
     fused: bool = False
 
 
-def _rows(zipped: list[str], loop_names: list[str]) -> tuple[list[str], list[str]]:
-    """``rows = ...``: the samples' numbers, one row per sample (lines); and the names that
-    take sample k's."""
+def _rows(zipped: list[str]) -> list[str]:
+    """``rows = ...``: the samples' numbers, one row per sample (its lines)."""
     if len(zipped) == 1:
-        return [f"    rows = {zipped[0]}"], loop_names
-    return _joined("    rows = list(zip(", zipped, ", ", "))"), loop_names
+        return [f"    rows = {zipped[0]}"]
+    return _joined("    rows = list(zip(", zipped, ", ", "))")
 
 
 def _can_fuse(
