@@ -160,28 +160,44 @@ SHIFTS = st.one_of(
 # -- generated programs ------------------------------------------------------------------------
 
 
-@settings(max_examples=settings.default.max_examples)
-@given(
+PROGRAMS = (
     expressions(variables=3, extra_ops=USER_OPS),
     st.integers(0, 3),
     st.lists(st.lists(SHIFTS, min_size=3, max_size=3), min_size=2, max_size=2),
 )
-def test_generated_programs_give_the_engines_bits_at_new_inputs(
-    expr: Expression, n_args: int, moves: list[list[float]]
+"""A generated program, how many of its variables are arguments, and moves between calls."""
+
+
+def compiles_like_the_engine(
+    expr: Expression,
+    n_args: int,
+    moves: list[list[float]],
+    result: Callable[[Value, list[Value]], Value],
 ) -> None:
+    """``result(expr(...), live)`` compiled: the engine's bits at every moved point, one trace,
+    lines of at most MAX_LINE, and a replay exactly where the engine refused."""
     # The first n_args variables are arguments, the others parameters the function reads.
     live = [Value(x, label=f"p{i}") for i, x in enumerate(expr.values[n_args:])]
 
     def fn(xs: list[Value]) -> Value:
-        y = expr(*xs, *live)
-        # y used three times; 1.5 a leaf the function makes (a constant of the code).
-        return y * y + (y * 0.5).tanh() - Value(1.5, label="c") * y
+        return result(expr(*xs, *live), live)
 
     step = compile(fn)
     failed = calls_at_moved_points(step, fn, live, expr, n_args, moves)
     assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
     assert step.traces == 1, step.source
     assert step.replays == failed
+
+
+@settings(max_examples=settings.default.max_examples)
+@given(*PROGRAMS)
+def test_generated_programs_give_the_engines_bits_at_new_inputs(
+    expr: Expression, n_args: int, moves: list[list[float]]
+) -> None:
+    # y used three times; 1.5 a leaf the function makes (a constant of the code).
+    compiles_like_the_engine(
+        expr, n_args, moves, lambda y, live: y * y + (y * 0.5).tanh() - Value(1.5, label="c") * y
+    )
 
 
 @settings(max_examples=settings.default.max_examples)

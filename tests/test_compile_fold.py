@@ -15,39 +15,26 @@ import re
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import autograd.compiler.codegen
 from autograd import Value, compile
-from autograd.compiler.codegen import MAX_LINE
-from autograd.testing import Expression, expressions
-from tests.test_compile import SHIFTS, USER_OPS, calls_at_moved_points, same_as_eager
+from autograd.testing import Expression
+from tests.test_compile import PROGRAMS, compiles_like_the_engine, same_as_eager
 
 
 @settings(max_examples=settings.default.max_examples)
-@given(
-    expressions(variables=3, extra_ops=USER_OPS),
-    st.integers(0, 3),
-    st.lists(st.lists(SHIFTS, min_size=3, max_size=3), min_size=2, max_size=2),
-)
+@given(*PROGRAMS)
 def test_generated_programs_written_as_large_graphs_give_the_engines_bits(
     expr: Expression, n_args: int, moves: list[list[float]]
 ) -> None:
     # Every graph treated as large (no formula comments): its sums are folded.
-    live = [Value(x, label=f"p{i}") for i, x in enumerate(expr.values[n_args:])]
-
-    def fn(xs: list[Value]) -> Value:
-        y = expr(*xs, *live)
+    def result(y: Value, live: list[Value]) -> Value:
         terms = [y * y, (y * 0.5).tanh() * y, y * 2.0, Value(1.5) * y]
         return sum(terms) + sum(p * p for p in live) * 0.01
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(autograd.compiler.codegen, "COMMENTED_NODES", -1)
-        step = compile(fn)
-        failed = calls_at_moved_points(step, fn, live, expr, n_args, moves)
-    assert max(len(line) for line in step.source.splitlines()) <= MAX_LINE
-    assert step.traces == 1, step.source
-    assert step.replays == failed
+        compiles_like_the_engine(expr, n_args, moves, result)
 
 
 @pytest.mark.parametrize("n", [3, 64, 65, 500])
